@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs RabbitHa's tests: unit tests, then the integration and chaos tests against a real three-node
+# cluster behind HAProxy (in Docker). Sets Docker up first if needed (see eng/setup-docker.sh).
+#
+#   bash eng/test.sh                        # everything
+#   bash eng/test.sh --filter Category=Unit  # extra arguments go to dotnet test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+eval "$(bash eng/setup-docker.sh)"
+export DOCKER_API_VERSION TESTCONTAINERS_RYUK_DISABLED TESTCONTAINERS_HOST_OVERRIDE RABBITHA_RABBITMQ_IMAGE RABBITHA_HAPROXY_IMAGE
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+# Testcontainers' resource reaper cannot run here: remove what an interrupted earlier run left behind.
+leftovers=$(docker ps -aq --filter label=rabbitha.cluster)
+[ -n "$leftovers" ] && docker rm -f $leftovers >/dev/null
+networks=$(docker network ls -q --filter label=rabbitha.cluster)
+[ -n "$networks" ] && docker network rm $networks >/dev/null
+
+results=artifacts/test-results
+rm -rf "$results"
+mkdir -p "$results"
+dotnet build RabbitHa.sln -c Release -warnaserror
+status=0
+dotnet test RabbitHa.sln -c Release --no-build \
+  --logger "console;verbosity=normal" --logger "trx" --results-directory "$results" "$@" || status=$?
+
+# One closing line over every test assembly (dotnet test prints one summary per assembly).
+passed=0 failed=0 skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx")
+  value() { printf '%s' "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  passed=$((passed + $(value passed))) failed=$((failed + $(value failed)))
+  skipped=$((skipped + $(value notExecuted)))
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"

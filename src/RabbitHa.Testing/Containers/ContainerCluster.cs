@@ -1,0 +1,572 @@
+using System.Diagnostics;
+using System.Globalization;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using DotNet.Testcontainers.Builders;
+using DotNet.Testcontainers.Containers;
+using DotNet.Testcontainers.Networks;
+using Microsoft.Extensions.Logging.Abstractions;
+using RabbitHa.Testing.Management;
+
+namespace RabbitHa.Testing.Containers;
+
+/// <summary>
+/// The cluster on Docker, through Testcontainers: three RabbitMQ containers (<c>rmq1</c>..<c>rmq3</c>)
+/// and one HAProxy container on a private network, every port published on a fixed loopback port.
+/// </summary>
+/// <remarks>
+/// Create it with <see cref="ContainerClusterBuilder"/>. Everything it creates carries the label
+/// <c>rabbitha.cluster</c> with its <see cref="Id"/>, and <see cref="DisposeAsync"/> removes all of it,
+/// also after a failed start, since Testcontainers' resource reaper may not be running.
+/// </remarks>
+public sealed class ContainerCluster : IRabbitHaCluster
+{
+    /// <summary>The label every container and network of a cluster carries, with the cluster's <see cref="Id"/> as value.</summary>
+    public const string ClusterLabel = "rabbitha.cluster";
+
+    private const string ProxyBackend = "rabbitmq";
+    private const string NodeStartedMessage = "Server startup complete";
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    // The cookie must belong to the rabbitmq user and be readable by it alone, or the node exits with
+    // status 0. The user's id differs between images, so the container installs its own copy at start
+    // (the same command as docker/docker-compose.yml).
+    private static readonly string[] NodeEntrypoint =
+    [
+        "/bin/sh",
+        "-c",
+        "install -o rabbitmq -g rabbitmq -m 400 /run/rabbitha/erlang.cookie /var/lib/rabbitmq/.erlang.cookie && exec docker-entrypoint.sh rabbitmq-server",
+    ];
+
+    private readonly ContainerClusterConfiguration _configuration;
+    private readonly ManagementApiClient _management;
+    private IDockerClient? _docker;
+    private readonly int _proxyAmqpPort;
+    private readonly int _proxyStatsPort;
+    private readonly int[] _nodeAmqpPorts;
+    private readonly int[] _nodeManagementPorts;
+    private INetwork? _network;
+    private IContainer[] _nodes = [];
+    private IContainer? _proxy;
+    private bool _started;
+    private bool _disposed;
+
+    internal ContainerCluster(ContainerClusterConfiguration configuration)
+    {
+        _configuration = configuration;
+        Id = Guid.NewGuid().ToString("N")[..10];
+        _management = new ManagementApiClient(UserName, Password, ProxyStatsUserName, ProxyStatsPassword, TimeSpan.FromSeconds(5));
+        var ports = FreePort.Take(2 + (2 * NodeCount));
+        _proxyAmqpPort = ports[0];
+        _proxyStatsPort = ports[1];
+        _nodeAmqpPorts = ports[2..(2 + NodeCount)];
+        _nodeManagementPorts = ports[(2 + NodeCount)..];
+
+        Nodes = Enumerable.Range(1, NodeCount)
+            .Select(n => new ClusterNodeEndpoints(
+                n,
+                ClusterResources.HostName(n),
+                AmqpAt(_nodeAmqpPorts[n - 1]),
+                new Uri($"http://127.0.0.1:{_nodeManagementPorts[n - 1]}/")))
+            .ToArray();
+        AmqpUri = AmqpAt(_proxyAmqpPort);
+        ProxyStatsUri = new Uri($"http://127.0.0.1:{_proxyStatsPort}{ClusterResources.ProxyStatsPath}");
+    }
+
+    /// <summary>Gets the identifier of this cluster: part of its container and network names, and the value of its <see cref="ClusterLabel"/>.</summary>
+    public string Id { get; }
+
+    private IDockerClient Docker => _docker ?? throw new InvalidOperationException("The cluster has not been started: call StartAsync first.");
+
+    /// <inheritdoc />
+    public int NodeCount => ClusterResources.NodeCount;
+
+    /// <inheritdoc />
+    public Uri AmqpUri { get; }
+
+    /// <inheritdoc />
+    public string UserName => ClusterResources.UserName;
+
+    /// <inheritdoc />
+    public string Password => ClusterResources.Password;
+
+    /// <inheritdoc />
+    public Uri ProxyStatsUri { get; }
+
+    /// <inheritdoc />
+    public string ProxyStatsUserName => ClusterResources.ProxyStatsUserName;
+
+    /// <inheritdoc />
+    public string ProxyStatsPassword => ClusterResources.ProxyStatsPassword;
+
+    /// <inheritdoc />
+    public IReadOnlyList<ClusterNodeEndpoints> Nodes { get; }
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">The cluster was started already.</exception>
+    /// <exception cref="TimeoutException">The cluster was not healthy within the start-up timeout.</exception>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_started)
+        {
+            throw new InvalidOperationException("The cluster has been started already.");
+        }
+
+        _started = true;
+        _docker = DockerAvailability.CreateClient();
+        var clock = Stopwatch.StartNew();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_configuration.StartupTimeout);
+
+        _network = new NetworkBuilder()
+            .WithName("rabbitha-" + Id)
+            .WithLabel(ClusterLabel, Id)
+            .WithLogger(NullLogger.Instance)
+            .Build();
+        _nodes = Enumerable.Range(1, NodeCount).Select(BuildNode).ToArray();
+        _proxy = BuildProxy();
+
+        _configuration.Log($"Starting cluster {Id}: {NodeCount} x {_configuration.RabbitMqImage} behind {_configuration.HaProxyImage}, HAProxy AMQP on {AmqpUri.Port}.");
+        try
+        {
+            await _network.CreateAsync(timeout.Token).ConfigureAwait(false);
+            // The nodes must start together: each waits for its peers before it forms the cluster.
+            await Task.WhenAll(_nodes.Append(_proxy).Select(c => c.StartAsync(timeout.Token))).ConfigureAwait(false);
+            _configuration.Log($"Containers of cluster {Id} running after {clock.Elapsed.TotalSeconds:F1} s.");
+            await WaitUntilHealthyCoreAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException(
+                $"The RabbitHa cluster {Id} did not start within {_configuration.StartupTimeout.TotalSeconds:F0} s. "
+                + await DescribeAsync().ConfigureAwait(false));
+        }
+
+        _configuration.Log($"Cluster {Id} healthy after {clock.Elapsed.TotalSeconds:F1} s.");
+    }
+
+    /// <inheritdoc />
+    public async Task WaitUntilHealthyAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ThrowIfNotStarted();
+        var limit = timeout ?? TimeSpan.FromSeconds(60);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(limit);
+        try
+        {
+            await WaitUntilHealthyCoreAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException(
+                $"The RabbitHa cluster {Id} was not healthy within {limit.TotalSeconds:F0} s. " + await DescribeAsync().ConfigureAwait(false));
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task KillNodeAsync(int node, CancellationToken cancellationToken = default)
+    {
+        var container = Node(node);
+        _configuration.Log($"Killing rmq{node} (SIGKILL).");
+        // From outside the container: PID 1 of a container ignores SIGKILL sent from inside it.
+        await Docker.Containers.KillContainerAsync(container.Id, new ContainerKillParameters { Signal = "KILL" }, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task StopNodeAsync(int node, CancellationToken cancellationToken = default)
+    {
+        var container = Node(node);
+        _configuration.Log($"Stopping rmq{node}.");
+        return container.StopAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task StartNodeAsync(int node, CancellationToken cancellationToken = default)
+    {
+        var container = Node(node);
+        _configuration.Log($"Starting rmq{node}.");
+        var clock = Stopwatch.StartNew();
+        var since = DateTime.UtcNow;
+        await container.StartAsync(cancellationToken).ConfigureAwait(false);
+        // The container's wait strategy reads logs from whole seconds on, so a node restarted within
+        // the second it was killed finds its previous "startup complete" line: wait for a new one.
+        while (!await HasLoggedSinceAsync(container, NodeStartedMessage, since, cancellationToken).ConfigureAwait(false))
+        {
+            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+        }
+
+        _configuration.Log($"rmq{node} running after {clock.Elapsed.TotalSeconds:F1} s.");
+    }
+
+    /// <inheritdoc />
+    public Task DisconnectNodeAsync(int node, CancellationToken cancellationToken = default)
+    {
+        var container = Node(node);
+        _configuration.Log($"Disconnecting rmq{node} from the cluster network.");
+        return Docker.Networks.DisconnectNetworkAsync(
+            _network!.Name,
+            new NetworkDisconnectParameters { Container = container.Id, Force = true },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task ReconnectNodeAsync(int node, CancellationToken cancellationToken = default)
+    {
+        var container = Node(node);
+        _configuration.Log($"Reconnecting rmq{node} to the cluster network.");
+        // The alias is not kept across a disconnect: without it the other nodes and HAProxy cannot resolve it.
+        return Docker.Networks.ConnectNetworkAsync(
+            _network!.Name,
+            new NetworkConnectParameters
+            {
+                Container = container.Id,
+                EndpointConfig = new EndpointSettings { Aliases = [ClusterResources.HostName(node)] },
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task PauseNodeAsync(int node, CancellationToken cancellationToken = default)
+    {
+        var container = Node(node);
+        _configuration.Log($"Pausing rmq{node}.");
+        return container.PauseAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task UnpauseNodeAsync(int node, CancellationToken cancellationToken = default)
+    {
+        var container = Node(node);
+        _configuration.Log($"Unpausing rmq{node}.");
+        return container.UnpauseAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task RaiseMemoryAlarmAsync(int node, CancellationToken cancellationToken = default)
+    {
+        _configuration.Log($"Raising the memory alarm of rmq{node}.");
+        return RabbitMqCtlAsync(node, ["set_vm_memory_high_watermark", "0.000001"], cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task ClearMemoryAlarmAsync(int node, CancellationToken cancellationToken = default)
+    {
+        _configuration.Log($"Clearing the memory alarm of rmq{node}.");
+        return RabbitMqCtlAsync(node, ["set_vm_memory_high_watermark", "0.4"], cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>HAProxy is killed rather than asked to finish its sessions: AMQP connections are long-lived, and a
+    /// graceful stop would wait for them. Every client connection through it drops at once.</remarks>
+    public Task StopProxyAsync(CancellationToken cancellationToken = default)
+    {
+        var proxy = Proxy();
+        _configuration.Log("Stopping HAProxy.");
+        return Docker.Containers.KillContainerAsync(proxy.Id, new ContainerKillParameters { Signal = "KILL" }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task StartProxyAsync(CancellationToken cancellationToken = default)
+    {
+        var proxy = Proxy();
+        _configuration.Log("Starting HAProxy.");
+        return proxy.StartAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ClusterNodeState>> GetNodeStatesAsync(CancellationToken cancellationToken = default) =>
+        AskAnyNodeAsync((uri, ct) => _management.GetNodesAsync(uri, ct), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ProxyBackendState>> GetProxyBackendsAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfNotStarted();
+        return _management.GetProxyBackendsAsync(ProxyStatsUri, ProxyBackend, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<QueueReplicaState?> GetQueueReplicasAsync(string queue, string virtualHost = "/", CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(queue);
+        ArgumentException.ThrowIfNullOrEmpty(virtualHost);
+        return AskAnyNodeAsync((uri, ct) => _management.GetQueueAsync(uri, virtualHost, queue, ct), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<int?> FindConnectionNodeAsync(string clientProvidedName, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(clientProvidedName);
+        var nodeName = await AskAnyNodeAsync((uri, ct) => _management.FindConnectionNodeAsync(uri, clientProvidedName, ct), cancellationToken)
+            .ConfigureAwait(false);
+        return nodeName is null ? null : NodeNumber(nodeName);
+    }
+
+    /// <inheritdoc />
+    public async Task<string> GetNodeLogAsync(int node, CancellationToken cancellationToken = default)
+    {
+        var container = Node(node);
+        var (stdout, stderr) = await container.GetLogsAsync(timestampsEnabled: false, ct: cancellationToken).ConfigureAwait(false);
+        return stdout + stderr;
+    }
+
+    /// <summary>Removes every container and the network of the cluster. Safe to call more than once.</summary>
+    /// <returns>A task that completes when everything is removed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        var containers = _proxy is null ? _nodes : _nodes.Append(_proxy);
+        await Task.WhenAll(containers.Select(c => c.DisposeAsync().AsTask())).ConfigureAwait(false);
+        if (_network is not null)
+        {
+            await _network.DisposeAsync().ConfigureAwait(false);
+        }
+
+        // Testcontainers removes what it knows it started; sweep by label for anything a failed or
+        // cancelled start left half-created.
+        if (_docker is not null)
+        {
+            await RemoveLeftoversAsync(_docker, Id, CancellationToken.None).ConfigureAwait(false);
+            _docker.Dispose();
+        }
+
+        _management.Dispose();
+        _configuration.Log($"Cluster {Id} removed.");
+    }
+
+    /// <summary>Counts the containers and networks that carry a cluster's label.</summary>
+    internal static async Task<(int Containers, int Networks)> CountResourcesAsync(string clusterId, CancellationToken cancellationToken)
+    {
+        using var docker = DockerAvailability.CreateClient();
+        var containers = await docker.Containers.ListContainersAsync(
+            new ContainersListParameters { All = true, Filters = LabelFilter(clusterId) }, cancellationToken).ConfigureAwait(false);
+        var networks = await docker.Networks.ListNetworksAsync(
+            new NetworksListParameters { Filters = LabelFilter(clusterId) }, cancellationToken).ConfigureAwait(false);
+        return (containers.Count, networks.Count);
+    }
+
+    private static async Task RemoveLeftoversAsync(IDockerClient docker, string clusterId, CancellationToken cancellationToken)
+    {
+        var containers = await docker.Containers.ListContainersAsync(
+            new ContainersListParameters { All = true, Filters = LabelFilter(clusterId) }, cancellationToken).ConfigureAwait(false);
+        foreach (var container in containers)
+        {
+            await docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true }, cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        var networks = await docker.Networks.ListNetworksAsync(
+            new NetworksListParameters { Filters = LabelFilter(clusterId) }, cancellationToken).ConfigureAwait(false);
+        foreach (var network in networks)
+        {
+            await docker.Networks.DeleteNetworkAsync(network.ID, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static Dictionary<string, IDictionary<string, bool>> LabelFilter(string clusterId) =>
+        new() { ["label"] = new Dictionary<string, bool> { [$"{ClusterLabel}={clusterId}"] = true } };
+
+    private static Uri AmqpAt(int port) =>
+        new($"amqp://{ClusterResources.UserName}:{ClusterResources.Password}@127.0.0.1:{port}/");
+
+    private static int? NodeNumber(string nodeName)
+    {
+        var at = nodeName.LastIndexOf("@rmq", StringComparison.Ordinal);
+        return at >= 0 && int.TryParse(nodeName.AsSpan(at + 4), NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : null;
+    }
+
+    private static async Task<bool> HasLoggedSinceAsync(IContainer container, string message, DateTime since, CancellationToken cancellationToken)
+    {
+        var (stdout, _) = await container.GetLogsAsync(timestampsEnabled: true, ct: cancellationToken).ConfigureAwait(false);
+        foreach (var line in stdout.Split('\n'))
+        {
+            // Docker puts an RFC 3339 timestamp and a space before every line.
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            if (space > 0
+                && line.Contains(message, StringComparison.Ordinal)
+                && DateTime.TryParse(line.AsSpan(0, space), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var at)
+                && at >= since)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private IContainer BuildNode(int node)
+    {
+        var host = ClusterResources.HostName(node);
+        return new ContainerBuilder(_configuration.RabbitMqImage)
+            .WithName($"rabbitha-{Id}-{host}")
+            .WithHostname(host)
+            .WithNetwork(_network!)
+            .WithNetworkAliases(host)
+            .WithLabel(ClusterLabel, Id)
+            .WithPortBinding(_nodeAmqpPorts[node - 1], ClusterResources.AmqpPort)
+            .WithPortBinding(_nodeManagementPorts[node - 1], ClusterResources.ManagementPort)
+            .WithEntrypoint(NodeEntrypoint)
+            .WithResourceMapping(ClusterResources.ErlangCookie, "/run/rabbitha/erlang.cookie")
+            .WithResourceMapping(ClusterResources.RabbitMqConf, "/etc/rabbitmq/rabbitmq.conf")
+            .WithResourceMapping(ClusterResources.AdvancedConfig, "/etc/rabbitmq/advanced.config")
+            .WithResourceMapping(ClusterResources.EnabledPlugins, "/etc/rabbitmq/enabled_plugins")
+            .WithResourceMapping(ClusterResources.Definitions, "/etc/rabbitmq/definitions.json")
+            .WithWaitStrategy(Wait.ForUnixContainer().UntilMessageIsLogged(NodeStartedMessage))
+            .WithLogger(NullLogger.Instance)
+            .Build();
+    }
+
+    private IContainer BuildProxy() =>
+        new ContainerBuilder(_configuration.HaProxyImage)
+            .WithName($"rabbitha-{Id}-haproxy")
+            .WithHostname("haproxy")
+            .WithNetwork(_network!)
+            .WithNetworkAliases("haproxy")
+            .WithLabel(ClusterLabel, Id)
+            .WithPortBinding(_proxyAmqpPort, ClusterResources.AmqpPort)
+            .WithPortBinding(_proxyStatsPort, ClusterResources.ProxyStatsPort)
+            .WithResourceMapping(ClusterResources.HaProxyConfig, "/usr/local/etc/haproxy/haproxy.cfg")
+            .WithWaitStrategy(Wait.ForUnixContainer().UntilHttpRequestIsSucceeded(request => request
+                .ForPort(ClusterResources.ProxyStatsPort)
+                .ForPath(ClusterResources.ProxyStatsPath)
+                .WithBasicAuthentication(ProxyStatsUserName, ProxyStatsPassword)))
+            .WithLogger(NullLogger.Instance)
+            .Build();
+
+    private async Task WaitUntilHealthyCoreAsync(CancellationToken cancellationToken)
+    {
+        while (!await IsHealthyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
+    {
+        var observation = await ObserveAsync(cancellationToken).ConfigureAwait(false);
+        return observation.Nodes is { } nodes
+            && nodes.Count == NodeCount
+            && nodes.All(n => n.IsRunning && n.Partitions.Count == 0)
+            && observation.Backends is { } backends
+            && backends.Count == NodeCount
+            && backends.All(b => b.Status == "UP");
+    }
+
+    private async Task<string> DescribeAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var observation = await ObserveAsync(cts.Token).ConfigureAwait(false);
+        var nodes = observation.Nodes is { } n
+            ? string.Join(", ", n.Select(s => $"{s.NodeName} {(s.IsRunning ? "running" : "not running")}{(s.Partitions.Count > 0 ? " partitioned from " + string.Join('/', s.Partitions) : "")}"))
+            : "no node answered (" + observation.NodesError + ")";
+        var backends = observation.Backends is { } b
+            ? string.Join(", ", b.Select(s => $"{s.ServerName} {s.Status}"))
+            : "HAProxy did not answer (" + observation.BackendsError + ")";
+        return $"Nodes: {nodes}. HAProxy: {backends}.";
+    }
+
+    private async Task<Observation> ObserveAsync(CancellationToken cancellationToken)
+    {
+        var observation = new Observation();
+        try
+        {
+            observation.Nodes = await GetNodeStatesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex)
+        {
+            observation.NodesError = ex.Message;
+        }
+
+        try
+        {
+            observation.Backends = await GetProxyBackendsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            observation.BackendsError = ex.Message;
+        }
+        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            observation.BackendsError = "timed out: " + ex.Message;
+        }
+
+        return observation;
+    }
+
+    /// <summary>Asks each node's management API in turn; a node that is down, paused or cut off is skipped.</summary>
+    private async Task<T> AskAnyNodeAsync<T>(Func<Uri, CancellationToken, Task<T>> query, CancellationToken cancellationToken)
+    {
+        ThrowIfNotStarted();
+        var errors = new List<string>();
+        foreach (var node in Nodes)
+        {
+            try
+            {
+                return await query(node.ManagementUri, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException ex)
+            {
+                errors.Add($"{node.HostName}: {ex.Message}");
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                errors.Add($"{node.HostName}: timed out");
+            }
+        }
+
+        throw new InvalidOperationException("No RabbitMQ node's management API answered: " + string.Join("; ", errors));
+    }
+
+    private async Task RabbitMqCtlAsync(int node, string[] arguments, CancellationToken cancellationToken)
+    {
+        var container = Node(node);
+        var result = await container.ExecAsync(["rabbitmqctl", .. arguments], cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"rabbitmqctl {string.Join(' ', arguments)} on rmq{node} exited with {result.ExitCode}: {result.Stderr.Trim()} {result.Stdout.Trim()}");
+        }
+    }
+
+    private IContainer Node(int node)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(node, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(node, NodeCount);
+        ThrowIfNotStarted();
+        return _nodes[node - 1];
+    }
+
+    private IContainer Proxy()
+    {
+        ThrowIfNotStarted();
+        return _proxy!;
+    }
+
+    private void ThrowIfNotStarted()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_started)
+        {
+            throw new InvalidOperationException("The cluster has not been started: call StartAsync first.");
+        }
+    }
+
+    private sealed class Observation
+    {
+        public IReadOnlyList<ClusterNodeState>? Nodes { get; set; }
+
+        public string? NodesError { get; set; }
+
+        public IReadOnlyList<ProxyBackendState>? Backends { get; set; }
+
+        public string? BackendsError { get; set; }
+    }
+}

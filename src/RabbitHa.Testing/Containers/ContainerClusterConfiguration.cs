@@ -1,0 +1,8 @@
+namespace RabbitHa.Testing.Containers;
+
+/// <summary>What <see cref="ContainerClusterBuilder"/> builds a cluster from.</summary>
+internal sealed record ContainerClusterConfiguration(
+    string RabbitMqImage,
+    string HaProxyImage,
+    TimeSpan StartupTimeout,
+    Action<string> Log);

@@ -1,0 +1,160 @@
+namespace RabbitHa.Testing;
+
+/// <summary>
+/// A three-node RabbitMQ cluster with mirrored classic queues (policy <c>ha-all</c>) behind HAProxy,
+/// as a test sees it: where to connect, how to break it, and what state it is in.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Nodes are numbered from 1 to <see cref="NodeCount"/>, as in their host names (<c>rmq1</c>, <c>rmq2</c>,
+/// <c>rmq3</c>) and Erlang node names (<c>rabbit@rmq1</c> ...). Every endpoint is on the loopback interface
+/// and keeps its port when a node or the proxy is stopped and started again.
+/// </para>
+/// <para>
+/// Applications should connect through <see cref="AmqpUri"/> (HAProxy). The per-node endpoints exist to
+/// configure fallbacks and to observe the cluster.
+/// </para>
+/// </remarks>
+public interface IRabbitHaCluster : IAsyncDisposable
+{
+    /// <summary>Gets the number of RabbitMQ nodes (3).</summary>
+    int NodeCount { get; }
+
+    /// <summary>Gets the AMQP address of HAProxy, with credentials, e.g. <c>amqp://guest:guest@127.0.0.1:49153/</c>.</summary>
+    /// <exception cref="InvalidOperationException">The cluster has not been started.</exception>
+    Uri AmqpUri { get; }
+
+    /// <summary>Gets the user name defined on the cluster.</summary>
+    string UserName { get; }
+
+    /// <summary>Gets the password of <see cref="UserName"/>.</summary>
+    string Password { get; }
+
+    /// <summary>Gets the HAProxy statistics page (HTTP basic authentication: <see cref="ProxyStatsUserName"/> / <see cref="ProxyStatsPassword"/>).</summary>
+    /// <exception cref="InvalidOperationException">The cluster has not been started.</exception>
+    Uri ProxyStatsUri { get; }
+
+    /// <summary>Gets the user name of the HAProxy statistics page.</summary>
+    string ProxyStatsUserName { get; }
+
+    /// <summary>Gets the password of the HAProxy statistics page.</summary>
+    string ProxyStatsPassword { get; }
+
+    /// <summary>Gets the endpoints of the nodes, in node order (index 0 is node 1).</summary>
+    /// <exception cref="InvalidOperationException">The cluster has not been started.</exception>
+    IReadOnlyList<ClusterNodeEndpoints> Nodes { get; }
+
+    /// <summary>Starts the cluster and waits until it is healthy (see <see cref="WaitUntilHealthyAsync"/>).</summary>
+    /// <param name="cancellationToken">Cancels the start; what was created is removed by <see cref="IAsyncDisposable.DisposeAsync"/>.</param>
+    Task StartAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Waits until every node is running and clustered, no partition is reported and HAProxy reports
+    /// every node UP.
+    /// </summary>
+    /// <param name="timeout">How long to wait; <see langword="null"/> for the backend's default.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="TimeoutException">The cluster was not healthy in time; the message says what was missing.</exception>
+    Task WaitUntilHealthyAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Kills a node with SIGKILL, as a crash or a power cut would: no clean shutdown.</summary>
+    /// <param name="node">The node number, from 1 to <see cref="NodeCount"/>.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
+    Task KillNodeAsync(int node, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops a node gracefully (SIGTERM: RabbitMQ shuts down cleanly).</summary>
+    /// <inheritdoc cref="KillNodeAsync" path="/param"/>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
+    Task StopNodeAsync(int node, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Starts a killed or stopped node and waits until RabbitMQ runs on it; it rejoins the cluster by itself.
+    /// Use <see cref="WaitUntilHealthyAsync"/> to wait until HAProxy sees it UP again.
+    /// </summary>
+    /// <inheritdoc cref="KillNodeAsync" path="/param"/>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
+    Task StartNodeAsync(int node, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Cuts a node off the network it shares with the other nodes and HAProxy: a network partition.
+    /// With <c>pause_minority</c>, the isolated node pauses itself once it notices (about 1.25 x
+    /// <c>net_ticktime</c>, here 10 s). Its own endpoints are unreachable until <see cref="ReconnectNodeAsync"/>.
+    /// </summary>
+    /// <inheritdoc cref="KillNodeAsync" path="/param"/>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
+    Task DisconnectNodeAsync(int node, CancellationToken cancellationToken = default);
+
+    /// <summary>Puts a node cut off by <see cref="DisconnectNodeAsync"/> back on the network; it recovers by itself.</summary>
+    /// <inheritdoc cref="KillNodeAsync" path="/param"/>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
+    Task ReconnectNodeAsync(int node, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Freezes every process of a node (its kernel still accepts TCP connections, nothing answers).
+    /// A pause longer than <c>net_ticktime</c> leaves a partition that <c>pause_minority</c> does not heal:
+    /// after <see cref="UnpauseNodeAsync"/>, restart the node if the cluster reports a partition.
+    /// </summary>
+    /// <inheritdoc cref="KillNodeAsync" path="/param"/>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
+    Task PauseNodeAsync(int node, CancellationToken cancellationToken = default);
+
+    /// <summary>Resumes a node frozen by <see cref="PauseNodeAsync"/>.</summary>
+    /// <inheritdoc cref="KillNodeAsync" path="/param"/>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
+    Task UnpauseNodeAsync(int node, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sets a node's memory high watermark so low that its memory alarm goes off: the whole cluster
+    /// blocks publishing connections until <see cref="ClearMemoryAlarmAsync"/>.
+    /// </summary>
+    /// <inheritdoc cref="KillNodeAsync" path="/param"/>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
+    Task RaiseMemoryAlarmAsync(int node, CancellationToken cancellationToken = default);
+
+    /// <summary>Restores the default memory high watermark (0.4) of a node, which clears its alarm.</summary>
+    /// <inheritdoc cref="KillNodeAsync" path="/param"/>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
+    Task ClearMemoryAlarmAsync(int node, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops HAProxy: every client connection through it drops and new ones are refused.</summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    Task StopProxyAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Starts HAProxy again on the same port.</summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    Task StartProxyAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Gets the nodes as the cluster sees them, asking the first node that answers.</summary>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <exception cref="InvalidOperationException">No node answered.</exception>
+    Task<IReadOnlyList<ClusterNodeState>> GetNodeStatesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Gets HAProxy's view of its backend servers, one per node, in node order.</summary>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <exception cref="HttpRequestException">HAProxy did not answer (for example while it is stopped).</exception>
+    Task<IReadOnlyList<ProxyBackendState>> GetProxyBackendsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Gets where a queue lives: its leader (master) node, its mirrors and which of them are synchronised.</summary>
+    /// <param name="queue">The queue name.</param>
+    /// <param name="virtualHost">The virtual host; <c>/</c> by default.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The queue's state, or <see langword="null"/> if the queue does not exist.</returns>
+    /// <exception cref="InvalidOperationException">No node answered.</exception>
+    Task<QueueReplicaState?> GetQueueReplicasAsync(string queue, string virtualHost = "/", CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Finds the node that holds the client connection with the given client-provided name
+    /// (<c>connection_name</c> client property), so that a test can kill exactly that node.
+    /// </summary>
+    /// <param name="clientProvidedName">The name the client gave its connection.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The node number, or <see langword="null"/> if no such connection is open.</returns>
+    /// <exception cref="InvalidOperationException">No node answered.</exception>
+    Task<int?> FindConnectionNodeAsync(string clientProvidedName, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets what a node wrote to its standard output and error since it was created.</summary>
+    /// <inheritdoc cref="KillNodeAsync" path="/param"/>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
+    Task<string> GetNodeLogAsync(int node, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.Text;
+using RabbitHa.Testing.Xunit;
+using RabbitMQ.Client;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace RabbitHa.Testing.Tests;
+
+/// <summary>
+/// The fixture's chaos operations, proven on the real cluster. Each test leaves the cluster healthy
+/// for the next one.
+/// </summary>
+[Collection(ChaosCollection.Name)]
+[Trait("Category", "Chaos")]
+public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper output)
+{
+    private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(90);
+
+    private IRabbitHaCluster Cluster => fixture.Cluster;
+
+    [DockerFact]
+    public async Task KillNode_ThenStartNode_ProxyMarksItDownThenUp()
+    {
+        await Cluster.KillNodeAsync(2);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var down = await Eventually.HoldsAsync(
+                async () => await UpServersAsync() is ["rmq1", "rmq3"],
+                TimeSpan.FromSeconds(15),
+                "HAProxy reports only rmq1 and rmq3 up");
+            output.WriteLine($"HAProxy took rmq2 out after {down.TotalSeconds:F1} s");
+        }
+        finally
+        {
+            clock.Restart();
+            await Cluster.StartNodeAsync(2);
+        }
+
+        await Cluster.WaitUntilHealthyAsync(RecoveryTimeout);
+        output.WriteLine($"rmq2 back in the cluster and UP in HAProxy after {clock.Elapsed.TotalSeconds:F1} s");
+
+        Assert.Equal(["rmq1", "rmq2", "rmq3"], await UpServersAsync());
+        Assert.All(await Cluster.GetNodeStatesAsync(), n => Assert.True(n.IsRunning, n.NodeName));
+    }
+
+    [DockerFact]
+    public async Task Message_ConfirmedBeforeItsQueueMasterIsKilled_IsConsumedAfterwards()
+    {
+        var queue = "survives-" + Guid.NewGuid().ToString("N");
+        var body = Encoding.UTF8.GetBytes("confirmed before the crash");
+        await using (var publisher = await Amqp.ConnectAsync(Cluster.AmqpUri, "publisher"))
+        {
+            await Amqp.DeclareDurableQueueAsync(publisher, queue);
+            await Eventually.HoldsAsync(
+                async () => await Cluster.GetQueueReplicasAsync(queue) is { SynchronisedMirrors.Count: 2, Policy: not null },
+                TimeSpan.FromSeconds(30),
+                "the queue is mirrored on two nodes");
+            await Amqp.PublishConfirmedAsync(publisher, queue, body);
+        }
+
+        var before = await Cluster.GetQueueReplicasAsync(queue);
+        var master = NodeNumber(before!.LeaderNode!);
+        await Cluster.KillNodeAsync(master);
+        output.WriteLine($"Killed rmq{master}, master of {queue}");
+
+        // HAProxy may still send a connection to the dead node until its check marks it down.
+        BasicGetResult? message = null;
+        try
+        {
+            await Eventually.HoldsAsync(
+            async () =>
+            {
+                try
+                {
+                    await using var consumer = await Amqp.ConnectAsync(Cluster.AmqpUri, "consumer");
+                    await using var channel = await consumer.CreateChannelAsync();
+                    message = await channel.BasicGetAsync(queue, autoAck: true);
+                    await channel.QueueDeleteAsync(queue);
+                    return true;
+                }
+                catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.BrokerUnreachableException
+                                               or RabbitMQ.Client.Exceptions.AlreadyClosedException
+                                               or RabbitMQ.Client.Exceptions.OperationInterruptedException)
+                {
+                    output.WriteLine($"Not yet: {ex.GetType().Name}: {ex.Message}");
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(30),
+            "a consumer reads the queue through HAProxy");
+        }
+        finally
+        {
+            await Cluster.StartNodeAsync(master);
+        }
+
+        Assert.NotNull(message);
+        Assert.Equal(body, message.Body.ToArray());
+        await Cluster.WaitUntilHealthyAsync(RecoveryTimeout);
+    }
+
+    [DockerFact]
+    public async Task DisconnectNode_MinorityPausesItself_AndRecoversAfterReconnect()
+    {
+        await Cluster.DisconnectNodeAsync(3);
+        try
+        {
+            // Until the majority notices (net_ticktime), its management API may not answer at all.
+            var noticed = await Eventually.HoldsAsync(
+                async () => await TryGetNodeStatesAsync() is { } states
+                            && states.Single(n => n.NodeName == "rabbit@rmq3").IsRunning == false,
+                TimeSpan.FromSeconds(60),
+                "the majority sees rabbit@rmq3 as not running");
+            output.WriteLine($"The majority noticed the partition after {noticed.TotalSeconds:F1} s");
+
+            var paused = await Eventually.HoldsAsync(
+                async () => (await Cluster.GetNodeLogAsync(3)).Contains("minority", StringComparison.OrdinalIgnoreCase),
+                TimeSpan.FromSeconds(45),
+                "rmq3 logs that it is in the minority and pauses");
+            output.WriteLine($"rmq3 paused itself (pause_minority) {paused.TotalSeconds:F1} s later:");
+            foreach (var line in (await Cluster.GetNodeLogAsync(3)).Split('\n').Where(l => l.Contains("minority", StringComparison.OrdinalIgnoreCase)))
+            {
+                output.WriteLine("  " + line);
+            }
+        }
+        finally
+        {
+            await Cluster.ReconnectNodeAsync(3);
+        }
+
+        var clock = Stopwatch.StartNew();
+        await Cluster.WaitUntilHealthyAsync(RecoveryTimeout);
+        output.WriteLine($"rmq3 recovered by itself {clock.Elapsed.TotalSeconds:F1} s after reconnect");
+
+        Assert.All(await Cluster.GetNodeStatesAsync(), n => Assert.Empty(n.Partitions));
+        Assert.All(await Cluster.GetNodeStatesAsync(), n => Assert.True(n.IsRunning, n.NodeName));
+    }
+
+    [DockerFact]
+    public async Task PauseNode_ProxyAmqpCheckMarksTheFrozenNodeDown()
+    {
+        await Cluster.PauseNodeAsync(1);
+        try
+        {
+            // A TCP check would keep a frozen node UP; the AMQP handshake check must not.
+            var down = await Eventually.HoldsAsync(
+                async () => !(await UpServersAsync()).Contains("rmq1"),
+                TimeSpan.FromSeconds(8),
+                "HAProxy takes the frozen rmq1 out");
+            output.WriteLine($"HAProxy took the frozen rmq1 out after {down.TotalSeconds:F1} s");
+        }
+        finally
+        {
+            // Unpause well within net_ticktime, or the cluster keeps a partition pause_minority does not heal.
+            await Cluster.UnpauseNodeAsync(1);
+        }
+
+        await Cluster.WaitUntilHealthyAsync(RecoveryTimeout);
+    }
+
+    [DockerFact]
+    public async Task StopNode_Gracefully_ThenStart_RejoinsTheCluster()
+    {
+        await Cluster.StopNodeAsync(1);
+        try
+        {
+            var states = await Cluster.GetNodeStatesAsync();
+            Assert.False(states.Single(n => n.NodeName == "rabbit@rmq1").IsRunning);
+        }
+        finally
+        {
+            await Cluster.StartNodeAsync(1);
+        }
+
+        await Cluster.WaitUntilHealthyAsync(RecoveryTimeout);
+        Assert.All(await Cluster.GetNodeStatesAsync(), n => Assert.True(n.IsRunning, n.NodeName));
+    }
+
+    [DockerFact]
+    public async Task StopProxy_RefusesClients_AndStartProxy_ServesThemOnTheSameAddress()
+    {
+        await Cluster.StopProxyAsync();
+        try
+        {
+            await Assert.ThrowsAsync<RabbitMQ.Client.Exceptions.BrokerUnreachableException>(
+                () => Amqp.ConnectAsync(Cluster.AmqpUri, "while the proxy is down"));
+        }
+        finally
+        {
+            await Cluster.StartProxyAsync();
+        }
+
+        await Cluster.WaitUntilHealthyAsync(RecoveryTimeout);
+        await using var connection = await Amqp.ConnectAsync(Cluster.AmqpUri, "after the proxy restarted");
+        Assert.True(connection.IsOpen);
+    }
+
+    [DockerFact]
+    public async Task MemoryAlarm_BlocksPublishers_UntilCleared()
+    {
+        await using var connection = await Amqp.ConnectAsync(Cluster.AmqpUri, "blocked publisher");
+        var blocked = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var unblocked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.ConnectionBlockedAsync += (_, e) => { blocked.TrySetResult(e.Reason); return Task.CompletedTask; };
+        connection.ConnectionUnblockedAsync += (_, _) => { unblocked.TrySetResult(); return Task.CompletedTask; };
+
+        await Cluster.RaiseMemoryAlarmAsync(2);
+        try
+        {
+            // The broker blocks a connection when it next publishes.
+            await using var channel = await connection.CreateChannelAsync();
+            await channel.BasicPublishAsync(string.Empty, "nowhere", Encoding.UTF8.GetBytes("x"));
+            var reason = await blocked.Task.WaitAsync(TimeSpan.FromSeconds(15));
+            output.WriteLine($"Blocked: {reason}");
+        }
+        finally
+        {
+            await Cluster.ClearMemoryAlarmAsync(2);
+        }
+
+        await unblocked.Task.WaitAsync(TimeSpan.FromSeconds(15));
+    }
+
+    private async Task<IReadOnlyList<ClusterNodeState>?> TryGetNodeStatesAsync()
+    {
+        try
+        {
+            return await Cluster.GetNodeStatesAsync();
+        }
+        catch (InvalidOperationException ex)
+        {
+            output.WriteLine(ex.Message);
+            return null;
+        }
+    }
+
+    private async Task<string[]> UpServersAsync() =>
+        (await Cluster.GetProxyBackendsAsync()).Where(b => b.IsUp).Select(b => b.ServerName).ToArray();
+
+    private static int NodeNumber(string nodeName) => int.Parse(nodeName[^1..], System.Globalization.CultureInfo.InvariantCulture);
+}
