@@ -1,0 +1,102 @@
+using System.Net.Sockets;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace RabbitHa.Client;
+
+/// <summary>
+/// Tells a connect failure worth retrying (the cluster is not up yet, a node is restarting, the proxy has
+/// no live backend) from one that retrying cannot fix (wrong credentials, missing virtual host, topology
+/// that contradicts what the broker has).
+/// </summary>
+/// <remarks>
+/// RabbitMQ.Client wraps whatever stopped the first connect in a <see cref="BrokerUnreachableException"/>,
+/// around an <see cref="AggregateException"/> when several endpoints were tried, so the whole chain is read.
+/// </remarks>
+internal static class ConnectionFailureClassifier
+{
+    private const int MaxDepth = 16;
+
+    /// <summary>Reply codes after which trying again cannot help: access-refused, not-found, precondition-failed, not-allowed (such as an unknown virtual host).</summary>
+    private static readonly ushort[] s_permanentReplyCodes =
+        [Constants.AccessRefused, Constants.NotFound, Constants.PreconditionFailed, Constants.NotAllowed];
+
+    /// <summary>Whether the broker refused the credentials.</summary>
+    /// <remarks>
+    /// RabbitMQ.Client throws <see cref="AuthenticationFailureException"/> when the broker answers ACCESS_REFUSED.
+    /// Its base, <see cref="PossibleAuthenticationFailureException"/>, is also thrown when the connection merely
+    /// dropped during the handshake (a node stopping, the proxy cutting a half-open backend), which is exactly
+    /// what happens while a cluster comes up; it counts as an authentication failure only when its cause says 403.
+    /// </remarks>
+    public static bool IsAuthenticationFailure(Exception exception) =>
+        Flatten(exception).Any(static e => e switch
+        {
+            AuthenticationFailureException => true,
+            PossibleAuthenticationFailureException possible => Flatten(possible).Any(static inner =>
+                inner is OperationInterruptedException { ShutdownReason.ReplyCode: Constants.AccessRefused }),
+            _ => false,
+        });
+
+    /// <summary>Whether the failure is one that retrying cannot fix.</summary>
+    public static bool IsPermanent(Exception exception) =>
+        IsAuthenticationFailure(exception) || Flatten(exception).Any(static e => e switch
+        {
+            ProtocolVersionMismatchException => true,
+            System.Security.Authentication.AuthenticationException => true, // TLS: certificate or protocol mismatch
+            OperationInterruptedException { ShutdownReason: { } reason } => s_permanentReplyCodes.Contains(reason.ReplyCode),
+            _ => false,
+        });
+
+    /// <summary>Whether the failure is a transient network or availability problem, worth retrying.</summary>
+    public static bool IsTransient(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return !IsPermanent(exception) && Flatten(exception).Any(static e => e is
+            BrokerUnreachableException
+            or ConnectFailureException
+            or SocketException
+            or IOException
+            or TimeoutException
+            or OperationInterruptedException
+            or PossibleAuthenticationFailureException);
+    }
+
+    /// <summary>The messages of the innermost exceptions, which say what actually happened (RabbitMQ.Client's outer ones do not).</summary>
+    public static string Describe(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        IEnumerable<string> causes = Flatten(exception)
+            .Where(static e => e.InnerException is null && e is not AggregateException)
+            .Select(static e => $"{e.GetType().Name}: {e.Message}")
+            .Distinct(StringComparer.Ordinal);
+        string description = string.Join("; ", causes);
+        return description.Length == 0 ? $"{exception.GetType().Name}: {exception.Message}" : description;
+    }
+
+    private static IEnumerable<Exception> Flatten(Exception exception)
+    {
+        var pending = new Stack<(Exception Exception, int Depth)>();
+        pending.Push((exception, 0));
+        while (pending.Count > 0)
+        {
+            (Exception current, int depth) = pending.Pop();
+            yield return current;
+            if (depth >= MaxDepth)
+            {
+                continue;
+            }
+
+            if (current is AggregateException aggregate)
+            {
+                foreach (Exception inner in aggregate.InnerExceptions)
+                {
+                    pending.Push((inner, depth + 1));
+                }
+            }
+            else if (current.InnerException is { } inner)
+            {
+                pending.Push((inner, depth + 1));
+            }
+        }
+    }
+}

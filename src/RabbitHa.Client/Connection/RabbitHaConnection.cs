@@ -1,0 +1,655 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Timeout;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
+
+namespace RabbitHa.Client;
+
+/// <summary>
+/// Owns the RabbitMQ.Client connection: opens it through <see cref="StartupRetryPipeline"/>, then leaves
+/// losing and regaining it to RabbitMQ.Client's automatic recovery and turns that recovery's callbacks
+/// into <see cref="State"/>, events, logs and metrics.
+/// </summary>
+internal sealed class RabbitHaConnection : IRabbitHaConnection
+{
+    // Between a connection dropping and RabbitMQ.Client reporting it, the state still says Open; a short
+    // pause there stops CreateChannelAsync from spinning until the shutdown callback has run.
+    private static readonly TimeSpan s_lossReportPause = TimeSpan.FromMilliseconds(50);
+
+    private readonly RabbitHaOptions _options;
+    private readonly RabbitHaConnectionSettings _settings;
+    private readonly ConnectionFactory _factory;
+    private readonly OrderedEndpointResolver _endpoints;
+    private readonly RabbitHaMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly TimeProvider? _timeProvider;
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly object _gate = new();
+
+    private ConnectionState _state = ConnectionState.Disconnected;
+    private TaskCompletionSource _stateChanged = NewSignal();
+    private Task? _connectTask;
+    private IConnection? _connection;
+    private string? _blockedReason;
+    private long _blockedSince;
+
+    /// <param name="options">The validated options; reading <see cref="IOptions{TOptions}.Value"/> validates them.</param>
+    /// <param name="metrics">Where to count losses, recoveries and blocked time.</param>
+    /// <param name="logger">The logger; <see cref="NullLogger"/> when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock of the start-up retry; tests may pass a fake one.</param>
+    public RabbitHaConnection(
+        IOptions<RabbitHaOptions> options,
+        RabbitHaMetrics metrics,
+        ILogger<RabbitHaConnection>? logger = null,
+        TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(metrics);
+        _options = options.Value;
+        _settings = RabbitHaConnectionSettings.FromOptions(_options);
+        _factory = _settings.CreateFactory(_options);
+        _endpoints = new OrderedEndpointResolver(_settings.Endpoints);
+        _metrics = metrics;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _timeProvider = timeProvider;
+    }
+
+    /// <inheritdoc/>
+    public event EventHandler<ShutdownEventArgs>? ConnectionLost;
+
+    /// <inheritdoc/>
+    public event EventHandler? ConnectionRecovered;
+
+    /// <inheritdoc/>
+    public event EventHandler<ConnectionRecoveryErrorEventArgs>? RecoveryFailed;
+
+    /// <inheritdoc/>
+    public event EventHandler<ConnectionBlockedEventArgs>? Blocked;
+
+    /// <inheritdoc/>
+    public event EventHandler? Unblocked;
+
+    /// <inheritdoc/>
+    public ConnectionState State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _state;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool IsBlocked => BlockedReason is not null;
+
+    /// <inheritdoc/>
+    public string? BlockedReason
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _blockedReason;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public string ClientProvidedName => _settings.ClientProvidedName;
+
+    /// <inheritdoc/>
+    public AmqpTcpEndpoint? CurrentEndpoint
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _state == ConnectionState.Open ? _connection?.Endpoint : null;
+            }
+        }
+    }
+
+    /// <summary>Gets the endpoints in the order they are tried, for diagnostics and tests.</summary>
+    internal IReadOnlyList<AmqpTcpEndpoint> Endpoints => _settings.Endpoints;
+
+    /// <inheritdoc/>
+    public async Task ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        Task connecting;
+        lock (_gate)
+        {
+            connecting = EnsureConnectStartedLocked();
+        }
+
+        await connecting.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task WaitUntilOpenAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            Task next;
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_state == ConnectionState.Closed, this);
+                if (_state == ConnectionState.Open)
+                {
+                    return;
+                }
+
+                // Not connected, or a first connect under way: join it so that its failure reaches this caller.
+                // Recovering: wait for RabbitMQ.Client's recovery to report success.
+                next = _state is ConnectionState.Disconnected or ConnectionState.Connecting
+                    ? EnsureConnectStartedLocked()
+                    : _stateChanged.Task;
+            }
+
+            await next.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<IChannel> CreateChannelAsync(CreateChannelOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            await WaitUntilOpenAsync(cancellationToken).ConfigureAwait(false);
+            IConnection? connection;
+            lock (_gate)
+            {
+                connection = _state == ConnectionState.Open ? _connection : null;
+            }
+
+            if (connection is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                return await connection.CreateChannelAsync(options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationInterruptedException ex) when (!connection.IsOpen)
+            {
+                // Lost between the state check and the call (AlreadyClosedException is one of these):
+                // wait for the recovery like any other caller.
+                _logger.ChannelCreationInterrupted(ClientProvidedName, ex);
+                await Task.Delay(s_lossReportPause, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Declares <paramref name="topology"/> on a short-lived channel. RabbitMQ.Client records what is declared
+    /// and re-declares it after every recovery, so this is for topology that appears after the first connect.
+    /// </summary>
+    internal async Task DeclareTopologyAsync(RabbitHaTopologyOptions topology, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        IChannel channel = await CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using (channel.ConfigureAwait(false))
+        {
+            await TopologyDeclarer.DeclareAsync(channel, topology, _logger, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Closes the connection (the hosted service calls this when the host stops). Final and idempotent.</summary>
+    /// <param name="cancellationToken">Cuts the graceful close short; the connection is then aborted.</param>
+    internal async Task CloseAsync(CancellationToken cancellationToken = default)
+    {
+        IConnection? connection;
+        Task? connecting;
+        TimeSpan? blockedFor;
+        lock (_gate)
+        {
+            if (_state == ConnectionState.Closed)
+            {
+                return;
+            }
+
+            blockedFor = EndBlockedLocked();
+            SetStateLocked(ConnectionState.Closed);
+            connection = _connection;
+            _connection = null;
+            connecting = _connectTask;
+        }
+
+        ReportUnblocked(blockedFor);
+
+        // Stops a start-up still retrying; its callers get the cancellation, its log says the rest.
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        if (connecting is not null)
+        {
+            await connecting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        if (connection is not null)
+        {
+            await CloseConnectionAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+
+        _logger.ConnectionClosed(ClientProvidedName);
+    }
+
+    /// <summary>Closes the connection cleanly, waiting up to <see cref="RabbitHaOptions.ContinuationTimeout"/> for the broker.</summary>
+    /// <returns>A task that completes when the connection is closed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        await CloseAsync(CancellationToken.None).ConfigureAwait(false);
+        _lifetime.Dispose();
+    }
+
+    private Task EnsureConnectStartedLocked()
+    {
+        ObjectDisposedException.ThrowIf(_state == ConnectionState.Closed, this);
+        if (_connectTask is null || _connectTask.IsFaulted || _connectTask.IsCanceled)
+        {
+            Task connecting = Task.Run(ConnectCoreAsync, CancellationToken.None);
+
+            // Callers may all have stopped waiting; the failure is logged by ConnectCoreAsync, so mark it observed.
+            _ = connecting.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            _connectTask = connecting;
+        }
+
+        return _connectTask;
+    }
+
+    private async Task ConnectCoreAsync()
+    {
+        IConnection? stale;
+        CancellationToken lifetime;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_state == ConnectionState.Closed, this);
+            lifetime = _lifetime.Token;
+            stale = _connection;
+            _connection = null;
+            SetStateLocked(ConnectionState.Connecting);
+        }
+
+        _logger.Connecting(ClientProvidedName, _settings.EndpointList, _settings.VirtualHost, _settings.UserName);
+        var attempts = new StartupAttempts();
+        ResiliencePipeline pipeline = StartupRetryPipeline.Create(_options.Startup, args =>
+        {
+            attempts.Failed(args.Outcome.Exception);
+            if (_logger.IsEnabled(LogLevel.Warning))
+            {
+                // Only the cause: a stack trace per attempt would bury the log while the cluster comes up;
+                // the final failure is logged with the whole exception.
+                string cause = args.Outcome.Exception is { } error ? ConnectionFailureClassifier.Describe(error) : "no exception";
+                _logger.ConnectAttemptFailed(ClientProvidedName, attempts.Count, cause, args.RetryDelay);
+            }
+
+            return default;
+        }, _timeProvider);
+
+        IConnection connection;
+        try
+        {
+            if (stale is not null)
+            {
+                // Closed for good by the broker earlier; nothing to close any more, only to release.
+                await stale.DisposeAsync().ConfigureAwait(false);
+            }
+
+            connection = await pipeline.ExecuteAsync(
+                static async (self, token) => await self.OpenAsync(token).ConfigureAwait(false), this, lifetime).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!lifetime.IsCancellationRequested)
+        {
+            RabbitHaConnectionException failure = DescribeFailure(ex, attempts);
+            lock (_gate)
+            {
+                if (_state == ConnectionState.Connecting)
+                {
+                    SetStateLocked(ConnectionState.Disconnected);
+                }
+            }
+
+            _logger.ConnectFailed(ClientProvidedName, failure);
+            throw failure;
+        }
+
+        bool closed;
+        lock (_gate)
+        {
+            closed = _state == ConnectionState.Closed;
+            if (!closed)
+            {
+                _connection = connection;
+                SetStateLocked(ConnectionState.Open);
+            }
+        }
+
+        if (closed)
+        {
+            await AbortAsync(connection).ConfigureAwait(false);
+            throw new ObjectDisposedException(GetType().FullName);
+        }
+
+        // After Open: a connection already lost by now reports it as soon as the handler is added.
+        Subscribe(connection);
+        _logger.Connected(ClientProvidedName, connection.Endpoint);
+    }
+
+    /// <summary>One attempt: connect (proxy first, then fallbacks) and declare the configured topology.</summary>
+    private async Task<IConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        IConnection connection = await _factory.CreateConnectionAsync(_endpoints, _settings.ClientProvidedName, cancellationToken)
+            .ConfigureAwait(false);
+        if (_options.Topology.IsEmpty)
+        {
+            return connection;
+        }
+
+        try
+        {
+            IChannel channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using (channel.ConfigureAwait(false))
+            {
+                await TopologyDeclarer.DeclareAsync(channel, _options.Topology, _logger, cancellationToken).ConfigureAwait(false);
+            }
+
+            return connection;
+        }
+        catch
+        {
+            // Half-open (connected, topology not declared): never hand it out; the pipeline decides whether to retry.
+            await AbortAsync(connection).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private RabbitHaConnectionException DescribeFailure(Exception exception, StartupAttempts attempts)
+    {
+        if (exception is TimeoutRejectedException)
+        {
+            Exception? last = attempts.LastError;
+            return new RabbitHaConnectionException(
+                $"Could not connect '{ClientProvidedName}' to RabbitMQ at {_settings.EndpointList} within {_options.Startup.Timeout} " +
+                $"({attempts.Count + 1} attempt(s)); last error: {(last is null ? "none, the first attempt did not finish" : ConnectionFailureClassifier.Describe(last))}.",
+                last ?? exception);
+        }
+
+        if (ConnectionFailureClassifier.IsAuthenticationFailure(exception))
+        {
+            return new RabbitHaConnectionException(
+                $"RabbitMQ at {_settings.EndpointList} refused the credentials of user '{_settings.UserName}' for virtual host " +
+                $"'{_settings.VirtualHost}' ({ConnectionFailureClassifier.Describe(exception)}). Check the RabbitHa UserName and Password " +
+                "options; authentication failures are not retried.",
+                exception);
+        }
+
+        return new RabbitHaConnectionException(
+            $"Could not connect '{ClientProvidedName}' to RabbitMQ at {_settings.EndpointList} (virtual host '{_settings.VirtualHost}'): " +
+            $"{ConnectionFailureClassifier.Describe(exception)}. This failure is not transient and was not retried.",
+            exception);
+    }
+
+    private void Subscribe(IConnection connection)
+    {
+        connection.RecoverySucceededAsync += OnRecoverySucceededAsync;
+        connection.ConnectionRecoveryErrorAsync += OnRecoveryErrorAsync;
+        connection.ConnectionBlockedAsync += OnBlockedAsync;
+        connection.ConnectionUnblockedAsync += OnUnblockedAsync;
+        connection.CallbackExceptionAsync += OnCallbackExceptionAsync;
+        connection.ConnectionShutdownAsync += OnShutdownAsync;
+    }
+
+    private Task OnShutdownAsync(object sender, ShutdownEventArgs e)
+    {
+        bool willRecover = WillRecover(e);
+        TimeSpan? blockedFor;
+        AmqpTcpEndpoint? endpoint;
+        lock (_gate)
+        {
+            // Closing it ourselves, or RabbitMQ.Client aborting a half-recovered connection while we are
+            // already Recovering: not a new loss.
+            if (_state != ConnectionState.Open)
+            {
+                return Task.CompletedTask;
+            }
+
+            endpoint = _connection?.Endpoint;
+            blockedFor = EndBlockedLocked();
+            SetStateLocked(willRecover ? ConnectionState.Recovering : ConnectionState.Disconnected);
+            if (!willRecover)
+            {
+                // The next ConnectAsync or channel request starts afresh (and releases this connection).
+                _connectTask = null;
+            }
+        }
+
+        _metrics.ConnectionLost(ClientProvidedName);
+        _logger.ConnectionLost(ClientProvidedName, endpoint, e.Initiator, e.ReplyCode, e.ReplyText, willRecover, e.Exception);
+        ReportUnblocked(blockedFor);
+        Raise(ConnectionLost, e, nameof(ConnectionLost));
+        return Task.CompletedTask;
+    }
+
+    private Task OnRecoverySucceededAsync(object sender, AsyncEventArgs e)
+    {
+        AmqpTcpEndpoint endpoint;
+        lock (_gate)
+        {
+            if (_state != ConnectionState.Recovering || _connection is null)
+            {
+                return Task.CompletedTask;
+            }
+
+            endpoint = _connection.Endpoint;
+            SetStateLocked(ConnectionState.Open);
+        }
+
+        _metrics.ConnectionRecovered(ClientProvidedName);
+        _logger.ConnectionRecovered(ClientProvidedName, endpoint);
+        Raise(ConnectionRecovered, nameof(ConnectionRecovered));
+        return Task.CompletedTask;
+    }
+
+    private Task OnRecoveryErrorAsync(object sender, ConnectionRecoveryErrorEventArgs e)
+    {
+        if (State == ConnectionState.Closed)
+        {
+            return Task.CompletedTask;
+        }
+
+        _metrics.RecoveryFailed(ClientProvidedName);
+        _logger.RecoveryFailed(ClientProvidedName, _options.Recovery.NetworkRecoveryInterval, e.Exception);
+        Raise(RecoveryFailed, e, nameof(RecoveryFailed));
+        return Task.CompletedTask;
+    }
+
+    private Task OnBlockedAsync(object sender, ConnectionBlockedEventArgs e)
+    {
+        lock (_gate)
+        {
+            if (_state == ConnectionState.Closed)
+            {
+                return Task.CompletedTask;
+            }
+
+            if (_blockedReason is null)
+            {
+                _blockedSince = Stopwatch.GetTimestamp();
+            }
+
+            _blockedReason = e.Reason;
+        }
+
+        _logger.ConnectionBlocked(ClientProvidedName, e.Reason);
+        Raise(Blocked, e, nameof(Blocked));
+        return Task.CompletedTask;
+    }
+
+    private Task OnUnblockedAsync(object sender, AsyncEventArgs e)
+    {
+        TimeSpan? blockedFor;
+        lock (_gate)
+        {
+            blockedFor = EndBlockedLocked();
+        }
+
+        ReportUnblocked(blockedFor);
+        return Task.CompletedTask;
+    }
+
+    private Task OnCallbackExceptionAsync(object sender, CallbackExceptionEventArgs e)
+    {
+        string detail = string.Join(", ", e.Detail.Select(static pair => $"{pair.Key}: {pair.Value}"));
+        _logger.CallbackException(ClientProvidedName, detail, e.Exception);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Ends a block, returning how long it lasted, or <see langword="null"/> if there was none.</summary>
+    private TimeSpan? EndBlockedLocked()
+    {
+        if (_blockedReason is null)
+        {
+            return null;
+        }
+
+        _blockedReason = null;
+        return Stopwatch.GetElapsedTime(_blockedSince);
+    }
+
+    private void ReportUnblocked(TimeSpan? blockedFor)
+    {
+        if (blockedFor is not { } duration)
+        {
+            return;
+        }
+
+        _metrics.BlockedFor(duration, ClientProvidedName);
+        _logger.ConnectionUnblocked(ClientProvidedName, duration);
+        Raise(Unblocked, nameof(Unblocked));
+    }
+
+    private void SetStateLocked(ConnectionState next)
+    {
+        ConnectionState previous = _state;
+        if (previous == next)
+        {
+            return;
+        }
+
+        _state = next;
+        if (next == ConnectionState.Open)
+        {
+            _metrics.ConnectionOpened(ClientProvidedName);
+        }
+        else if (previous == ConnectionState.Open)
+        {
+            _metrics.ConnectionNoLongerOpen(ClientProvidedName);
+        }
+
+        // Continuations run asynchronously (NewSignal), so waiters never run under the lock.
+        TaskCompletionSource changed = _stateChanged;
+        _stateChanged = NewSignal();
+        changed.TrySetResult();
+    }
+
+    private void Raise<TEventArgs>(EventHandler<TEventArgs>? handlers, TEventArgs args, string eventName)
+    {
+        if (handlers is null)
+        {
+            return;
+        }
+
+        foreach (EventHandler<TEventArgs> handler in handlers.GetInvocationList().Cast<EventHandler<TEventArgs>>())
+        {
+            try
+            {
+                handler(this, args);
+            }
+            catch (Exception ex)
+            {
+                // A subscriber's bug must not stop the other subscribers or RabbitMQ.Client's recovery loop,
+                // which is the thread raising this; it is logged as an error, not hidden.
+                _logger.EventHandlerFailed(eventName, ClientProvidedName, ex);
+            }
+        }
+    }
+
+    private void Raise(EventHandler? handlers, string eventName)
+    {
+        if (handlers is null)
+        {
+            return;
+        }
+
+        foreach (EventHandler handler in handlers.GetInvocationList().Cast<EventHandler>())
+        {
+            try
+            {
+                handler(this, EventArgs.Empty);
+            }
+            catch (Exception ex)
+            {
+                // As above: logged, and the remaining handlers and the recovery carry on.
+                _logger.EventHandlerFailed(eventName, ClientProvidedName, ex);
+            }
+        }
+    }
+
+    private async Task CloseConnectionAsync(IConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // Aborting a connection that is already down (recovering) skips waiting for a broker that is not there.
+            await connection.CloseAsync(Constants.ReplySuccess, "Closed by the application", _options.ContinuationTimeout,
+                abort: !connection.IsOpen, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationInterruptedException or IOException or TimeoutException or OperationCanceledException)
+        {
+            // Lost while closing, or the host's stop timeout ran out: there is nothing more to close cleanly.
+            _logger.CloseFailed(ClientProvidedName, ex);
+        }
+        finally
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static async Task AbortAsync(IConnection connection)
+    {
+        await connection.AbortAsync(CancellationToken.None).ConfigureAwait(false);
+        await connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The same rule RabbitMQ.Client's automatic recovery applies to decide whether it reconnects.</summary>
+    internal static bool WillRecover(ShutdownEventArgs e) => e.Initiator switch
+    {
+        ShutdownInitiator.Peer => e.ReplyCode != Constants.AccessRefused,
+        ShutdownInitiator.Library => e.Exception is not ThreadAbortException,
+        _ => false,
+    };
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>What the start-up retry has seen so far, for the final message.</summary>
+    private sealed class StartupAttempts
+    {
+        private int _count;
+        private Exception? _lastError;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public Exception? LastError => Volatile.Read(ref _lastError);
+
+        public void Failed(Exception? error)
+        {
+            Interlocked.Increment(ref _count);
+            Volatile.Write(ref _lastError, error);
+        }
+    }
+}

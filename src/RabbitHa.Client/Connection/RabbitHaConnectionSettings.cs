@@ -1,0 +1,128 @@
+using RabbitMQ.Client;
+
+namespace RabbitHa.Client;
+
+/// <summary>
+/// What the options mean once the URI, the host/port and the fallbacks are put together: the endpoints in
+/// the order they are tried and the RabbitMQ.Client factory that connects to them.
+/// </summary>
+internal sealed class RabbitHaConnectionSettings
+{
+    private const int DefaultPort = 5672;
+    private const int DefaultTlsPort = AmqpTcpEndpoint.DefaultAmqpSslPort;
+
+    private RabbitHaConnectionSettings(
+        IReadOnlyList<AmqpTcpEndpoint> endpoints, string virtualHost, string userName, string password, string clientProvidedName)
+    {
+        Endpoints = endpoints;
+        VirtualHost = virtualHost;
+        UserName = userName;
+        Password = password;
+        ClientProvidedName = clientProvidedName;
+    }
+
+    /// <summary>Gets the HAProxy endpoint followed by the fallbacks, in the order given.</summary>
+    public IReadOnlyList<AmqpTcpEndpoint> Endpoints { get; }
+
+    public string VirtualHost { get; }
+
+    public string UserName { get; }
+
+    public string Password { get; }
+
+    public string ClientProvidedName { get; }
+
+    /// <summary>Gets the endpoints as text, for logs and messages; <see cref="AmqpTcpEndpoint.ToString"/> carries no credentials.</summary>
+    public string EndpointList => string.Join(", ", Endpoints);
+
+    /// <summary>Builds the settings from options that passed <see cref="RabbitHaOptionsValidator"/>.</summary>
+    /// <exception cref="InvalidOperationException">The options are invalid; validation at start-up reports why.</exception>
+    public static RabbitHaConnectionSettings FromOptions(RabbitHaOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+
+        string host = options.Host;
+        int? port = options.Port;
+        string virtualHost = options.VirtualHost;
+        string userName = options.UserName;
+        string password = options.Password;
+        bool tls = options.Tls.Enabled;
+        string? serverName = options.Tls.ServerName;
+
+        if (options.Uri is not null)
+        {
+            if (!AmqpUri.TryParse(options.Uri, out AmqpUri? uri, out string? problem))
+            {
+                throw new InvalidOperationException($"{RabbitHaOptions.SectionName}:Uri {problem} (was '{Redaction.RedactUri(options.Uri)}').");
+            }
+
+            host = uri.Host;
+            port = uri.Port;
+            virtualHost = uri.VirtualHost ?? virtualHost;
+            userName = uri.UserName ?? userName;
+            password = uri.Password ?? password;
+            tls |= uri.UseTls;
+            serverName ??= uri.UseTls ? uri.Host : null;
+        }
+
+        int defaultPort = tls ? DefaultTlsPort : DefaultPort;
+        SslOption ssl = CreateSslOption(options.Tls, tls, serverName);
+        var endpoints = new List<AmqpTcpEndpoint> { new(host, port ?? defaultPort, ssl) };
+        foreach (string fallback in options.FallbackEndpoints)
+        {
+            if (!FallbackEndpoint.TryParse(fallback, out string? fallbackHost, out int? fallbackPort))
+            {
+                throw new InvalidOperationException(
+                    $"{RabbitHaOptions.SectionName}:FallbackEndpoints {FallbackEndpoint.Expected} (was '{Redaction.RedactUri(fallback)}').");
+            }
+
+            endpoints.Add(new AmqpTcpEndpoint(fallbackHost, fallbackPort ?? defaultPort, ssl));
+        }
+
+        string clientProvidedName = string.IsNullOrWhiteSpace(options.ClientProvidedName)
+            ? AppDomain.CurrentDomain.FriendlyName
+            : options.ClientProvidedName;
+        return new RabbitHaConnectionSettings(endpoints, virtualHost, userName, password, clientProvidedName);
+    }
+
+    /// <summary>
+    /// Creates the RabbitMQ.Client factory: automatic connection and topology recovery on, consumers left
+    /// out of topology recovery (RabbitHa's subscription supervisor is the one thing that resubscribes, so a
+    /// consumer is never subscribed twice), and the heartbeat, timeouts and recovery interval from options.
+    /// </summary>
+    public ConnectionFactory CreateFactory(RabbitHaOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new ConnectionFactory
+        {
+            VirtualHost = VirtualHost,
+            UserName = UserName,
+            Password = Password,
+            ClientProvidedName = ClientProvidedName,
+            RequestedHeartbeat = options.Heartbeat,
+            RequestedConnectionTimeout = options.ConnectionTimeout,
+            HandshakeContinuationTimeout = options.HandshakeTimeout,
+            ContinuationTimeout = options.ContinuationTimeout,
+            AutomaticRecoveryEnabled = true,
+            TopologyRecoveryEnabled = true,
+            TopologyRecoveryFilter = new TopologyRecoveryFilter { ConsumerFilter = static _ => false },
+            NetworkRecoveryInterval = options.Recovery.NetworkRecoveryInterval,
+        };
+    }
+
+    private static SslOption CreateSslOption(RabbitHaTlsOptions tls, bool enabled, string? serverName)
+    {
+        if (!enabled)
+        {
+            return new SslOption();
+        }
+
+        return new SslOption(serverName ?? string.Empty, tls.CertificatePath ?? string.Empty, enabled: true)
+        {
+            CertPassphrase = tls.CertificatePassphrase,
+            Version = tls.Protocols,
+            AcceptablePolicyErrors = tls.AcceptablePolicyErrors,
+            CheckCertificateRevocation = tls.CheckCertificateRevocation,
+        };
+    }
+}

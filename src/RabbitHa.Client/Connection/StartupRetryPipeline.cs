@@ -1,0 +1,47 @@
+using Polly;
+using Polly.Retry;
+
+namespace RabbitHa.Client;
+
+/// <summary>
+/// The Polly pipeline around the first connect: a timeout bounding the whole start-up outside a retry of
+/// transient failures with exponential backoff and jitter. RabbitMQ.Client's own automatic recovery takes
+/// over once the first connect has succeeded; this pipeline never runs again for that connection.
+/// </summary>
+internal static class StartupRetryPipeline
+{
+    public const string Name = "RabbitHa.Startup";
+
+    /// <param name="options">Timeout and backoff.</param>
+    /// <param name="onRetry">Called before each retry, with the failure and the delay (for logging).</param>
+    /// <param name="timeProvider">The clock; tests may pass a fake one.</param>
+    public static ResiliencePipeline Create(
+        RabbitHaStartupOptions options,
+        Func<OnRetryArguments<object>, ValueTask>? onRetry = null,
+        TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = new ResiliencePipelineBuilder { Name = Name };
+        if (timeProvider is not null)
+        {
+            builder.TimeProvider = timeProvider;
+        }
+
+        return builder
+            .AddTimeout(options.Timeout)
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = static args => ValueTask.FromResult(
+                    args.Outcome.Exception is { } exception && ConnectionFailureClassifier.IsTransient(exception)),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.InitialDelay,
+                MaxDelay = options.MaxDelay,
+
+                // The timeout above is the bound; counting attempts as well would only make two limits to tune.
+                MaxRetryAttempts = int.MaxValue,
+                OnRetry = onRetry,
+            })
+            .Build();
+    }
+}

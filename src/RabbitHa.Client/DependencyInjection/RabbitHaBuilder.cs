@@ -1,0 +1,11 @@
+namespace Microsoft.Extensions.DependencyInjection;
+
+internal sealed class RabbitHaBuilder : IRabbitHaBuilder
+{
+    public RabbitHaBuilder(IServiceCollection services)
+    {
+        Services = services;
+    }
+
+    public IServiceCollection Services { get; }
+}

@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Logging;
+
+namespace RabbitHa.Client;
+
+/// <summary>
+/// RabbitHa's log messages, source-generated. Endpoints are logged as <c>amqp://host:port</c>, which never
+/// carries credentials; the password is never an argument.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, EventName = "Connecting", Level = LogLevel.Information,
+        Message = "Connecting '{ConnectionName}' to RabbitMQ at {Endpoints} (virtual host '{VirtualHost}', user '{UserName}').")]
+    public static partial void Connecting(this ILogger logger, string connectionName, string endpoints, string virtualHost, string userName);
+
+    [LoggerMessage(EventId = 2, EventName = "Connected", Level = LogLevel.Information,
+        Message = "Connection '{ConnectionName}' is open on {Endpoint}.")]
+    public static partial void Connected(this ILogger logger, string connectionName, RabbitMQ.Client.AmqpTcpEndpoint endpoint);
+
+    [LoggerMessage(EventId = 3, EventName = "ConnectAttemptFailed", Level = LogLevel.Warning,
+        Message = "Connecting '{ConnectionName}' failed (attempt {Attempt}: {Cause}); retrying in {RetryDelay}.")]
+    public static partial void ConnectAttemptFailed(this ILogger logger, string connectionName, int attempt, string cause, TimeSpan retryDelay);
+
+    [LoggerMessage(EventId = 4, EventName = "ConnectFailed", Level = LogLevel.Error,
+        Message = "Connection '{ConnectionName}' could not be opened.")]
+    public static partial void ConnectFailed(this ILogger logger, string connectionName, Exception exception);
+
+    [LoggerMessage(EventId = 5, EventName = "ConnectionLost", Level = LogLevel.Warning,
+        Message = "Connection '{ConnectionName}' to {Endpoint} was lost ({Initiator}, {ReplyCode} {ReplyText}); automatic recovery: {WillRecover}.")]
+    public static partial void ConnectionLost(this ILogger logger, string connectionName, RabbitMQ.Client.AmqpTcpEndpoint? endpoint, RabbitMQ.Client.ShutdownInitiator initiator, ushort replyCode, string replyText, bool willRecover, Exception? exception);
+
+    [LoggerMessage(EventId = 6, EventName = "ConnectionRecovered", Level = LogLevel.Information,
+        Message = "Connection '{ConnectionName}' recovered on {Endpoint}.")]
+    public static partial void ConnectionRecovered(this ILogger logger, string connectionName, RabbitMQ.Client.AmqpTcpEndpoint endpoint);
+
+    [LoggerMessage(EventId = 7, EventName = "RecoveryFailed", Level = LogLevel.Warning,
+        Message = "A recovery attempt of connection '{ConnectionName}' failed; the next one follows in {RetryDelay}.")]
+    public static partial void RecoveryFailed(this ILogger logger, string connectionName, TimeSpan retryDelay, Exception exception);
+
+    [LoggerMessage(EventId = 8, EventName = "ConnectionBlocked", Level = LogLevel.Warning,
+        Message = "The broker blocked connection '{ConnectionName}': {Reason}.")]
+    public static partial void ConnectionBlocked(this ILogger logger, string connectionName, string reason);
+
+    [LoggerMessage(EventId = 9, EventName = "ConnectionUnblocked", Level = LogLevel.Information,
+        Message = "Connection '{ConnectionName}' is no longer blocked (blocked for {BlockedFor}).")]
+    public static partial void ConnectionUnblocked(this ILogger logger, string connectionName, TimeSpan blockedFor);
+
+    [LoggerMessage(EventId = 10, EventName = "ConnectionClosed", Level = LogLevel.Information,
+        Message = "Connection '{ConnectionName}' closed.")]
+    public static partial void ConnectionClosed(this ILogger logger, string connectionName);
+
+    [LoggerMessage(EventId = 11, EventName = "CallbackException", Level = LogLevel.Error,
+        Message = "A RabbitMQ.Client callback of connection '{ConnectionName}' threw ({Detail}).")]
+    public static partial void CallbackException(this ILogger logger, string connectionName, string detail, Exception exception);
+
+    [LoggerMessage(EventId = 12, EventName = "EventHandlerFailed", Level = LogLevel.Error,
+        Message = "A handler of the {EventName} event of connection '{ConnectionName}' threw.")]
+    public static partial void EventHandlerFailed(this ILogger logger, string eventName, string connectionName, Exception exception);
+
+    [LoggerMessage(EventId = 13, EventName = "TopologyDeclared", Level = LogLevel.Debug,
+        Message = "Declared {ExchangeCount} exchange(s), {QueueCount} queue(s) and {BindingCount} binding(s).")]
+    public static partial void TopologyDeclared(this ILogger logger, int exchangeCount, int queueCount, int bindingCount);
+
+    [LoggerMessage(EventId = 14, EventName = "CloseFailed", Level = LogLevel.Warning,
+        Message = "Closing connection '{ConnectionName}' did not complete cleanly.")]
+    public static partial void CloseFailed(this ILogger logger, string connectionName, Exception exception);
+
+    [LoggerMessage(EventId = 15, EventName = "ChannelCreationInterrupted", Level = LogLevel.Debug,
+        Message = "Creating a channel on connection '{ConnectionName}' was interrupted by a connection loss; waiting for the recovery.")]
+    public static partial void ChannelCreationInterrupted(this ILogger logger, string connectionName, Exception exception);
+}

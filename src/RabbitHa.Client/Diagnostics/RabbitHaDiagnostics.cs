@@ -1,0 +1,30 @@
+namespace RabbitHa.Client;
+
+/// <summary>The names under which RabbitHa reports: meter, instruments, log category and health check.</summary>
+/// <remarks>
+/// Tracing is RabbitMQ.Client 7's own: subscribe to its <c>ActivitySource</c>s (<c>RabbitMQ.Client.Publisher</c>,
+/// <c>RabbitMQ.Client.Subscriber</c>) to trace publishes and deliveries.
+/// </remarks>
+public static class RabbitHaDiagnostics
+{
+    /// <summary>The name of the <see cref="System.Diagnostics.Metrics.Meter"/> RabbitHa reports on: <c>"RabbitHa.Client"</c>.</summary>
+    public const string MeterName = "RabbitHa.Client";
+
+    /// <summary>The name of the health check <c>AddRabbitHa()</c> registers: <c>"rabbitha"</c>.</summary>
+    public const string HealthCheckName = "rabbitha";
+
+    /// <summary>Counter of connections lost (not closed by the application): <c>"rabbitha.connection.losses"</c>.</summary>
+    public const string ConnectionLossesInstrument = "rabbitha.connection.losses";
+
+    /// <summary>Counter of successful automatic recoveries: <c>"rabbitha.connection.recoveries"</c>.</summary>
+    public const string ConnectionRecoveriesInstrument = "rabbitha.connection.recoveries";
+
+    /// <summary>Counter of failed recovery attempts (each is retried): <c>"rabbitha.connection.recovery_failures"</c>.</summary>
+    public const string ConnectionRecoveryFailuresInstrument = "rabbitha.connection.recovery_failures";
+
+    /// <summary>Up-down counter of open connections: <c>"rabbitha.connection.open"</c>.</summary>
+    public const string OpenConnectionsInstrument = "rabbitha.connection.open";
+
+    /// <summary>Histogram of how long the broker blocked the connection, in seconds: <c>"rabbitha.connection.blocked.duration"</c>.</summary>
+    public const string BlockedDurationInstrument = "rabbitha.connection.blocked.duration";
+}

@@ -1,0 +1,46 @@
+using System.Net.Security;
+using System.Security.Authentication;
+
+namespace RabbitHa.Client;
+
+/// <summary>TLS options of the connection (the HAProxy endpoint and the fallbacks alike).</summary>
+public sealed class RabbitHaTlsOptions
+{
+    /// <summary>Gets or sets a value indicating whether the connection uses TLS.</summary>
+    /// <value>The default is <see langword="false"/>; an <c>amqps://</c> <see cref="RabbitHaOptions.Uri"/> turns it on.</value>
+    public bool Enabled { get; set; }
+
+    /// <summary>
+    /// Gets or sets the name the server certificate must carry. Required with TLS unless an <c>amqps://</c>
+    /// URI supplies it: behind HAProxy the host connected to is often not the name on the certificate.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>.</value>
+    public string? ServerName { get; set; }
+
+    /// <summary>Gets or sets the path of a client certificate file, for certificate authentication.</summary>
+    /// <value>The default is <see langword="null"/>: no client certificate.</value>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>Gets or sets the passphrase of the client certificate. Redacted like a password.</summary>
+    /// <value>The default is <see langword="null"/>.</value>
+    public string? CertificatePassphrase { get; set; }
+
+    /// <summary>Gets or sets the TLS versions allowed.</summary>
+    /// <value>The default is <see cref="SslProtocols.None"/>: the operating system chooses.</value>
+    public SslProtocols Protocols { get; set; } = SslProtocols.None;
+
+    /// <summary>Gets or sets the certificate errors tolerated. Anything but <see cref="SslPolicyErrors.None"/> weakens TLS.</summary>
+    /// <value>The default is <see cref="SslPolicyErrors.None"/>.</value>
+    public SslPolicyErrors AcceptablePolicyErrors { get; set; } = SslPolicyErrors.None;
+
+    /// <summary>Gets or sets a value indicating whether the server certificate's revocation is checked.</summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool CheckCertificateRevocation { get; set; }
+
+    /// <summary>Describes the TLS options with the certificate passphrase redacted.</summary>
+    /// <returns>A description safe to log.</returns>
+    public override string ToString() =>
+        $"{{ Enabled = {Enabled}, ServerName = {ServerName}, CertificatePath = {CertificatePath}, " +
+        $"CertificatePassphrase = {(CertificatePassphrase is null ? "" : Redaction.Mask)}, Protocols = {Protocols}, " +
+        $"AcceptablePolicyErrors = {AcceptablePolicyErrors}, CheckCertificateRevocation = {CheckCertificateRevocation} }}";
+}

@@ -1,0 +1,359 @@
+using Microsoft.Extensions.Options;
+
+namespace RabbitHa.Client.Tests;
+
+[Trait("Category", "Unit")]
+public sealed class RabbitHaOptionsValidatorTests
+{
+    [Fact]
+    public void Validate_WhenDefaults_Succeeds()
+    {
+        ValidateOptionsResult result = new RabbitHaOptionsValidator().Validate(null, new RabbitHaOptions());
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(70000)]
+    public void Validate_WhenPortOutOfRange_NamesOptionAndValue(int port)
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Port = port);
+
+        Assert.Contains($"RabbitHa:Port must be between 1 and 65535 (was {port}).", failures);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData(null)]
+    public void Validate_WhenHostMissing_NamesOptionAndValue(string? host)
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Host = host!);
+
+        string shown = host is null ? "null" : $"'{host}'";
+        Assert.Contains($"RabbitHa:Host is required (was {shown}).", failures);
+    }
+
+    [Fact]
+    public void Validate_WhenHostNotAHostName_NamesOptionAndValue()
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Host = "rabbit one");
+
+        Assert.Contains("RabbitHa:Host must be a host name or an IP address (was 'rabbit one').", failures);
+    }
+
+    [Fact]
+    public void Validate_WhenHeartbeatNegative_NamesOptionAndValue()
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Heartbeat = TimeSpan.FromSeconds(-1));
+
+        Assert.Contains("RabbitHa:Heartbeat must be zero (disabled) or between 00:00:01 and 18:12:15 (was -00:00:01).", failures);
+    }
+
+    [Fact]
+    public void Validate_WhenHeartbeatBelowOneSecond_NamesOptionAndValue()
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Heartbeat = TimeSpan.FromMilliseconds(500));
+
+        Assert.Contains("RabbitHa:Heartbeat must be zero (disabled) or between 00:00:01 and 18:12:15 (was 00:00:00.5000000).", failures);
+    }
+
+    [Fact]
+    public void Validate_WhenHeartbeatZero_Succeeds()
+    {
+        Assert.Empty(Failures(o => o.Heartbeat = TimeSpan.Zero));
+    }
+
+    [Fact]
+    public void Validate_WhenUriHasNoScheme_NamesOptionAndRedactedValue()
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Uri = "admin:s3cret@rabbit:5672");
+
+        string failure = Assert.Single(failures);
+        Assert.Equal("RabbitHa:Uri must use the amqp:// or amqps:// scheme (was '***@rabbit:5672').", failure);
+        Assert.DoesNotContain("s3cret", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_WhenUriMalformed_NamesOptionAndRedactedValue()
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Uri = "amqp://admin:s3cret@rabbit:99999/");
+
+        Assert.Equal(["RabbitHa:Uri must be an absolute amqp:// or amqps:// URI (was 'amqp://***@rabbit:99999/')."], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenUriHasWrongScheme_NamesOptionAndRedactedValue()
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Uri = "http://admin:s3cret@rabbit/");
+
+        Assert.Equal(["RabbitHa:Uri must use the amqp:// or amqps:// scheme (was 'http://***@rabbit/')."], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenUriHasTwoPathSegments_NamesOptionAndValue()
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Uri = "amqp://rabbit/a/b");
+
+        Assert.Equal(["RabbitHa:Uri must have at most one path segment (the virtual host) (was 'amqp://rabbit/a/b')."], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenUriHasPortZero_NamesOptionAndValue()
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Uri = "amqp://rabbit:0/");
+
+        Assert.Equal(["RabbitHa:Uri must have a port between 1 and 65535 (was 'amqp://rabbit:0/')."], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenUriValid_Succeeds()
+    {
+        Assert.Empty(Failures(o => o.Uri = "amqps://app:pa%2Fss@haproxy.example:5671/orders"));
+    }
+
+    [Fact]
+    public void Validate_WhenFallbackEndpointInvalid_NamesIndexAndRedactedValue()
+    {
+        IReadOnlyList<string> failures = Failures(o =>
+        {
+            o.FallbackEndpoints.Add("rabbit1:5672");
+            o.FallbackEndpoints.Add("rabbit2:notaport");
+            o.FallbackEndpoints.Add("amqp://user:s3cret@rabbit3");
+        });
+
+        Assert.Equal(
+        [
+            "RabbitHa:FallbackEndpoints:1 must be 'host', 'host:port' or 'amqp://host:port' without credentials or path (was 'rabbit2:notaport').",
+            "RabbitHa:FallbackEndpoints:2 must be 'host', 'host:port' or 'amqp://host:port' without credentials or path (was 'amqp://***@rabbit3').",
+        ], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenTlsEnabledWithoutServerName_NamesOptionAndValue()
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Tls.Enabled = true);
+
+        Assert.Equal(["RabbitHa:Tls:ServerName is required when RabbitHa:Tls:Enabled is true (was null)."], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenAmqpsUriWithoutServerName_UsesUriHostAndSucceeds()
+    {
+        Assert.Empty(Failures(o => o.Uri = "amqps://haproxy.example/"));
+    }
+
+    [Fact]
+    public void Validate_WhenCertificateFileMissing_NamesOptionAndValue()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"rabbitha-missing-{Guid.NewGuid():N}.pfx");
+
+        IReadOnlyList<string> failures = Failures(o => o.Tls.CertificatePath = path);
+
+        Assert.Equal([$"RabbitHa:Tls:CertificatePath must name an existing file (was '{path}')."], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenVirtualHostEmpty_NamesOptionAndValue()
+    {
+        Assert.Equal(["RabbitHa:VirtualHost is required (was '')."], Failures(o => o.VirtualHost = ""));
+    }
+
+    [Fact]
+    public void Validate_WhenUserNameEmpty_NamesOptionAndValue()
+    {
+        Assert.Equal(["RabbitHa:UserName is required (was '')."], Failures(o => o.UserName = ""));
+    }
+
+    [Fact]
+    public void Validate_WhenUserNameEmptyButUriCarriesOne_Succeeds()
+    {
+        Assert.Empty(Failures(o =>
+        {
+            o.UserName = "";
+            o.Uri = "amqp://app:secret@rabbit/";
+        }));
+    }
+
+    [Fact]
+    public void Validate_WhenPasswordNull_NamesOptionWithoutValue()
+    {
+        Assert.Equal(["RabbitHa:Password is required."], Failures(o => o.Password = null!));
+    }
+
+    [Theory]
+    [InlineData(nameof(RabbitHaOptions.ConnectionTimeout))]
+    [InlineData(nameof(RabbitHaOptions.HandshakeTimeout))]
+    [InlineData(nameof(RabbitHaOptions.ContinuationTimeout))]
+    public void Validate_WhenTimeoutNotPositive_NamesOptionAndValue(string option)
+    {
+        IReadOnlyList<string> failures = Failures(o => typeof(RabbitHaOptions).GetProperty(option)!.SetValue(o, TimeSpan.Zero));
+
+        Assert.Equal([$"RabbitHa:{option} must be greater than zero and at most 1.00:00:00 (was 00:00:00)."], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenNetworkRecoveryIntervalNegative_NamesOptionAndValue()
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Recovery.NetworkRecoveryInterval = TimeSpan.FromMilliseconds(-5));
+
+        Assert.Equal(["RabbitHa:Recovery:NetworkRecoveryInterval must be greater than zero and at most 1.00:00:00 (was -00:00:00.0050000)."], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenStartupTimeoutTooShort_NamesOptionAndValue()
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Startup.Timeout = TimeSpan.FromMilliseconds(1));
+
+        Assert.Equal(["RabbitHa:Startup:Timeout must be between 00:00:00.0100000 and 1.00:00:00 (was 00:00:00.0010000)."], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenStartupMaxDelayBelowInitialDelay_NamesOptionAndValue()
+    {
+        IReadOnlyList<string> failures = Failures(o =>
+        {
+            o.Startup.InitialDelay = TimeSpan.FromSeconds(2);
+            o.Startup.MaxDelay = TimeSpan.FromSeconds(1);
+        });
+
+        Assert.Equal(["RabbitHa:Startup:MaxDelay must be between RabbitHa:Startup:InitialDelay (00:00:02) and 1.00:00:00 (was 00:00:01)."], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenStartupInitialDelayZero_NamesOptionAndValue()
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Startup.InitialDelay = TimeSpan.Zero);
+
+        Assert.Equal(["RabbitHa:Startup:InitialDelay must be greater than zero and at most 1.00:00:00 (was 00:00:00)."], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenExchangeNameMissingOrReserved_NamesIndexAndValue()
+    {
+        IReadOnlyList<string> failures = Failures(o =>
+        {
+            o.Topology.Exchanges.Add(new ExchangeDefinition { Name = "" });
+            o.Topology.Exchanges.Add(new ExchangeDefinition { Name = "amq.direct" });
+        });
+
+        Assert.Equal(
+        [
+            "RabbitHa:Topology:Exchanges:0:Name is required (was '').",
+            "RabbitHa:Topology:Exchanges:1:Name must not start with 'amq.', which the broker reserves (was 'amq.direct').",
+        ], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenExchangeTypeUnknown_NamesIndexAndValue()
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Topology.Exchanges.Add(new ExchangeDefinition { Name = "orders", Type = "Topic" }));
+
+        Assert.Equal(["RabbitHa:Topology:Exchanges:0:Type must be direct, fanout, topic, headers or a plugin's x- type (was 'Topic')."], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenQuorumQueueNotDurableExclusiveAutoDelete_NamesEachOption()
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Topology.Queues.Add(new QueueDefinition
+        {
+            Name = "orders",
+            Type = QueueType.Quorum,
+            Durable = false,
+            Exclusive = true,
+            AutoDelete = true,
+        }));
+
+        Assert.Equal(
+        [
+            "RabbitHa:Topology:Queues:0:Durable must be true for a quorum queue (was false).",
+            "RabbitHa:Topology:Queues:0:Exclusive must be false for a quorum queue (was true).",
+            "RabbitHa:Topology:Queues:0:AutoDelete must be false for a quorum queue (was true).",
+        ], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenQueueNameMissing_NamesIndexAndValue()
+    {
+        Assert.Equal(
+            ["RabbitHa:Topology:Queues:0:Name is required (was '')."],
+            Failures(o => o.Topology.Queues.Add(new QueueDefinition())));
+    }
+
+    [Fact]
+    public void Validate_WhenQueueLimitsNegative_NamesOptionsAndValues()
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Topology.Queues.Add(new QueueDefinition
+        {
+            Name = "orders",
+            MessageTtl = TimeSpan.FromMilliseconds(-1),
+            MaxLength = -3,
+        }));
+
+        Assert.Equal(
+        [
+            "RabbitHa:Topology:Queues:0:MessageTtl must be zero or more whole milliseconds (was -00:00:00.0010000).",
+            "RabbitHa:Topology:Queues:0:MaxLength must be zero or more (was -3).",
+        ], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenBindingMissingExchangeAndQueue_NamesBoth()
+    {
+        Assert.Equal(
+        [
+            "RabbitHa:Topology:Bindings:0:Exchange is required; the default exchange cannot be bound (was '').",
+            "RabbitHa:Topology:Bindings:0:Queue is required (was '').",
+        ], Failures(o => o.Topology.Bindings.Add(new BindingDefinition())));
+    }
+
+    [Fact]
+    public void Validate_WhenValidTopology_Succeeds()
+    {
+        Assert.Empty(Failures(o =>
+        {
+            o.Topology.Exchanges.Add(new ExchangeDefinition { Name = "orders", Type = "topic" });
+            o.Topology.Exchanges.Add(new ExchangeDefinition { Name = "delayed", Type = "x-delayed-message" });
+            o.Topology.Queues.Add(new QueueDefinition { Name = "orders.classic" });
+            o.Topology.Queues.Add(new QueueDefinition { Name = "orders.quorum", Type = QueueType.Quorum });
+            o.Topology.Bindings.Add(new BindingDefinition { Exchange = "orders", Queue = "orders.quorum", RoutingKey = "order.#" });
+        }));
+    }
+
+    [Fact]
+    public void Validate_WhenSectionPathGiven_PrefixesMessagesWithIt()
+    {
+        var validator = new RabbitHaOptionsValidator("Messaging:Rabbit");
+
+        ValidateOptionsResult result = validator.Validate(null, new RabbitHaOptions { Port = 0 });
+
+        Assert.Equal(["Messaging:Rabbit:Port must be between 1 and 65535 (was 0)."], result.Failures);
+    }
+
+    [Fact]
+    public void Validate_WhenManyOptionsInvalid_ReportsEveryOneAndNeverThePassword()
+    {
+        var options = new RabbitHaOptions
+        {
+            Uri = "amqp://admin:hunter2@",
+            Port = 0,
+            Password = "hunter2",
+            Heartbeat = TimeSpan.FromSeconds(-1),
+        };
+
+        ValidateOptionsResult result = new RabbitHaOptionsValidator().Validate(null, options);
+
+        Assert.Equal(3, result.Failures!.Count());
+        Assert.DoesNotContain("hunter2", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    private static List<string> Failures(Action<RabbitHaOptions> configure)
+    {
+        var options = new RabbitHaOptions();
+        configure(options);
+        ValidateOptionsResult result = new RabbitHaOptionsValidator().Validate(Options.DefaultName, options);
+        return result.Failures?.ToList() ?? [];
+    }
+}

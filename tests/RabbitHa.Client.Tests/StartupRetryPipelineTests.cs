@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Sockets;
+using Polly;
+using Polly.Timeout;
+using RabbitHa.Client.Tests.TestSupport;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace RabbitHa.Client.Tests;
+
+[Trait("Category", "Unit")]
+public sealed class StartupRetryPipelineTests
+{
+    private static readonly RabbitHaStartupOptions s_fast = new()
+    {
+        Timeout = TimeSpan.FromSeconds(1.5),
+        InitialDelay = TimeSpan.FromMilliseconds(20),
+        MaxDelay = TimeSpan.FromMilliseconds(100),
+    };
+
+    [Fact]
+    public async Task ExecuteAsync_WhenBrokerPortClosed_RetriesUntilTimeout()
+    {
+        var failures = new ConcurrentQueue<Exception?>();
+        ResiliencePipeline pipeline = StartupRetryPipeline.Create(s_fast, args =>
+        {
+            failures.Enqueue(args.Outcome.Exception);
+            return default;
+        });
+        var factory = new ConnectionFactory { RequestedConnectionTimeout = TimeSpan.FromSeconds(1) };
+        var resolver = new OrderedEndpointResolver([new AmqpTcpEndpoint("127.0.0.1", ClosedPort.Get())]);
+
+        await Assert.ThrowsAsync<TimeoutRejectedException>(async () =>
+            await pipeline.ExecuteAsync(async ct => await factory.CreateConnectionAsync(resolver, "startup-test", ct)));
+
+        Assert.True(failures.Count >= 2, $"expected several retries, saw {failures.Count}");
+        Assert.All(failures, e => Assert.IsType<BrokerUnreachableException>(e));
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_WhenTransientFailuresThenSuccess_ReturnsResult()
+    {
+        int attempts = 0;
+        ResiliencePipeline pipeline = StartupRetryPipeline.Create(s_fast);
+
+        string result = await pipeline.ExecuteAsync(_ =>
+        {
+            attempts++;
+            return attempts < 3
+                ? throw new BrokerUnreachableException(new AggregateException(new SocketException((int)SocketError.ConnectionRefused)))
+                : ValueTask.FromResult("open");
+        });
+
+        Assert.Equal("open", result);
+        Assert.Equal(3, attempts);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_WhenAuthenticationFails_DoesNotRetry()
+    {
+        int attempts = 0;
+        ResiliencePipeline pipeline = StartupRetryPipeline.Create(s_fast);
+
+        await Assert.ThrowsAsync<BrokerUnreachableException>(async () => await pipeline.ExecuteAsync(async _ =>
+        {
+            attempts++;
+            await Task.Yield();
+            throw new BrokerUnreachableException(new AuthenticationFailureException("ACCESS_REFUSED - Login was refused"));
+        }));
+
+        Assert.Equal(1, attempts);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_WhenCancelled_StopsRetryingPromptly()
+    {
+        var options = new RabbitHaStartupOptions { Timeout = TimeSpan.FromMinutes(1), InitialDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromMilliseconds(200) };
+        ResiliencePipeline pipeline = StartupRetryPipeline.Create(options);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var stopwatch = Stopwatch.StartNew();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await pipeline.ExecuteAsync(
+            _ => throw new SocketException((int)SocketError.ConnectionRefused), cts.Token));
+
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"took {stopwatch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_DelaysStayWithinMaxDelay()
+    {
+        var delays = new ConcurrentQueue<TimeSpan>();
+        var options = new RabbitHaStartupOptions { Timeout = TimeSpan.FromSeconds(2), InitialDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(80) };
+        ResiliencePipeline pipeline = StartupRetryPipeline.Create(options, args =>
+        {
+            delays.Enqueue(args.RetryDelay);
+            return default;
+        });
+
+        await Assert.ThrowsAsync<TimeoutRejectedException>(async () => await pipeline.ExecuteAsync(
+            _ => throw new TimeoutException("connect timed out")));
+
+        Assert.True(delays.Count >= 5, $"expected many retries, saw {delays.Count}");
+        Assert.All(delays, d => Assert.InRange(d, TimeSpan.Zero, options.MaxDelay));
+    }
+
+    [Fact]
+    public void Create_WhenOptionsNull_ThrowsArgumentNullExceptionNamingOptions()
+    {
+        var ex = Assert.Throws<ArgumentNullException>(() => StartupRetryPipeline.Create(null!));
+
+        Assert.Equal("options", ex.ParamName);
+    }
+}
