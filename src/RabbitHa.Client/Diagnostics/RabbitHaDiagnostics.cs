@@ -27,4 +27,25 @@ public static class RabbitHaDiagnostics
 
     /// <summary>Histogram of how long the broker blocked the connection, in seconds: <c>"rabbitha.connection.blocked.duration"</c>.</summary>
     public const string BlockedDurationInstrument = "rabbitha.connection.blocked.duration";
+
+    /// <summary>Counter: messages handed to the publisher.</summary>
+    public const string PublishedInstrument = "rabbitha.publish.published";
+
+    /// <summary>Counter: messages the broker confirmed.</summary>
+    public const string ConfirmedInstrument = "rabbitha.publish.confirmed";
+
+    /// <summary>Counter: negative confirms (nacks) received.</summary>
+    public const string NackedInstrument = "rabbitha.publish.nacked";
+
+    /// <summary>Counter: publishes that failed for good, tagged with <c>rabbitha.publish.failure_reason</c>.</summary>
+    public const string PublishFailedInstrument = "rabbitha.publish.failed";
+
+    /// <summary>Counter: sends of a message that was not confirmed the first time (failover, timeout, nack).</summary>
+    public const string PublishRetriedInstrument = "rabbitha.publish.retried";
+
+    /// <summary>Up-down counter: publishes waiting for their confirm.</summary>
+    public const string PublishInFlightInstrument = "rabbitha.publish.in_flight";
+
+    /// <summary>Histogram, in milliseconds: from the publish call to the confirm, retries included.</summary>
+    public const string ConfirmLatencyInstrument = "rabbitha.publish.confirm_latency";
 }

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RabbitHa.Client;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers <see cref="IRabbitHaPublisher"/>.</summary>
+public static class RabbitHaPublisherBuilderExtensions
+{
+    /// <summary>
+    /// Registers <see cref="IRabbitHaPublisher"/> as a singleton on the RabbitHa connection, with options validated
+    /// at start. Safe to call more than once: the publisher is registered once, every configure action applies.
+    /// </summary>
+    /// <param name="builder">The builder from <c>AddRabbitHa</c>.</param>
+    /// <param name="configure">Changes the publisher options, or <see langword="null"/> for the defaults.</param>
+    /// <returns>The builder, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
+    public static IRabbitHaBuilder AddPublisher(this IRabbitHaBuilder builder, Action<RabbitHaPublisherOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        AddPublisherServices(builder.Services, $"{RabbitHaOptions.SectionName}:{RabbitHaPublisherOptions.SectionName}");
+        if (configure is not null)
+        {
+            builder.Services.Configure(configure);
+        }
+
+        return builder;
+    }
+
+    /// <summary>Registers <see cref="IRabbitHaPublisher"/> with options bound from a configuration section (e.g. <c>RabbitHa:Publisher</c>).</summary>
+    /// <param name="builder">The builder from <c>AddRabbitHa</c>.</param>
+    /// <param name="configuration">The section holding <see cref="RabbitHaPublisherOptions"/>.</param>
+    /// <returns>The builder, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="configuration"/> is null.</exception>
+    public static IRabbitHaBuilder AddPublisher(this IRabbitHaBuilder builder, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var path = configuration is IConfigurationSection section ? section.Path : $"{RabbitHaOptions.SectionName}:{RabbitHaPublisherOptions.SectionName}";
+        AddPublisherServices(builder.Services, path);
+        builder.Services.AddOptions<RabbitHaPublisherOptions>().Bind(configuration);
+        return builder;
+    }
+
+    private static void AddPublisherServices(IServiceCollection services, string sectionPath)
+    {
+        services.AddOptions<RabbitHaPublisherOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitHaPublisherOptions>>(new RabbitHaPublisherOptionsValidator(sectionPath)));
+        services.TryAddSingleton<IRabbitHaSerializer, SystemTextJsonRabbitHaSerializer>();
+        services.TryAddSingleton(static sp => new PublisherMetrics(sp.GetRequiredService<RabbitHaMetrics>()));
+        services.TryAddSingleton<IRabbitHaPublisher>(static sp => new RabbitHaPublisher(
+            sp.GetRequiredService<IRabbitHaConnection>(),
+            sp.GetRequiredService<IOptions<RabbitHaPublisherOptions>>(),
+            sp.GetRequiredService<IRabbitHaSerializer>(),
+            sp.GetRequiredService<PublisherMetrics>(),
+            sp.GetService<ILogger<RabbitHaPublisher>>()));
+    }
+}
