@@ -80,9 +80,29 @@ public sealed class PublisherTests(RabbitHaClusterFixture fixture, ITestOutputHe
         await Publisher.PublishAsync(string.Empty, _queue, new Order(42, "tea"));
 
         var message = await GetAsync();
-        output.WriteLine($"body {Encoding.UTF8.GetString(message.Body.Span)} type {message.BasicProperties.ContentType} id {message.BasicProperties.MessageId} mode {message.BasicProperties.DeliveryMode}");
         Assert.Equal("application/json", message.BasicProperties.ContentType);
         Assert.Equal("""{"id":42,"item":"tea"}""", Encoding.UTF8.GetString(message.Body.Span));
+    }
+
+    [DockerFact]
+    public async Task PublishAsyncOfT_WithByteArray_PublishesTheBytesAsTheBody()
+    {
+        await Publisher.PublishAsync(string.Empty, _queue, new byte[] { 1, 2, 3 });
+
+        var message = await GetAsync();
+        Assert.Equal(new byte[] { 1, 2, 3 }, message.Body.ToArray());
+        Assert.Null(message.BasicProperties.ContentType);
+    }
+
+    [DockerFact]
+    public async Task PublishAsync_DoesNotChangeTheCallersHeaders()
+    {
+        var headers = new Dictionary<string, object?> { ["tenant"] = "a" };
+
+        await Publisher.PublishAsync(string.Empty, _queue, Encoding.UTF8.GetBytes("x"), new BasicProperties { Headers = headers });
+
+        Assert.Equal(["tenant"], headers.Keys);
+        Assert.True((await GetAsync()).BasicProperties.Headers!.ContainsKey("tenant"));
     }
 
     [DockerFact]

@@ -69,15 +69,14 @@ internal sealed class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(routingKey);
 
         // A byte[] binds to this overload rather than to the ReadOnlyMemory<byte> one: it is a body, not a message to serialize.
-        ReadOnlyMemory<byte>? raw = message switch
+        if (message is byte[] bytes)
         {
-            byte[] bytes => bytes,
-            ReadOnlyMemory<byte> memory => memory,
-            _ => null,
-        };
-        if (raw is { } unserialized)
+            return PublishAsync(new OutgoingMessage(exchange, routingKey, bytes) { Properties = properties }, cancellationToken);
+        }
+
+        if (message is ReadOnlyMemory<byte> memory)
         {
-            return PublishAsync(new OutgoingMessage(exchange, routingKey, unserialized) { Properties = properties }, cancellationToken);
+            return PublishAsync(new OutgoingMessage(exchange, routingKey, memory) { Properties = properties }, cancellationToken);
         }
 
         var body = _serializer.Serialize(message);
