@@ -8,12 +8,12 @@ internal sealed class PublishAttempt
 {
     private readonly long _started = Stopwatch.GetTimestamp();
 
-    public PublishAttempt(RabbitHaPublisher publisher, OutgoingMessage message, BasicProperties properties, bool mandatory)
+    public PublishAttempt(RabbitHaPublisher publisher, string exchange, string routingKey, ReadOnlyMemory<byte> body, BasicProperties properties, bool mandatory)
     {
         Publisher = publisher;
-        Exchange = message.Exchange;
-        RoutingKey = message.RoutingKey;
-        Body = message.Body;
+        Exchange = exchange;
+        RoutingKey = routingKey;
+        Body = body;
         Properties = properties;
         Mandatory = mandatory;
     }

@@ -59,7 +59,7 @@ internal sealed class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(exchange);
         ArgumentNullException.ThrowIfNull(routingKey);
-        return PublishAsync(new OutgoingMessage(exchange, routingKey, body) { Properties = properties }, cancellationToken);
+        return PublishCoreAsync(exchange, routingKey, body, properties, _options.Mandatory, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -71,18 +71,18 @@ internal sealed class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisposable
         // A byte[] binds to this overload rather than to the ReadOnlyMemory<byte> one: it is a body, not a message to serialize.
         if (message is byte[] bytes)
         {
-            return PublishAsync(new OutgoingMessage(exchange, routingKey, bytes) { Properties = properties }, cancellationToken);
+            return PublishCoreAsync(exchange, routingKey, bytes, properties, _options.Mandatory, cancellationToken);
         }
 
         if (message is ReadOnlyMemory<byte> memory)
         {
-            return PublishAsync(new OutgoingMessage(exchange, routingKey, memory) { Properties = properties }, cancellationToken);
+            return PublishCoreAsync(exchange, routingKey, memory, properties, _options.Mandatory, cancellationToken);
         }
 
         var body = _serializer.Serialize(message);
         var typed = properties is null ? new BasicProperties() : new BasicProperties(properties);
         typed.ContentType ??= _serializer.ContentType;
-        return PublishAsync(new OutgoingMessage(exchange, routingKey, body) { Properties = typed }, cancellationToken);
+        return PublishCoreAsync(exchange, routingKey, body, typed, _options.Mandatory, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -109,25 +109,33 @@ internal sealed class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async Task PublishAsync(OutgoingMessage message, CancellationToken cancellationToken = default)
+    public Task PublishAsync(OutgoingMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(message.Exchange, nameof(message));
         ArgumentNullException.ThrowIfNull(message.RoutingKey, nameof(message));
+        return PublishCoreAsync(message.Exchange, message.RoutingKey, message.Body, message.Properties, message.Mandatory ?? _options.Mandatory, cancellationToken);
+    }
+
+    private async Task PublishCoreAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, BasicProperties? properties, bool mandatory, CancellationToken cancellationToken)
+    {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
-        var attempt = new PublishAttempt(this, message, PrepareProperties(message.Properties), message.Mandatory ?? _options.Mandatory);
-        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
-        await _window.WaitAsync(lifetime.Token).ConfigureAwait(false);
+        var attempt = new PublishAttempt(this, exchange, routingKey, body, PrepareProperties(properties), mandatory);
+
+        // Most callers pass no token: then disposal is the only thing that cancels, and no linked source is needed.
+        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token) : null;
+        var token = linked?.Token ?? _disposing.Token;
+        await _window.WaitAsync(token).ConfigureAwait(false);
         _metrics.Started();
-        var context = ResilienceContextPool.Shared.Get(lifetime.Token);
+        var context = ResilienceContextPool.Shared.Get(token);
         try
         {
             await _pipeline.ExecuteAsync(static (context, attempt) => attempt.Publisher.SendAsync(attempt, context.CancellationToken), context, attempt)
                 .ConfigureAwait(false);
             _metrics.Confirmed(attempt.Elapsed);
         }
-        catch (TimeoutRejectedException ex) when (!lifetime.IsCancellationRequested)
+        catch (TimeoutRejectedException ex) when (!token.IsCancellationRequested)
         {
             _metrics.Failed(PublishFailureReason.TimedOut);
             var failure = attempt.Fail(

@@ -1,0 +1,57 @@
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RabbitHa.Testing;
+using RabbitHa.Testing.Xunit;
+using RabbitMQ.Client;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace RabbitHa.Client.IntegrationTests;
+
+/// <summary>A broker alarm blocks every publishing connection of the cluster: publishes wait, then complete.</summary>
+[Collection(ChaosCollection.Name)]
+[Trait("Category", "Chaos")]
+public sealed class PublisherAlarmTests(RabbitHaClusterFixture fixture, ITestOutputHelper output)
+{
+    private IRabbitHaCluster Cluster => fixture.Cluster;
+
+    [DockerFact]
+    public async Task PublishAsync_WhileAMemoryAlarmBlocksTheConnection_WaitsAndCompletesAfterIt()
+    {
+        var queue = "alarm-" + Guid.NewGuid().ToString("N");
+        await using var services = new ServiceCollection()
+            .AddLogging(logging => logging.AddProvider(new XunitLoggerProvider(output)))
+            .AddRabbitHa(o => o.Uri = Cluster.AmqpUri.ToString())
+            .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue }))
+            .AddPublisher()
+            .Services
+            .BuildServiceProvider();
+        var connection = services.GetRequiredService<IRabbitHaConnection>();
+        await connection.ConnectAsync();
+        var publisher = services.GetRequiredService<IRabbitHaPublisher>();
+
+        Task publishes;
+        await Cluster.RaiseMemoryAlarmAsync(1);
+        try
+        {
+            // The broker blocks a connection when it next publishes: the first message triggers it.
+            publishes = Task.WhenAll(Enumerable.Range(0, 50).Select(i =>
+                publisher.PublishAsync(string.Empty, queue, Encoding.UTF8.GetBytes($"m{i}"))));
+            await Eventually.HoldsAsync(() => Task.FromResult(connection.IsBlocked), TimeSpan.FromSeconds(15), "the connection is blocked");
+            await Task.Delay(TimeSpan.FromSeconds(3));
+
+            Assert.False(publishes.IsCompleted, "publishes completed while the broker blocked the connection");
+        }
+        finally
+        {
+            await Cluster.ClearMemoryAlarmAsync(1);
+        }
+
+        await publishes.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(connection.IsBlocked);
+        await using var channel = await connection.CreateChannelAsync();
+        Assert.Equal(50u, await channel.MessageCountAsync(queue));
+        await channel.QueueDeleteAsync(queue);
+    }
+}
