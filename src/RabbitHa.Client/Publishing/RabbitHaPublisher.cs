@@ -29,6 +29,7 @@ internal sealed class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisposable
     private readonly PublisherChannel _channel;
     private readonly UnblockedSignal _unblocked;
     private readonly ResiliencePipeline _pipeline;
+    private readonly ConfirmTimeoutPool _confirmTimeouts = new();
     private readonly CancellationTokenSource _disposing = new();
     private int _disposed;
 
@@ -128,11 +129,23 @@ internal sealed class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisposable
         var token = linked?.Token ?? _disposing.Token;
         await _window.WaitAsync(token).ConfigureAwait(false);
         _metrics.Started();
-        var context = ResilienceContextPool.Shared.Get(token);
         try
         {
-            await _pipeline.ExecuteAsync(static (context, attempt) => attempt.Publisher.SendAsync(attempt, context.CancellationToken), context, attempt)
-                .ConfigureAwait(false);
+            if (!await TrySendFirstAsync(attempt, token).ConfigureAwait(false))
+            {
+                var context = ResilienceContextPool.Shared.Get(token);
+                try
+                {
+                    context.Properties.Set(PublishRetryPipeline.RemainingTime, _options.PublishTimeout - attempt.Elapsed);
+                    await _pipeline.ExecuteAsync(static (context, attempt) => attempt.Publisher.SendAsync(attempt, context.CancellationToken), context, attempt)
+                        .ConfigureAwait(false);
+                }
+                finally
+                {
+                    ResilienceContextPool.Shared.Return(context);
+                }
+            }
+
             _metrics.Confirmed(attempt.Elapsed);
         }
         catch (TimeoutRejectedException ex) when (!token.IsCancellationRequested)
@@ -157,7 +170,6 @@ internal sealed class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisposable
         }
         finally
         {
-            ResilienceContextPool.Shared.Return(context);
             _metrics.Finished();
             _window.Release();
         }
@@ -175,10 +187,43 @@ internal sealed class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisposable
         await _disposing.CancelAsync().ConfigureAwait(false);
         _unblocked.Dispose();
         await _channel.DisposeAsync().ConfigureAwait(false);
+        _confirmTimeouts.Dispose();
         _disposing.Dispose();
     }
 
-    /// <summary>One send of the message and the wait for its confirm, inside the retry pipeline.</summary>
+    /// <summary>
+    /// The first send, outside the retry pipeline. Nearly every publish is confirmed at its first send, and the
+    /// pipeline's three nested strategies cost about as much CPU and memory per message as the rest of the
+    /// publish (the benchmark showed 2.2 kB more allocated per message than the raw client with them, on a
+    /// machine whose two cores the brokers share). Returns <see langword="false"/> when the send failed in a way
+    /// worth sending again: the pipeline takes over from there.
+    /// </summary>
+    private async ValueTask<bool> TrySendFirstAsync(PublishAttempt attempt, CancellationToken token)
+    {
+        var timeout = _confirmTimeouts.Rent(_options.ConfirmTimeout);
+        var registration = token.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), timeout);
+        try
+        {
+            await SendAsync(attempt, timeout.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            attempt.LastError = new TimeoutRejectedException($"No confirm within the confirm timeout ({_options.ConfirmTimeout}).");
+            return false;
+        }
+        catch (Exception retriable) when (PublishFailureClassifier.IsRetriable(retriable))
+        {
+            return false;
+        }
+        finally
+        {
+            registration.Dispose();
+            _confirmTimeouts.Return(timeout);
+        }
+    }
+
+    /// <summary>One send of the message and the wait for its confirm.</summary>
     private async ValueTask SendAsync(PublishAttempt attempt, CancellationToken cancellationToken)
     {
         attempt.StartSend();
