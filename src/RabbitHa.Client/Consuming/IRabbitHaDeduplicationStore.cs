@@ -1,0 +1,44 @@
+namespace RabbitHa.Client;
+
+/// <summary>
+/// Remembers which messages have been handled, by message id, so that a consumer with
+/// <see cref="RabbitHaConsumerOptions.DeduplicateByMessageId"/> drops copies it has already handled.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The default, <see cref="InMemoryRabbitHaDeduplicationStore"/>, remembers a bounded window of recent
+/// message ids in the process. Consumers on the same queue in several processes only deduplicate across
+/// processes when they share a store: register an implementation backed by a shared database or cache as a
+/// singleton <see cref="IRabbitHaDeduplicationStore"/> before <c>AddConsumer</c>.
+/// </para>
+/// <para>
+/// Ids are scoped: the consumer passes its queue name, so that the same message routed to two queues is
+/// handled once on each. A claim is always followed by <see cref="MarkHandledAsync"/> (the handler
+/// succeeded) or <see cref="ReleaseAsync"/> (it failed or was cancelled), unless the process dies; a shared
+/// store should therefore let claims expire.
+/// </para>
+/// <para>Implementations must be safe to call concurrently.</para>
+/// </remarks>
+public interface IRabbitHaDeduplicationStore
+{
+    /// <summary>Claims a message for handling, unless it has been handled or is being handled.</summary>
+    /// <param name="scope">The scope of the id: the consumer's queue name.</param>
+    /// <param name="messageId">The message id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>Whether the caller may handle the message.</returns>
+    ValueTask<RabbitHaDeduplicationResult> TryClaimAsync(string scope, string messageId, CancellationToken cancellationToken);
+
+    /// <summary>Records a claimed message as handled and ends the claim.</summary>
+    /// <param name="scope">The scope of the id: the consumer's queue name.</param>
+    /// <param name="messageId">The message id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the message is recorded.</returns>
+    ValueTask MarkHandledAsync(string scope, string messageId, CancellationToken cancellationToken);
+
+    /// <summary>Ends a claim without recording the message as handled, so that a later copy is handled.</summary>
+    /// <param name="scope">The scope of the id: the consumer's queue name.</param>
+    /// <param name="messageId">The message id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the claim is released.</returns>
+    ValueTask ReleaseAsync(string scope, string messageId, CancellationToken cancellationToken);
+}

@@ -1,0 +1,105 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace RabbitHa.Client;
+
+/// <summary>
+/// A consumer that stays subscribed: it acknowledges each message its handler handled, retries or
+/// dead-letters the ones it failed, and resubscribes by itself after a connection loss, a channel closed by
+/// the broker or a consumer cancelled by the broker, with backoff, until stopped.
+/// </summary>
+/// <remarks>
+/// <para>
+/// With the generic host, register consumers with <c>AddRabbitHa(...).AddConsumer&lt;THandler&gt;("queue")</c>
+/// instead: they start and stop with the application. Create one directly with <see cref="Create{TMessage}"/>
+/// to run it without the host.
+/// </para>
+/// <para>
+/// <see cref="StartAsync"/> returns at once; the consumer subscribes in the background, waiting for the
+/// connection and for the queue to exist. <see cref="StopAsync"/> stops taking deliveries, lets the running
+/// handlers finish (up to <see cref="RabbitHaConsumerOptions.StopTimeout"/>), then closes the channel: the
+/// broker requeues whatever was not acknowledged.
+/// </para>
+/// </remarks>
+public sealed class RabbitHaConsumer : IAsyncDisposable
+{
+    private readonly ConsumerSupervisor _supervisor;
+    private readonly RabbitHaMetrics? _ownedMetrics;
+
+    internal RabbitHaConsumer(ConsumerSupervisor supervisor, RabbitHaMetrics? ownedMetrics = null)
+    {
+        _supervisor = supervisor;
+        _ownedMetrics = ownedMetrics;
+    }
+
+    /// <summary>Gets the consumer's name: <see cref="RabbitHaConsumerOptions.Name"/>, or the queue.</summary>
+    public string Name => _supervisor.Name;
+
+    /// <summary>Gets the queue the consumer consumes from.</summary>
+    public string Queue => _supervisor.Queue;
+
+    /// <summary>Gets a value indicating whether the consumer is subscribed right now (not between a lost subscription and the next).</summary>
+    public bool IsSubscribed => _supervisor.IsSubscribed;
+
+    /// <summary>Gets the supervisor, for tests.</summary>
+    internal ConsumerSupervisor Supervisor => _supervisor;
+
+    /// <summary>Creates a consumer on a RabbitHa connection, without dependency injection.</summary>
+    /// <typeparam name="TMessage">The handler's message type; <see cref="ReadOnlyMemory{T}"/> of <see cref="byte"/> for the raw body.</typeparam>
+    /// <param name="connection">The connection to consume on; the consumer opens its own channels on it.</param>
+    /// <param name="handler">The handler, called for every message, concurrently when <see cref="RabbitHaConsumerOptions.Concurrency"/> is above 1.</param>
+    /// <param name="options">The options, with at least <see cref="RabbitHaConsumerOptions.Queue"/> set; copied.</param>
+    /// <param name="serializer">Deserializes message bodies; <see langword="null"/> for <see cref="SystemTextJsonRabbitHaSerializer"/>.</param>
+    /// <param name="deduplicationStore">Remembers handled message ids when <see cref="RabbitHaConsumerOptions.DeduplicateByMessageId"/> is on; <see langword="null"/> for a new <see cref="InMemoryRabbitHaDeduplicationStore"/>.</param>
+    /// <param name="loggerFactory">Where to log; <see langword="null"/> for no logs.</param>
+    /// <returns>The consumer, not started.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="connection"/>, <paramref name="handler"/> or <paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="options"/> are invalid; the message names each bad option and its value.</exception>
+    public static RabbitHaConsumer Create<TMessage>(
+        IRabbitHaConnection connection,
+        IRabbitHaHandler<TMessage> handler,
+        RabbitHaConsumerOptions options,
+        IRabbitHaSerializer? serializer = null,
+        IRabbitHaDeduplicationStore? deduplicationStore = null,
+        ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(options);
+        RabbitHaConsumerOptionsValidator.ThrowIfInvalid(options, nameof(options));
+
+        var metrics = new RabbitHaMetrics();
+        var invoker = new InstanceMessageInvoker<TMessage>(handler, serializer ?? new SystemTextJsonRabbitHaSerializer());
+        IRabbitHaDeduplicationStore? store = options.DeduplicateByMessageId ? deduplicationStore ?? new InMemoryRabbitHaDeduplicationStore() : null;
+        ILogger logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<RabbitHaConsumer>();
+        var supervisor = new ConsumerSupervisor(connection, options, invoker, store, new ConsumerMetrics(metrics), logger);
+        return new RabbitHaConsumer(supervisor, metrics);
+    }
+
+    /// <summary>Starts consuming: the consumer subscribes in the background and keeps itself subscribed until stopped. Idempotent.</summary>
+    /// <param name="cancellationToken">Not used: starting does not wait for anything. Present for symmetry with <see cref="StopAsync"/>.</param>
+    /// <returns>A completed task.</returns>
+    /// <exception cref="ObjectDisposedException">The consumer has been stopped; create a new one.</exception>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        _supervisor.Start();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stops consuming: no new deliveries, running handlers get <see cref="RabbitHaConsumerOptions.StopTimeout"/> to
+    /// finish and be acknowledged, then the channel is closed and the broker requeues what was not acknowledged.
+    /// Idempotent; a stopped consumer cannot be started again.
+    /// </summary>
+    /// <param name="cancellationToken">Cuts the wait for running handlers short: their tokens are cancelled and their messages requeued.</param>
+    /// <returns>A task that completes when the consumer has stopped.</returns>
+    public Task StopAsync(CancellationToken cancellationToken = default) => _supervisor.StopAsync(cancellationToken);
+
+    /// <summary>Stops the consumer (see <see cref="StopAsync"/>) and releases what it owns. The connection stays open.</summary>
+    /// <returns>A task that completes when the consumer has stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        await _supervisor.DisposeAsync().ConfigureAwait(false);
+        _ownedMetrics?.Dispose();
+    }
+}

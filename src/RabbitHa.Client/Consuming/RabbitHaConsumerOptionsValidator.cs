@@ -1,0 +1,93 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace RabbitHa.Client;
+
+/// <summary>
+/// Validates <see cref="RabbitHaConsumerOptions"/> when the host starts (and when a consumer is created
+/// without it). Each failure names the consumer, the option and the bad value.
+/// </summary>
+internal sealed class RabbitHaConsumerOptionsValidator : IValidateOptions<RabbitHaConsumerOptions>
+{
+    /// <summary>AMQP queue names are short strings: at most 255 bytes of UTF-8.</summary>
+    private const int MaxQueueNameBytes = 255;
+
+    private static readonly TimeSpan s_maxResubscribeDelay = TimeSpan.FromHours(1);
+    private static readonly TimeSpan s_maxStopTimeout = TimeSpan.FromDays(1);
+
+    public ValidateOptionsResult Validate(string? name, RabbitHaConsumerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        List<string> failures = Check(name, options);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>Validates options given to a consumer directly, outside dependency injection.</summary>
+    /// <exception cref="ArgumentException">The options are invalid; the message lists every failure.</exception>
+    public static void ThrowIfInvalid(RabbitHaConsumerOptions options, string paramName)
+    {
+        List<string> failures = Check(null, options);
+        if (failures.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", failures), paramName);
+        }
+    }
+
+    private static List<string> Check(string? name, RabbitHaConsumerOptions options)
+    {
+        var failures = new List<string>();
+        string label = string.IsNullOrEmpty(name) || name == Options.DefaultName ? options.EffectiveName : name;
+        string prefix = $"Consumer '{label}':";
+
+        if (string.IsNullOrWhiteSpace(options.Queue))
+        {
+            failures.Add($"{prefix} Queue is required (was '{options.Queue}').");
+        }
+        else if (Encoding.UTF8.GetByteCount(options.Queue) > MaxQueueNameBytes)
+        {
+            failures.Add($"{prefix} Queue must be at most {MaxQueueNameBytes} bytes of UTF-8 (was {Encoding.UTF8.GetByteCount(options.Queue)} bytes).");
+        }
+
+        if (options.PrefetchCount is < 1 or > ushort.MaxValue)
+        {
+            failures.Add($"{prefix} PrefetchCount must be between 1 and {ushort.MaxValue} (was {options.PrefetchCount}).");
+        }
+
+        if (options.Concurrency < 1)
+        {
+            failures.Add($"{prefix} Concurrency must be at least 1 (was {options.Concurrency}).");
+        }
+        else if (options.Concurrency > options.PrefetchCount && options.PrefetchCount >= 1)
+        {
+            // More handlers than prefetched messages would sit idle: the broker never sends enough to use them.
+            failures.Add($"{prefix} Concurrency must not exceed PrefetchCount ({options.PrefetchCount}) (was {options.Concurrency}).");
+        }
+
+        if (options.MaxDeliveryAttempts < 1)
+        {
+            failures.Add($"{prefix} MaxDeliveryAttempts must be at least 1 (was {options.MaxDeliveryAttempts}).");
+        }
+
+        if (!Enum.IsDefined(options.FailureAction))
+        {
+            failures.Add($"{prefix} FailureAction must be Requeue or DeadLetter (was {(int)options.FailureAction}).");
+        }
+
+        if (options.ResubscribeMinDelay <= TimeSpan.Zero)
+        {
+            failures.Add($"{prefix} ResubscribeMinDelay must be positive (was {options.ResubscribeMinDelay}).");
+        }
+
+        if (options.ResubscribeMaxDelay < options.ResubscribeMinDelay || options.ResubscribeMaxDelay > s_maxResubscribeDelay)
+        {
+            failures.Add($"{prefix} ResubscribeMaxDelay must be between ResubscribeMinDelay ({options.ResubscribeMinDelay}) and {s_maxResubscribeDelay} (was {options.ResubscribeMaxDelay}).");
+        }
+
+        if (options.StopTimeout < TimeSpan.Zero || options.StopTimeout > s_maxStopTimeout)
+        {
+            failures.Add($"{prefix} StopTimeout must be between {TimeSpan.Zero} and {s_maxStopTimeout} (was {options.StopTimeout}).");
+        }
+
+        return failures;
+    }
+}

@@ -1,0 +1,52 @@
+using System.Diagnostics.Metrics;
+
+namespace RabbitHa.Client;
+
+/// <summary>The consumers' instruments, on the meter of <see cref="RabbitHaMetrics"/>.</summary>
+internal sealed class ConsumerMetrics
+{
+    private readonly Counter<long> _deliveries;
+    private readonly Counter<long> _handled;
+    private readonly Counter<long> _failures;
+    private readonly Counter<long> _deadLettered;
+    private readonly Counter<long> _duplicatesDropped;
+    private readonly Counter<long> _resubscriptions;
+    private readonly Histogram<double> _handlerDuration;
+
+    public ConsumerMetrics(RabbitHaMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        Meter meter = metrics.Meter;
+        _deliveries = meter.CreateCounter<long>(RabbitHaConsumerDiagnostics.DeliveriesInstrument, "{message}",
+            "Messages delivered to consumers.");
+        _handled = meter.CreateCounter<long>(RabbitHaConsumerDiagnostics.HandledInstrument, "{message}",
+            "Messages handled successfully and acknowledged.");
+        _failures = meter.CreateCounter<long>(RabbitHaConsumerDiagnostics.FailuresInstrument, "{attempt}",
+            "Handler attempts that threw.");
+        _deadLettered = meter.CreateCounter<long>(RabbitHaConsumerDiagnostics.DeadLetteredInstrument, "{message}",
+            "Messages rejected without requeue (dead-lettered, or dropped when the queue has no dead-letter exchange).");
+        _duplicatesDropped = meter.CreateCounter<long>(RabbitHaConsumerDiagnostics.DuplicatesDroppedInstrument, "{message}",
+            "Messages acknowledged without handling because their message id was already handled.");
+        _resubscriptions = meter.CreateCounter<long>(RabbitHaConsumerDiagnostics.ResubscriptionsInstrument, "{resubscription}",
+            "Consumer subscriptions that ended without the application stopping them, and were restored.");
+        _handlerDuration = meter.CreateHistogram<double>(RabbitHaConsumerDiagnostics.HandlerDurationInstrument, "s",
+            "How long message handlers ran.");
+    }
+
+    public void Delivered(string consumer) => _deliveries.Add(1, Tag(consumer));
+
+    public void Handled(string consumer) => _handled.Add(1, Tag(consumer));
+
+    public void Failed(string consumer) => _failures.Add(1, Tag(consumer));
+
+    public void DeadLettered(string consumer) => _deadLettered.Add(1, Tag(consumer));
+
+    public void DuplicateDropped(string consumer) => _duplicatesDropped.Add(1, Tag(consumer));
+
+    public void Resubscribing(string consumer, string reason) =>
+        _resubscriptions.Add(1, Tag(consumer), new KeyValuePair<string, object?>(RabbitHaConsumerDiagnostics.ResubscribeReasonTag, reason));
+
+    public void HandlerRan(string consumer, TimeSpan duration) => _handlerDuration.Record(duration.TotalSeconds, Tag(consumer));
+
+    private static KeyValuePair<string, object?> Tag(string consumer) => new(RabbitHaConsumerDiagnostics.ConsumerNameTag, consumer);
+}

@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Logging;
+
+namespace RabbitHa.Client;
+
+/// <summary>The consumers' log messages (event ids 200-299).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 200, EventName = "ConsumerStarting", Level = LogLevel.Information,
+        Message = "Consumer '{ConsumerName}' starting on queue '{Queue}' (prefetch {PrefetchCount}, concurrency {Concurrency}, deduplication {Deduplication}).")]
+    public static partial void ConsumerStarting(this ILogger logger, string consumerName, string queue, int prefetchCount, int concurrency, bool deduplication);
+
+    [LoggerMessage(EventId = 201, EventName = "ConsumerSubscribed", Level = LogLevel.Information,
+        Message = "Consumer '{ConsumerName}' subscribed to queue '{Queue}' on connection '{ConnectionName}' ({Endpoint}) as '{ConsumerTag}'.")]
+    public static partial void ConsumerSubscribed(this ILogger logger, string consumerName, string queue, string connectionName, RabbitMQ.Client.AmqpTcpEndpoint? endpoint, string consumerTag);
+
+    [LoggerMessage(EventId = 202, EventName = "SubscriptionEnded", Level = LogLevel.Warning,
+        Message = "The subscription of consumer '{ConsumerName}' to queue '{Queue}' ended after {Lasted}: {Reason} ({Detail}).")]
+    public static partial void SubscriptionEnded(this ILogger logger, string consumerName, string queue, TimeSpan lasted, SubscriptionEndReason reason, string detail);
+
+    [LoggerMessage(EventId = 203, EventName = "SubscribeFailed", Level = LogLevel.Warning,
+        Message = "Consumer '{ConsumerName}' could not subscribe to queue '{Queue}': {Detail}")]
+    public static partial void SubscribeFailed(this ILogger logger, string consumerName, string queue, string detail);
+
+    [LoggerMessage(EventId = 204, EventName = "Resubscribing", Level = LogLevel.Information,
+        Message = "Consumer '{ConsumerName}' resubscribes to queue '{Queue}' in {Delay} (attempt {Attempt}).")]
+    public static partial void Resubscribing(this ILogger logger, string consumerName, string queue, TimeSpan delay, int attempt);
+
+    [LoggerMessage(EventId = 205, EventName = "HandlerFailed", Level = LogLevel.Warning,
+        Message = "The handler of consumer '{ConsumerName}' failed on message '{MessageId}' (attempt {Attempt} of {MaxAttempts}); the message is {Disposition}.")]
+    public static partial void HandlerFailed(this ILogger logger, string consumerName, string? messageId, int attempt, int maxAttempts, FailureDisposition disposition, Exception exception);
+
+    [LoggerMessage(EventId = 206, EventName = "MessageDeadLettered", Level = LogLevel.Warning,
+        Message = "Consumer '{ConsumerName}' dead-lettered message '{MessageId}' from queue '{Queue}' after {Attempts} attempt(s): {Cause}")]
+    public static partial void MessageDeadLettered(this ILogger logger, string consumerName, string? messageId, string queue, int attempts, string cause);
+
+    [LoggerMessage(EventId = 207, EventName = "DuplicateDropped", Level = LogLevel.Debug,
+        Message = "Consumer '{ConsumerName}' dropped message '{MessageId}': it has already been handled.")]
+    public static partial void DuplicateDropped(this ILogger logger, string consumerName, string messageId);
+
+    [LoggerMessage(EventId = 208, EventName = "DuplicateInProgress", Level = LogLevel.Debug,
+        Message = "Consumer '{ConsumerName}' returned message '{MessageId}' to the queue: another copy is still being handled.")]
+    public static partial void DuplicateInProgress(this ILogger logger, string consumerName, string messageId);
+
+    [LoggerMessage(EventId = 209, EventName = "SettleFailed", Level = LogLevel.Debug,
+        Message = "Consumer '{ConsumerName}' could not {Action} delivery {DeliveryTag} because its channel has closed; the broker delivers the message again.")]
+    public static partial void SettleFailed(this ILogger logger, string consumerName, string action, ulong deliveryTag, Exception exception);
+
+    [LoggerMessage(EventId = 210, EventName = "ConsumerStopping", Level = LogLevel.Information,
+        Message = "Consumer '{ConsumerName}' stopping: no new deliveries, waiting up to {StopTimeout} for {InFlight} running handler(s).")]
+    public static partial void ConsumerStopping(this ILogger logger, string consumerName, TimeSpan stopTimeout, int inFlight);
+
+    [LoggerMessage(EventId = 211, EventName = "ConsumerStopped", Level = LogLevel.Information,
+        Message = "Consumer '{ConsumerName}' stopped.")]
+    public static partial void ConsumerStopped(this ILogger logger, string consumerName);
+
+    [LoggerMessage(EventId = 212, EventName = "HandlersStillRunning", Level = LogLevel.Warning,
+        Message = "Consumer '{ConsumerName}': {InFlight} handler(s) still running after {Waited}; cancelling them and closing the channel, the broker requeues their messages.")]
+    public static partial void HandlersStillRunning(this ILogger logger, string consumerName, int inFlight, TimeSpan waited);
+
+    [LoggerMessage(EventId = 213, EventName = "DeduplicationStoreFailed", Level = LogLevel.Error,
+        Message = "Consumer '{ConsumerName}': the deduplication store failed to {Operation} message '{MessageId}'.")]
+    public static partial void DeduplicationStoreFailed(this ILogger logger, string consumerName, string operation, string messageId, Exception exception);
+
+    [LoggerMessage(EventId = 214, EventName = "SubscribeFailedUnexpectedly", Level = LogLevel.Error,
+        Message = "Consumer '{ConsumerName}' failed unexpectedly while subscribing to queue '{Queue}'; it keeps retrying.")]
+    public static partial void SubscribeFailedUnexpectedly(this ILogger logger, string consumerName, string queue, Exception exception);
+
+    [LoggerMessage(EventId = 215, EventName = "ConsumerConnectionClosed", Level = LogLevel.Warning,
+        Message = "Consumer '{ConsumerName}' stops resubscribing: its connection has been closed by the application.")]
+    public static partial void ConsumerConnectionClosed(this ILogger logger, string consumerName);
+
+    [LoggerMessage(EventId = 216, EventName = "ChannelCloseSlow", Level = LogLevel.Debug,
+        Message = "Closing the channel of consumer '{ConsumerName}' did not finish within {Timeout}; it goes on in the background.")]
+    public static partial void ChannelCloseSlow(this ILogger logger, string consumerName, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 217, EventName = "HandlerCancelled", Level = LogLevel.Debug,
+        Message = "The handler of consumer '{ConsumerName}' was cancelled on message '{MessageId}'; it is left to the broker to deliver again.")]
+    public static partial void HandlerCancelled(this ILogger logger, string consumerName, string? messageId);
+
+    [LoggerMessage(EventId = 218, EventName = "ChannelCloseFailed", Level = LogLevel.Debug,
+        Message = "Closing the channel of consumer '{ConsumerName}' failed.")]
+    public static partial void ChannelCloseFailed(this ILogger logger, string consumerName, Exception exception);
+
+    [LoggerMessage(EventId = 219, EventName = "CancelOnHaFailoverRefused", Level = LogLevel.Information,
+        Message = "Queue '{Queue}' of consumer '{ConsumerName}' refuses x-cancel-on-ha-failover (it is not a classic queue); consuming without it.")]
+    public static partial void CancelOnHaFailoverRefused(this ILogger logger, string consumerName, string queue);
+}

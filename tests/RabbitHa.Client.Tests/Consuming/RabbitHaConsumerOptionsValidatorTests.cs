@@ -1,0 +1,113 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace RabbitHa.Client.Tests.Consuming;
+
+[Trait("Category", "Unit")]
+public sealed class RabbitHaConsumerOptionsValidatorTests
+{
+    private readonly RabbitHaConsumerOptionsValidator _validator = new();
+
+    [Fact]
+    public void Validate_Defaults_WithAQueue_Succeed()
+    {
+        Assert.True(_validator.Validate("orders", new RabbitHaConsumerOptions { Queue = "orders" }).Succeeded);
+    }
+
+    [Theory]
+    [InlineData(nameof(RabbitHaConsumerOptions.PrefetchCount), 0, "Consumer 'orders': PrefetchCount must be between 1 and 65535 (was 0).")]
+    [InlineData(nameof(RabbitHaConsumerOptions.PrefetchCount), 70000, "Consumer 'orders': PrefetchCount must be between 1 and 65535 (was 70000).")]
+    [InlineData(nameof(RabbitHaConsumerOptions.Concurrency), 0, "Consumer 'orders': Concurrency must be at least 1 (was 0).")]
+    [InlineData(nameof(RabbitHaConsumerOptions.Concurrency), 33, "Consumer 'orders': Concurrency must not exceed PrefetchCount (32) (was 33).")]
+    [InlineData(nameof(RabbitHaConsumerOptions.MaxDeliveryAttempts), 0, "Consumer 'orders': MaxDeliveryAttempts must be at least 1 (was 0).")]
+    [InlineData(nameof(RabbitHaConsumerOptions.FailureAction), 7, "Consumer 'orders': FailureAction must be Requeue or DeadLetter (was 7).")]
+    public void Validate_BadNumber_NamesConsumerOptionAndValue(string option, int value, string expected)
+    {
+        var options = new RabbitHaConsumerOptions { Queue = "orders" };
+        switch (option)
+        {
+            case nameof(RabbitHaConsumerOptions.PrefetchCount): options.PrefetchCount = value; break;
+            case nameof(RabbitHaConsumerOptions.Concurrency): options.Concurrency = value; break;
+            case nameof(RabbitHaConsumerOptions.MaxDeliveryAttempts): options.MaxDeliveryAttempts = value; break;
+            default: options.FailureAction = (RabbitHaFailureAction)value; break;
+        }
+
+        ValidateOptionsResult result = _validator.Validate("orders", options);
+
+        Assert.Equal([expected], result.Failures);
+    }
+
+    [Fact]
+    public void Validate_BadDelays_NamesEachOne()
+    {
+        var options = new RabbitHaConsumerOptions
+        {
+            Queue = "orders",
+            ResubscribeMinDelay = TimeSpan.Zero,
+            ResubscribeMaxDelay = TimeSpan.FromHours(2),
+            StopTimeout = TimeSpan.FromSeconds(-1),
+        };
+
+        ValidateOptionsResult result = _validator.Validate("orders", options);
+
+        Assert.Equal(
+            [
+                "Consumer 'orders': ResubscribeMinDelay must be positive (was 00:00:00).",
+                "Consumer 'orders': ResubscribeMaxDelay must be between ResubscribeMinDelay (00:00:00) and 01:00:00 (was 02:00:00).",
+                "Consumer 'orders': StopTimeout must be between 00:00:00 and 1.00:00:00 (was -00:00:01).",
+            ],
+            result.Failures);
+    }
+
+    [Fact]
+    public void Validate_MissingQueue_IsRequired()
+    {
+        ValidateOptionsResult result = _validator.Validate("orders", new RabbitHaConsumerOptions());
+
+        Assert.Equal(["Consumer 'orders': Queue is required (was '')."], result.Failures);
+    }
+
+    [Fact]
+    public void Validate_QueueNameLongerThan255Bytes_Fails()
+    {
+        ValidateOptionsResult result = _validator.Validate(null, new RabbitHaConsumerOptions { Queue = new string('é', 128) });
+
+        Assert.Contains("Queue must be at most 255 bytes of UTF-8 (was 256 bytes).", Assert.Single(result.Failures!), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HostStart_WhenConsumerOptionsInvalid_FailsNamingTheConsumer()
+    {
+        using IHost host = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings()).Tap(b =>
+            b.Services.AddRabbitHa(o => o.Host = "127.0.0.1").AddConsumer<NoopHandler>("orders", o => o.PrefetchCount = 0)).Build();
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("Consumer 'orders': PrefetchCount must be between 1 and 65535 (was 0).", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_WhenOptionsInvalid_ThrowsArgumentExceptionForOptions()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => RabbitHaConsumer.Create(
+            new TestSupport.StubConnection(), new NoopHandler(), new RabbitHaConsumerOptions { Queue = "orders", MaxDeliveryAttempts = 0 }));
+
+        Assert.Equal("options", ex.ParamName);
+        Assert.Contains("MaxDeliveryAttempts must be at least 1 (was 0).", ex.Message, StringComparison.Ordinal);
+    }
+}
+
+internal static class HostBuilderTestExtensions
+{
+    public static HostApplicationBuilder Tap(this HostApplicationBuilder builder, Action<HostApplicationBuilder> configure)
+    {
+        configure(builder);
+        return builder;
+    }
+}
+
+internal sealed class NoopHandler : IRabbitHaHandler<ReadOnlyMemory<byte>>
+{
+    public Task HandleAsync(ReadOnlyMemory<byte> message, RabbitHaMessageContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+}
