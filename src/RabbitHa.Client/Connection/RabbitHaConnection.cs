@@ -464,7 +464,13 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         }
 
         _metrics.RecoveryFailed(ClientProvidedName);
-        _logger.RecoveryFailed(ClientProvidedName, _options.Recovery.NetworkRecoveryInterval, e.Exception);
+        if (_logger.IsEnabled(LogLevel.Warning))
+        {
+            // Only the cause, as for start-up attempts: RabbitMQ.Client retries every NetworkRecoveryInterval for as
+            // long as the cluster is unreachable, and a stack trace per attempt would bury the log during an outage.
+            _logger.RecoveryFailed(ClientProvidedName, ConnectionFailureClassifier.Describe(e.Exception), _options.Recovery.NetworkRecoveryInterval);
+        }
+
         Raise(RecoveryFailed, e, nameof(RecoveryFailed));
         return Task.CompletedTask;
     }
