@@ -109,6 +109,7 @@ public sealed class ConnectionTests(RabbitHaClusterFixture fixture, ITestOutputH
             output.WriteLine($"Failed after {elapsed.TotalMilliseconds:F0} ms: {ex.Message}");
 
             Assert.True(elapsed < FailFast, $"took {elapsed}, expected well under the start-up timeout of {StartupTimeout}");
+            Assert.Contains("rejected the topology", ex.Message, StringComparison.Ordinal);
             Assert.Contains("PRECONDITION_FAILED", ex.Message, StringComparison.Ordinal);
             Assert.Contains(queue, ex.Message, StringComparison.Ordinal);
             Assert.Contains("not retried", ex.Message, StringComparison.Ordinal);

@@ -389,6 +389,16 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
                 exception);
         }
 
+        if (ConnectionFailureClassifier.IsTopologyRejection(exception))
+        {
+            // Connected, then refused a declaration: saying "could not connect" would send the reader to the network.
+            return new RabbitHaConnectionException(
+                $"RabbitMQ at {_settings.EndpointList} (virtual host '{_settings.VirtualHost}') rejected the topology configured for " +
+                $"'{ClientProvidedName}' ({ConnectionFailureClassifier.Describe(exception)}). Make the RabbitHa topology options match " +
+                "the existing exchange or queue, or delete it; this failure is not transient and was not retried.",
+                exception);
+        }
+
         return new RabbitHaConnectionException(
             $"Could not connect '{ClientProvidedName}' to RabbitMQ at {_settings.EndpointList} (virtual host '{_settings.VirtualHost}'): " +
             $"{ConnectionFailureClassifier.Describe(exception)}. This failure is not transient and was not retried.",
