@@ -210,6 +210,11 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
         }
 
         await Cluster.WaitUntilHealthyAsync(HealthyTimeout);
+
+        // Only a loss starts a recovery: with HAProxy back and every node UP, the connection is still on the node.
+        output.WriteLine($"HAProxy back and the cluster healthy: the connection is on {connection.CurrentEndpoint}.");
+        Assert.Equal(ConnectionState.Open, connection.State);
+        Assert.Contains(connection.CurrentEndpoint!.Port, nodePorts);
     }
 
     [DockerFact]
