@@ -46,8 +46,10 @@ public sealed class RabbitHaOptions
     /// <value>The default is empty. A fallback without a port uses 5672 (5671 with TLS).</value>
     /// <remarks>
     /// The HAProxy endpoint is always tried first, on the first connect and on every recovery, so the
-    /// connection goes back through the proxy as soon as it is up again. Fallbacks share the credentials,
-    /// virtual host and TLS settings of the main endpoint.
+    /// connection goes back through the proxy at its next recovery once the proxy is up again. A connection
+    /// that fell back to a node does not move back by itself: it stays on that node until it is lost, and
+    /// meanwhile only heartbeats, not HAProxy's checks, notice that node failing. Fallbacks share the
+    /// credentials, virtual host and TLS settings of the main endpoint.
     /// </remarks>
     public IList<string> FallbackEndpoints { get; } = new List<string>();
 

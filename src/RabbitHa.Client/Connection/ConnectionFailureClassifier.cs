@@ -17,6 +17,10 @@ internal static class ConnectionFailureClassifier
 {
     private const int MaxDepth = 16;
 
+    // AMQP 0-9-1 method classes of exchange.declare and of queue.declare / queue.bind.
+    private const ushort ExchangeClassId = 40;
+    private const ushort QueueClassId = 50;
+
     /// <summary>Reply codes after which trying again cannot help: access-refused, not-found, precondition-failed, not-allowed (such as an unknown virtual host).</summary>
     private static readonly ushort[] s_permanentReplyCodes =
         [Constants.AccessRefused, Constants.NotFound, Constants.PreconditionFailed, Constants.NotAllowed];
@@ -36,6 +40,17 @@ internal static class ConnectionFailureClassifier
                 inner is OperationInterruptedException { ShutdownReason.ReplyCode: Constants.AccessRefused }),
             _ => false,
         });
+
+    /// <summary>
+    /// Whether the broker refused an exchange, queue or binding declaration (the configured topology) for good:
+    /// it closed the channel with a permanent reply code in answer to a method of the exchange or queue class,
+    /// such as PRECONDITION_FAILED for a queue that exists with other arguments. The connection itself was fine.
+    /// </summary>
+    public static bool IsTopologyRejection(Exception exception) =>
+        Flatten(exception).Any(static e => e is OperationInterruptedException
+        {
+            ShutdownReason: { Initiator: ShutdownInitiator.Peer, ClassId: ExchangeClassId or QueueClassId } reason,
+        } && s_permanentReplyCodes.Contains(reason.ReplyCode));
 
     /// <summary>Whether the failure is one that retrying cannot fix.</summary>
     public static bool IsPermanent(Exception exception) =>

@@ -389,6 +389,16 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
                 exception);
         }
 
+        if (ConnectionFailureClassifier.IsTopologyRejection(exception))
+        {
+            // Connected, then refused a declaration: saying "could not connect" would send the reader to the network.
+            return new RabbitHaConnectionException(
+                $"RabbitMQ at {_settings.EndpointList} (virtual host '{_settings.VirtualHost}') rejected the topology configured for " +
+                $"'{ClientProvidedName}' ({ConnectionFailureClassifier.Describe(exception)}). Make the RabbitHa topology options match " +
+                "the existing exchange or queue, or delete it; this failure is not transient and was not retried.",
+                exception);
+        }
+
         return new RabbitHaConnectionException(
             $"Could not connect '{ClientProvidedName}' to RabbitMQ at {_settings.EndpointList} (virtual host '{_settings.VirtualHost}'): " +
             $"{ConnectionFailureClassifier.Describe(exception)}. This failure is not transient and was not retried.",
@@ -464,7 +474,13 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         }
 
         _metrics.RecoveryFailed(ClientProvidedName);
-        _logger.RecoveryFailed(ClientProvidedName, _options.Recovery.NetworkRecoveryInterval, e.Exception);
+        if (_logger.IsEnabled(LogLevel.Warning))
+        {
+            // Only the cause, as for start-up attempts: RabbitMQ.Client retries every NetworkRecoveryInterval for as
+            // long as the cluster is unreachable, and a stack trace per attempt would bury the log during an outage.
+            _logger.RecoveryFailed(ClientProvidedName, ConnectionFailureClassifier.Describe(e.Exception), _options.Recovery.NetworkRecoveryInterval);
+        }
+
         Raise(RecoveryFailed, e, nameof(RecoveryFailed));
         return Task.CompletedTask;
     }

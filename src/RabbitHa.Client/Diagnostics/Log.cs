@@ -33,8 +33,8 @@ internal static partial class Log
     public static partial void ConnectionRecovered(this ILogger logger, string connectionName, RabbitMQ.Client.AmqpTcpEndpoint endpoint);
 
     [LoggerMessage(EventId = 7, EventName = "RecoveryFailed", Level = LogLevel.Warning,
-        Message = "A recovery attempt of connection '{ConnectionName}' failed; the next one follows in {RetryDelay}.")]
-    public static partial void RecoveryFailed(this ILogger logger, string connectionName, TimeSpan retryDelay, Exception exception);
+        Message = "A recovery attempt of connection '{ConnectionName}' failed ({Cause}); the next one follows in {RetryDelay}.")]
+    public static partial void RecoveryFailed(this ILogger logger, string connectionName, string cause, TimeSpan retryDelay);
 
     [LoggerMessage(EventId = 8, EventName = "ConnectionBlocked", Level = LogLevel.Warning,
         Message = "The broker blocked connection '{ConnectionName}': {Reason}.")]

@@ -1,0 +1,392 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using RabbitHa.Testing;
+using RabbitHa.Testing.Xunit;
+using RabbitMQ.Client;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace RabbitHa.Client.IntegrationTests;
+
+/// <summary>
+/// The connection while the cluster breaks under it: its node killed, HAProxy down (at start-up and while
+/// open, with and without fallbacks), a memory alarm. Each test puts the cluster back and waits until it is
+/// healthy, so the next one starts from a whole cluster.
+/// </summary>
+[Collection(ChaosCollection.Name)]
+[Trait("Category", "Chaos")]
+public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper output)
+{
+    private static readonly TimeSpan HealthyTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(60);
+
+    private IRabbitHaCluster Cluster => fixture.Cluster;
+
+    [DockerFact]
+    public async Task Connection_WhenItsNodeIsKilled_RecoversThroughHaProxyByItselfAndRedeclaresTopology()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        string exchange = "conn-kill-x-" + id, queue = "conn-kill-q-" + id;
+        await using var services = BuildServices("conn-kill", topology: t => ConnectionProbe.AddRoutedQueue(t, exchange, queue));
+        var connection = services.GetRequiredService<IRabbitHaConnection>();
+        await connection.ConnectAsync();
+        var node = await FindNodeAsync(connection);
+
+        var clock = new Stopwatch();
+        var timeline = new ConcurrentQueue<string>();
+        var recovered = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.ConnectionLost += (_, e) => timeline.Enqueue($"Lost:{connection.State}");
+        connection.RecoveryFailed += (_, _) => timeline.Enqueue($"RecoveryFailed:{connection.State}");
+        connection.ConnectionRecovered += (_, _) =>
+        {
+            timeline.Enqueue($"Recovered:{connection.State}");
+            recovered.TrySetResult(clock.Elapsed);
+        };
+
+        // Deleted behind the connection's back: only RabbitMQ.Client's topology recovery can bring it (and its
+        // binding) back, since nothing in this test declares it again.
+        var other = node % Cluster.NodeCount + 1;
+        await using (var side = await new ConnectionFactory { Uri = Cluster.Nodes[other - 1].AmqpUri }.CreateConnectionAsync("conn-kill-side"))
+        await using (var sideChannel = await side.CreateChannelAsync())
+        {
+            await sideChannel.QueueDeleteAsync(queue);
+        }
+
+        Assert.Null(await Cluster.GetQueueReplicasAsync(queue));
+
+        clock.Start();
+        await Cluster.KillNodeAsync(node);
+        TimeSpan recoveredAfter;
+        try
+        {
+            recoveredAfter = await recovered.Task.WaitAsync(RecoveryTimeout);
+        }
+        finally
+        {
+            await Cluster.StartNodeAsync(node);
+        }
+
+        var newNode = await FindNodeAsync(connection);
+        output.WriteLine($"Connection on rmq{node}, killed it: recovered on rmq{newNode} after {recoveredAfter.TotalSeconds:F1} s; " +
+                         $"events: {string.Join(", ", timeline)}.");
+        try
+        {
+            Assert.Equal("Lost:Recovering", timeline.First());
+            Assert.Equal("Recovered:Open", timeline.Last());
+            Assert.Equal(1, timeline.Count(e => e.StartsWith("Lost", StringComparison.Ordinal)));
+            Assert.Equal(ConnectionState.Open, connection.State);
+            Assert.Equal(Cluster.AmqpUri.Port, connection.CurrentEndpoint?.Port);
+            Assert.NotEqual(node, newNode);
+            Assert.NotNull(await Cluster.GetQueueReplicasAsync(queue));
+            await ConnectionProbe.PublishAndGetAsync(connection, exchange, queue);
+        }
+        finally
+        {
+            await ConnectionProbe.DeleteAsync(connection, exchange, queue);
+        }
+
+        await Cluster.WaitUntilHealthyAsync(HealthyTimeout);
+    }
+
+    [DockerFact]
+    public async Task HostStart_WhenProxyIsDownThenComesUp_WaitsAndConnects()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        string exchange = "conn-late-x-" + id, queue = "conn-late-q-" + id;
+        using IHost host = BuildHost("conn-late", TimeSpan.FromSeconds(60), t => ConnectionProbe.AddRoutedQueue(t, exchange, queue));
+        var connection = host.Services.GetRequiredService<IRabbitHaConnection>();
+
+        await Cluster.StopProxyAsync();
+        Task starting;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            starting = host.StartAsync();
+            await Task.Delay(TimeSpan.FromSeconds(5));
+
+            Assert.False(starting.IsCompleted, "host start completed while HAProxy was down");
+            Assert.Equal(ConnectionState.Connecting, connection.State);
+            Assert.Equal(HealthStatus.Unhealthy, (await ConnectionProbe.CheckHealthAsync(host.Services)).Status);
+        }
+        finally
+        {
+            await Cluster.StartProxyAsync();
+        }
+
+        var proxyUp = clock.Elapsed;
+        await starting.WaitAsync(TimeSpan.FromSeconds(30));
+        output.WriteLine($"HAProxy started {proxyUp.TotalSeconds:F1} s after host start; host start completed " +
+                         $"{(clock.Elapsed - proxyUp).TotalSeconds:F1} s later.");
+        try
+        {
+            Assert.Equal(ConnectionState.Open, connection.State);
+            Assert.Equal(Cluster.AmqpUri.Port, connection.CurrentEndpoint?.Port);
+            await ConnectionProbe.PublishAndGetAsync(connection, exchange, queue);
+        }
+        finally
+        {
+            await ConnectionProbe.DeleteAsync(connection, exchange, queue);
+            await host.StopAsync();
+        }
+
+        await Cluster.WaitUntilHealthyAsync(HealthyTimeout);
+    }
+
+    [DockerFact]
+    public async Task HostStart_WhenProxyStaysDown_FailsAfterStartupTimeoutNamingEndpointAndTimeout()
+    {
+        var timeout = TimeSpan.FromSeconds(4);
+        using IHost host = BuildHost("conn-never", timeout);
+        var connection = host.Services.GetRequiredService<IRabbitHaConnection>();
+
+        await Cluster.StopProxyAsync();
+        RabbitHaConnectionException ex;
+        TimeSpan elapsed;
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            ex = await Assert.ThrowsAsync<RabbitHaConnectionException>(() => host.StartAsync());
+            elapsed = clock.Elapsed;
+        }
+        finally
+        {
+            await Cluster.StartProxyAsync();
+        }
+
+        output.WriteLine($"Host start failed after {elapsed.TotalSeconds:F1} s: {ex.Message}");
+        Assert.Contains($"127.0.0.1:{Cluster.AmqpUri.Port}", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"within {timeout}", ex.Message, StringComparison.Ordinal);
+        Assert.InRange(elapsed, timeout - TimeSpan.FromMilliseconds(100), timeout + TimeSpan.FromSeconds(5));
+        Assert.Equal(ConnectionState.Disconnected, connection.State);
+
+        await Cluster.WaitUntilHealthyAsync(HealthyTimeout);
+    }
+
+    [DockerFact]
+    public async Task Connection_WhenProxyStopsWithFallbacksConfigured_RecoversOntoANodeDirectly()
+    {
+        var queue = "conn-fallback-" + Guid.NewGuid().ToString("N");
+        var nodePorts = Cluster.Nodes.Select(n => n.AmqpUri.Port).ToArray();
+        await using var services = BuildServices("conn-fallback",
+            o =>
+            {
+                foreach (var node in Cluster.Nodes)
+                {
+                    o.FallbackEndpoints.Add($"{node.AmqpUri.Host}:{node.AmqpUri.Port}");
+                }
+            },
+            t => t.Queues.Add(new QueueDefinition { Name = queue }));
+        var connection = services.GetRequiredService<IRabbitHaConnection>();
+        await connection.ConnectAsync();
+        Assert.Equal(Cluster.AmqpUri.Port, connection.CurrentEndpoint?.Port);
+
+        var clock = new Stopwatch();
+        var recovered = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.ConnectionRecovered += (_, _) => recovered.TrySetResult(clock.Elapsed);
+
+        clock.Start();
+        await Cluster.StopProxyAsync();
+        try
+        {
+            var recoveredAfter = await recovered.Task.WaitAsync(RecoveryTimeout);
+            var endpoint = connection.CurrentEndpoint;
+            output.WriteLine($"HAProxy stopped: recovered onto {endpoint} after {recoveredAfter.TotalSeconds:F1} s " +
+                             $"(proxy port {Cluster.AmqpUri.Port}, node ports {string.Join(", ", nodePorts)}).");
+
+            Assert.Equal(ConnectionState.Open, connection.State);
+            Assert.NotNull(endpoint);
+            Assert.Contains(endpoint.Port, nodePorts);
+            await ConnectionProbe.PublishAndGetAsync(connection, string.Empty, queue, routingKey: queue);
+        }
+        finally
+        {
+            await Cluster.StartProxyAsync();
+            await ConnectionProbe.DeleteAsync(connection, exchange: null, queue);
+        }
+
+        await Cluster.WaitUntilHealthyAsync(HealthyTimeout);
+
+        // Only a loss starts a recovery: with HAProxy back and every node UP, the connection is still on the node.
+        output.WriteLine($"HAProxy back and the cluster healthy: the connection is on {connection.CurrentEndpoint}.");
+        Assert.Equal(ConnectionState.Open, connection.State);
+        Assert.Contains(connection.CurrentEndpoint!.Port, nodePorts);
+    }
+
+    [DockerFact]
+    public async Task HealthCheck_WhenProxyStopsWithoutFallbacks_IsUnhealthyUntilItIsBackAndTheConnectionRecoversByItself()
+    {
+        using var logs = new RecordingLoggerProvider(output);
+        await using var services = BuildServices("conn-health", logs: logs);
+        var connection = services.GetRequiredService<IRabbitHaConnection>();
+        await connection.ConnectAsync();
+        Assert.Equal(HealthStatus.Healthy, (await ConnectionProbe.CheckHealthAsync(services)).Status);
+
+        var recoveryFailures = 0;
+        connection.RecoveryFailed += (_, _) => Interlocked.Increment(ref recoveryFailures);
+        var clock = Stopwatch.StartNew();
+        await Cluster.StopProxyAsync();
+        TimeSpan proxyDown;
+        try
+        {
+            HealthReportEntry unhealthy = default;
+            var noticed = await Eventually.HoldsAsync(
+                async () => (unhealthy = await ConnectionProbe.CheckHealthAsync(services)).Status == HealthStatus.Unhealthy,
+                TimeSpan.FromSeconds(30),
+                "the health check reports Unhealthy while HAProxy is down");
+            output.WriteLine($"Unhealthy {noticed.TotalSeconds:F1} s after HAProxy stopped: {unhealthy.Description}");
+
+            // Down for a while: recovery keeps failing and the check keeps saying so.
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.Equal(HealthStatus.Unhealthy, (await ConnectionProbe.CheckHealthAsync(services)).Status);
+            Assert.Equal(ConnectionState.Recovering, connection.State);
+            Assert.Contains("Recovering", unhealthy.Description, StringComparison.Ordinal);
+            Assert.True(Volatile.Read(ref recoveryFailures) > 0, "no recovery attempt failed while HAProxy was down");
+
+            // One short line per attempt (it repeats every NetworkRecoveryInterval for the whole outage), saying why.
+            Assert.All(logs.Entries("RecoveryFailed"), entry =>
+            {
+                Assert.Null(entry.Exception);
+                Assert.Contains("SocketException", entry.Message, StringComparison.Ordinal);
+            });
+        }
+        finally
+        {
+            proxyDown = clock.Elapsed;
+            await Cluster.StartProxyAsync();
+        }
+
+        var healthyAfter = await Eventually.HoldsAsync(
+            async () => (await ConnectionProbe.CheckHealthAsync(services)).Status == HealthStatus.Healthy,
+            RecoveryTimeout,
+            "the health check reports Healthy again after HAProxy is back");
+        output.WriteLine($"HAProxy down for {proxyDown.TotalSeconds:F1} s ({recoveryFailures} failed recovery attempts); " +
+                         $"Healthy again {healthyAfter.TotalSeconds:F1} s after it started.");
+        Assert.Equal(ConnectionState.Open, connection.State);
+        Assert.Equal(Cluster.AmqpUri.Port, connection.CurrentEndpoint?.Port);
+
+        await Cluster.WaitUntilHealthyAsync(HealthyTimeout);
+    }
+
+    [DockerFact]
+    public async Task Connection_WhenMemoryAlarmIsRaised_ReportsBlockedUntilItIsCleared()
+    {
+        await using var services = BuildServices("conn-blocked");
+        var connection = services.GetRequiredService<IRabbitHaConnection>();
+        await connection.ConnectAsync();
+        var node = await FindNodeAsync(connection);
+        var blocked = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var unblocked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Blocked += (_, e) => blocked.TrySetResult(e.Reason);
+        connection.Unblocked += (_, _) => unblocked.TrySetResult();
+        await using var channel = await connection.CreateChannelAsync();
+
+        await Cluster.RaiseMemoryAlarmAsync(node);
+        try
+        {
+            // The broker blocks a connection, and says so, only once it publishes: keep publishing (unroutable,
+            // unconfirmed, so nothing waits on the broker) until the block is reported.
+            var clock = Stopwatch.StartNew();
+            using var stopPublishing = new CancellationTokenSource();
+            var published = 0;
+            var publishing = Task.Run(async () =>
+            {
+                while (!stopPublishing.IsCancellationRequested && !connection.IsBlocked)
+                {
+                    await channel.BasicPublishAsync(string.Empty, "conn-blocked-nowhere", Encoding.UTF8.GetBytes("x"), stopPublishing.Token);
+                    Interlocked.Increment(ref published);
+                    await Task.Delay(200, stopPublishing.Token);
+                }
+            });
+            string reason;
+            try
+            {
+                reason = await blocked.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            finally
+            {
+                await stopPublishing.CancelAsync();
+                await publishing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
+            var health = await ConnectionProbe.CheckHealthAsync(services);
+            output.WriteLine($"Blocked {clock.Elapsed.TotalSeconds:F1} s after the alarm on rmq{node}, after {published} publish(es): " +
+                             $"'{reason}'; health {health.Status}: {health.Description}");
+            Assert.True(connection.IsBlocked);
+            Assert.Equal(reason, connection.BlockedReason);
+            Assert.Contains("memory", reason, StringComparison.OrdinalIgnoreCase);
+            Assert.Equal(ConnectionState.Open, connection.State);
+            Assert.Equal(HealthStatus.Unhealthy, health.Status);
+            Assert.Contains("blocked", health.Description, StringComparison.Ordinal);
+            Assert.False(unblocked.Task.IsCompleted);
+
+            clock.Restart();
+            await Cluster.ClearMemoryAlarmAsync(node);
+            await unblocked.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            output.WriteLine($"Unblocked {clock.Elapsed.TotalSeconds:F1} s after the alarm was cleared.");
+        }
+        finally
+        {
+            await Cluster.ClearMemoryAlarmAsync(node);
+        }
+
+        Assert.False(connection.IsBlocked);
+        Assert.Null(connection.BlockedReason);
+        Assert.Equal(HealthStatus.Healthy, (await ConnectionProbe.CheckHealthAsync(services)).Status);
+        await Cluster.WaitUntilHealthyAsync(HealthyTimeout);
+    }
+
+    private async Task<int> FindNodeAsync(IRabbitHaConnection connection)
+    {
+        int? node = null;
+        await Eventually.HoldsAsync(
+            async () => (node = await Cluster.FindConnectionNodeAsync(connection.ClientProvidedName)) is not null,
+            TimeSpan.FromSeconds(15),
+            $"connection '{connection.ClientProvidedName}' is listed by the management API");
+        return node!.Value;
+    }
+
+    private ServiceProvider BuildServices(
+        string namePrefix,
+        Action<RabbitHaOptions>? configure = null,
+        Action<RabbitHaTopologyOptions>? topology = null,
+        ILoggerProvider? logs = null)
+    {
+        var builder = new ServiceCollection()
+            .AddLogging(logging => logging.AddProvider(logs ?? new XunitLoggerProvider(output)))
+            .AddRabbitHa(o =>
+            {
+                o.Uri = Cluster.AmqpUri.ToString();
+                o.ClientProvidedName = namePrefix + "-" + Guid.NewGuid().ToString("N")[..8];
+                configure?.Invoke(o);
+            });
+        if (topology is not null)
+        {
+            builder.AddTopology(topology);
+        }
+
+        return builder.Services.BuildServiceProvider();
+    }
+
+    private IHost BuildHost(string namePrefix, TimeSpan startupTimeout, Action<RabbitHaTopologyOptions>? topology = null)
+    {
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddProvider(new XunitLoggerProvider(output));
+        var rabbit = builder.Services.AddRabbitHa(o =>
+        {
+            o.Uri = Cluster.AmqpUri.ToString();
+            o.ClientProvidedName = namePrefix + "-" + Guid.NewGuid().ToString("N")[..8];
+            o.Startup.Timeout = startupTimeout;
+        });
+        if (topology is not null)
+        {
+            rabbit.AddTopology(topology);
+        }
+
+        return builder.Build();
+    }
+}

@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using RabbitHa.Testing;
+using RabbitHa.Testing.Xunit;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace RabbitHa.Client.IntegrationTests;
+
+/// <summary>
+/// The connection against the real cluster, without breaking it: the host starts connected, and what retrying
+/// cannot fix (wrong credentials, contradicting topology) fails at once with the broker's reason.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+[Trait("Category", "Integration")]
+public sealed class ConnectionTests(RabbitHaClusterFixture fixture, ITestOutputHelper output)
+{
+    // Long, so that a failure that was retried would take this long: "fast" is measured against it.
+    private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan FailFast = TimeSpan.FromSeconds(10);
+
+    private IRabbitHaCluster Cluster => fixture.Cluster;
+
+    [DockerFact]
+    public async Task HostStart_WhenClusterIsUp_OpensThroughHaProxyDeclaresTopologyAndIsHealthy()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        string exchange = "conn-x-" + id, queue = "conn-q-" + id;
+        using IHost host = BuildHost("conn-up-" + id, topology: t => ConnectionProbe.AddRoutedQueue(t, exchange, queue));
+        var connection = host.Services.GetRequiredService<IRabbitHaConnection>();
+
+        var clock = Stopwatch.StartNew();
+        await host.StartAsync();
+        output.WriteLine($"Host started and connected in {clock.ElapsedMilliseconds} ms.");
+        try
+        {
+            Assert.Equal(ConnectionState.Open, connection.State);
+            Assert.Equal(Cluster.AmqpUri.Port, connection.CurrentEndpoint?.Port);
+            await Eventually.HoldsAsync(async () => await Cluster.FindConnectionNodeAsync(connection.ClientProvidedName) is not null,
+                TimeSpan.FromSeconds(15), "the connection is listed by the management API");
+            var health = await ConnectionProbe.CheckHealthAsync(host.Services);
+            Assert.Equal(HealthStatus.Healthy, health.Status);
+
+            await ConnectionProbe.PublishAndGetAsync(connection, exchange, queue);
+        }
+        finally
+        {
+            await ConnectionProbe.DeleteAsync(connection, exchange, queue);
+            await host.StopAsync();
+        }
+
+        Assert.Equal(ConnectionState.Closed, connection.State);
+    }
+
+    [DockerFact]
+    public async Task ConnectAsync_WhenCredentialsAreRefused_FailsFastNamingTheUserWithoutRetrying()
+    {
+        var user = "rabbitha-nobody-" + Guid.NewGuid().ToString("N")[..8];
+        const string password = "not-the-password-8f3e";
+        using var logs = new RecordingLoggerProvider(output);
+        await using var services = BuildServices("conn-badauth", logs, o =>
+        {
+            // Without the fixture's URI, whose user information would take precedence.
+            o.Uri = null;
+            o.Host = Cluster.AmqpUri.Host;
+            o.Port = Cluster.AmqpUri.Port;
+            o.UserName = user;
+            o.Password = password;
+        });
+        var connection = services.GetRequiredService<IRabbitHaConnection>();
+
+        var clock = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<RabbitHaConnectionException>(() => connection.ConnectAsync());
+        var elapsed = clock.Elapsed;
+        output.WriteLine($"Failed after {elapsed.TotalMilliseconds:F0} ms (start-up timeout {StartupTimeout}): {ex.Message}");
+
+        Assert.True(elapsed < FailFast, $"took {elapsed}, expected well under the start-up timeout of {StartupTimeout}");
+        Assert.Contains($"user '{user}'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{Cluster.AmqpUri.Port}", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("not retried", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, ex.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, logs.Count("ConnectAttemptFailed"));
+        Assert.Equal(1, logs.Count("ConnectFailed"));
+        Assert.Equal(ConnectionState.Disconnected, connection.State);
+    }
+
+    [DockerFact]
+    public async Task ConnectAsync_WhenConfiguredQueueContradictsTheBroker_FailsWithPreconditionFailedWithoutRetrying()
+    {
+        var queue = "conn-mismatch-" + Guid.NewGuid().ToString("N");
+        await using var side = await new ConnectionFactory { Uri = Cluster.AmqpUri }.CreateConnectionAsync("conn-mismatch-side");
+        await using var sideChannel = await side.CreateChannelAsync();
+        await sideChannel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+        try
+        {
+            using var logs = new RecordingLoggerProvider(output);
+            await using var services = BuildServices("conn-mismatch", logs,
+                topology: t => t.Queues.Add(new QueueDefinition { Name = queue, Durable = false }));
+            var connection = services.GetRequiredService<IRabbitHaConnection>();
+
+            var clock = Stopwatch.StartNew();
+            var ex = await Assert.ThrowsAsync<RabbitHaConnectionException>(() => connection.ConnectAsync());
+            var elapsed = clock.Elapsed;
+            output.WriteLine($"Failed after {elapsed.TotalMilliseconds:F0} ms: {ex.Message}");
+
+            Assert.True(elapsed < FailFast, $"took {elapsed}, expected well under the start-up timeout of {StartupTimeout}");
+            Assert.Contains("rejected the topology", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("PRECONDITION_FAILED", ex.Message, StringComparison.Ordinal);
+            Assert.Contains(queue, ex.Message, StringComparison.Ordinal);
+            Assert.Contains("not retried", ex.Message, StringComparison.Ordinal);
+            var interrupted = FindInner<OperationInterruptedException>(ex);
+            Assert.Equal((ushort)Constants.PreconditionFailed, interrupted?.ShutdownReason?.ReplyCode);
+            Assert.Equal(0, logs.Count("ConnectAttemptFailed"));
+            Assert.Equal(ConnectionState.Disconnected, connection.State);
+
+            // The half-open connection was not left behind on the broker.
+            await Eventually.HoldsAsync(async () => await Cluster.FindConnectionNodeAsync(connection.ClientProvidedName) is null,
+                TimeSpan.FromSeconds(15), "the failed connection is gone from the broker");
+        }
+        finally
+        {
+            await sideChannel.QueueDeleteAsync(queue);
+        }
+    }
+
+    private ServiceProvider BuildServices(
+        string namePrefix, ILoggerProvider logs, Action<RabbitHaOptions>? configure = null, Action<RabbitHaTopologyOptions>? topology = null)
+    {
+        var builder = new ServiceCollection()
+            .AddLogging(logging => logging.AddProvider(logs))
+            .AddRabbitHa(o =>
+            {
+                o.Uri = Cluster.AmqpUri.ToString();
+                o.ClientProvidedName = namePrefix + "-" + Guid.NewGuid().ToString("N")[..8];
+                o.Startup.Timeout = StartupTimeout;
+                configure?.Invoke(o);
+            });
+        if (topology is not null)
+        {
+            builder.AddTopology(topology);
+        }
+
+        return builder.Services.BuildServiceProvider();
+    }
+
+    private IHost BuildHost(string clientProvidedName, Action<RabbitHaTopologyOptions> topology)
+    {
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddProvider(new XunitLoggerProvider(output));
+        builder.Services
+            .AddRabbitHa(o =>
+            {
+                o.Uri = Cluster.AmqpUri.ToString();
+                o.ClientProvidedName = clientProvidedName;
+                o.Startup.Timeout = StartupTimeout;
+            })
+            .AddTopology(topology);
+        return builder.Build();
+    }
+
+    private static T? FindInner<T>(Exception exception)
+        where T : Exception
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is T found)
+            {
+                return found;
+            }
+
+            if (e is AggregateException aggregate)
+            {
+                return aggregate.InnerExceptions.Select(FindInner<T>).FirstOrDefault(f => f is not null);
+            }
+        }
+
+        return null;
+    }
+}
