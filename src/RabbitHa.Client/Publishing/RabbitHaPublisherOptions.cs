@@ -11,7 +11,7 @@ public sealed class RabbitHaPublisherOptions
     public int MaxInFlight { get; set; } = 256;
 
     /// <summary>Gets or sets how long one send waits for its confirm before it is sent again.</summary>
-    /// <value>30 seconds. Keep it above the time the cluster needs to notice a lost node (about 1.25 x net_ticktime), or a network partition makes the publisher re-send what is only delayed.</value>
+    /// <value>30 seconds; at most <see cref="PublishTimeout"/>. Keep it above the time the cluster needs to notice a lost node (about 1.25 x net_ticktime), or a network partition makes the publisher re-send what is only delayed.</value>
     public TimeSpan ConfirmTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Gets or sets how long a publish may take in all, every retry included, before it fails with <see cref="PublishFailureReason.TimedOut"/>.</summary>

@@ -18,6 +18,11 @@ internal sealed class RabbitHaPublisherOptionsValidator(string sectionPath) : IV
         Positive(failures, nameof(options.ConfirmTimeout), options.ConfirmTimeout);
         Positive(failures, nameof(options.PublishTimeout), options.PublishTimeout);
         Positive(failures, nameof(options.RetryMaxDelay), options.RetryMaxDelay);
+        if (options.ConfirmTimeout > options.PublishTimeout && options.PublishTimeout > TimeSpan.Zero)
+        {
+            failures.Add(Message(nameof(options.ConfirmTimeout), $"must not exceed PublishTimeout ({options.PublishTimeout})", options.ConfirmTimeout));
+        }
+
         if (options.RetryBaseDelay < TimeSpan.Zero)
         {
             failures.Add(Message(nameof(options.RetryBaseDelay), "must not be negative", options.RetryBaseDelay));

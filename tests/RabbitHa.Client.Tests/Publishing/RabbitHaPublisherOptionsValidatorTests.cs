@@ -42,6 +42,14 @@ public sealed class RabbitHaPublisherOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_WhenConfirmTimeoutExceedsPublishTimeout_NamesBothOptions()
+    {
+        Assert.Contains(
+            "RabbitHa:Publisher:ConfirmTimeout must not exceed PublishTimeout (00:00:10) (was 00:00:30).",
+            Failures(o => o.PublishTimeout = TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public void Validate_WhenMaxNackRetriesNegative_NamesOptionAndValue()
     {
         Assert.Contains("RabbitHa:Publisher:MaxNackRetries must not be negative (was -1).", Failures(o => o.MaxNackRetries = -1));
