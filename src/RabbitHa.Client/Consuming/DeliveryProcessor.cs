@@ -139,6 +139,8 @@ internal sealed class DeliveryProcessor
                     _failures.Increment(failureKey ?? DeliveryKey.For(messageId, routingKey, body.Span));
                 }
 
+                await PauseBeforeRequeueAsync(cancellationToken).ConfigureAwait(false);
+
                 await SettleAsync(channel, deliveryTag, ack: false, requeue: true).ConfigureAwait(false);
             }
             else
@@ -168,6 +170,24 @@ internal sealed class DeliveryProcessor
 
         _metrics.Handled(Name);
         await SettleAsync(channel, deliveryTag, ack: true, requeue: false).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits <see cref="RabbitHaConsumerOptions.RequeueDelay"/>; stopping or a lost channel ends the wait early.</summary>
+    private async Task PauseBeforeRequeueAsync(CancellationToken cancellationToken)
+    {
+        if (_options.RequeueDelay <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        try
+        {
+            await Task.Delay(_options.RequeueDelay, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Requeue now: the consumer is stopping or its channel is gone (then the broker has requeued it already).
+        }
     }
 
     private async Task DeadLetterAsync(IChannel channel, ulong deliveryTag, string? messageId, int attempt, string? failureKey, string cause)

@@ -47,6 +47,16 @@ public sealed class RabbitHaConsumerOptions
     /// </remarks>
     public int MaxDeliveryAttempts { get; set; } = 5;
 
+    /// <summary>Gets or sets how long a message whose handler threw waits before it goes back to the queue.</summary>
+    /// <value>The default is 1 second. Zero requeues at once. Must be between zero and one minute.</value>
+    /// <remarks>
+    /// A requeued message comes straight back: without a pause, a failure that lasts a moment (a database
+    /// restarting) would use up <see cref="MaxDeliveryAttempts"/> within milliseconds and dead-letter the message.
+    /// The message keeps its place in the prefetch window and one of the <see cref="Concurrency"/> handlers while it
+    /// waits; a stop or a lost channel ends the wait and the message goes back at once.
+    /// </remarks>
+    public TimeSpan RequeueDelay { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Gets or sets a value indicating whether a message whose id has already been handled is dropped (acknowledged without calling the handler).</summary>
     /// <value>The default is <see langword="false"/>: every delivery reaches the handler.</value>
     /// <remarks>

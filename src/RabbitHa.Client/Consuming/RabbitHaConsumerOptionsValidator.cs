@@ -14,6 +14,7 @@ internal sealed class RabbitHaConsumerOptionsValidator : IValidateOptions<Rabbit
 
     private static readonly TimeSpan s_maxResubscribeDelay = TimeSpan.FromHours(1);
     private static readonly TimeSpan s_maxStopTimeout = TimeSpan.FromDays(1);
+    private static readonly TimeSpan s_maxRequeueDelay = TimeSpan.FromMinutes(1);
 
     public ValidateOptionsResult Validate(string? name, RabbitHaConsumerOptions options)
     {
@@ -71,6 +72,11 @@ internal sealed class RabbitHaConsumerOptionsValidator : IValidateOptions<Rabbit
         if (!Enum.IsDefined(options.FailureAction))
         {
             failures.Add($"{prefix} FailureAction must be Requeue or DeadLetter (was {(int)options.FailureAction}).");
+        }
+
+        if (options.RequeueDelay < TimeSpan.Zero || options.RequeueDelay > s_maxRequeueDelay)
+        {
+            failures.Add($"{prefix} RequeueDelay must be between {TimeSpan.Zero} and {s_maxRequeueDelay} (was {options.RequeueDelay}).");
         }
 
         if (options.ResubscribeMinDelay <= TimeSpan.Zero)

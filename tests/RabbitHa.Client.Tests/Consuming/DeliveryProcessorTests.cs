@@ -37,6 +37,31 @@ public sealed class DeliveryProcessorTests
     }
 
     [Fact]
+    public async Task ProcessAsync_WhenHandlerThrows_WaitsTheRequeueDelayBeforeRequeueing()
+    {
+        (IChannel channel, RecordingChannel recorder) = RecordingChannel.Create();
+        DeliveryProcessor processor = Processor(new ScriptedHandler { Fail = true }, o => o.RequeueDelay = TimeSpan.FromMilliseconds(300));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        await processor.ProcessAsync(channel, 1, false, "", Queue, Properties("m-1"), Body("a"), CancellationToken.None);
+
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(280), $"requeued after {clock.Elapsed.TotalMilliseconds} ms");
+        Assert.Equal([("requeue", 1UL)], recorder.Settled);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_WhenStoppedDuringTheRequeueDelay_RequeuesAtOnce()
+    {
+        (IChannel channel, RecordingChannel recorder) = RecordingChannel.Create();
+        DeliveryProcessor processor = Processor(new ScriptedHandler { Fail = true }, o => o.RequeueDelay = TimeSpan.FromSeconds(30));
+        using var stopping = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+
+        await processor.ProcessAsync(channel, 1, false, "", Queue, Properties("m-1"), Body("a"), stopping.Token).WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal([("requeue", 1UL)], recorder.Settled);
+    }
+
+    [Fact]
     public async Task ProcessAsync_WhenQuorumHeaderSaysLastAttempt_DeadLetters()
     {
         var handler = new ScriptedHandler { Fail = true };
@@ -135,7 +160,8 @@ public sealed class DeliveryProcessorTests
 
     private static DeliveryProcessor Processor(ScriptedHandler handler, Action<RabbitHaConsumerOptions>? configure = null, IRabbitHaDeduplicationStore? store = null)
     {
-        var options = new RabbitHaConsumerOptions { Queue = Queue };
+        // No pause before a requeue unless a test asks for one: the other tests are about what is decided, not when.
+        var options = new RabbitHaConsumerOptions { Queue = Queue, RequeueDelay = TimeSpan.Zero };
         configure?.Invoke(options);
         return new DeliveryProcessor(options, new InstanceMessageInvoker<ReadOnlyMemory<byte>>(handler, new SystemTextJsonRabbitHaSerializer()),
             store, new ConsumerMetrics(new RabbitHaMetrics()), NullLogger.Instance);

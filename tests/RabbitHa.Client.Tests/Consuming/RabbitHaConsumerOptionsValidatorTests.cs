@@ -60,6 +60,16 @@ public sealed class RabbitHaConsumerOptionsValidatorTests
             result.Failures);
     }
 
+    [Theory]
+    [InlineData(-1, "Consumer 'orders': RequeueDelay must be between 00:00:00 and 00:01:00 (was -00:00:01).")]
+    [InlineData(61, "Consumer 'orders': RequeueDelay must be between 00:00:00 and 00:01:00 (was 00:01:01).")]
+    public void Validate_RequeueDelayOutOfRange_NamesConsumerOptionAndValue(int seconds, string expected)
+    {
+        ValidateOptionsResult result = _validator.Validate("orders", new RabbitHaConsumerOptions { Queue = "orders", RequeueDelay = TimeSpan.FromSeconds(seconds) });
+
+        Assert.Equal([expected], result.Failures);
+    }
+
     [Fact]
     public void Validate_MissingQueue_IsRequired()
     {
