@@ -3,16 +3,31 @@ using RabbitMQ.Client.Events;
 
 namespace RabbitHa.Client.Tests.TestSupport;
 
-/// <summary>A connection state to read, for the health check; it has no behaviour to stand in for.</summary>
+/// <summary>
+/// A connection state to read (for the health check) and block/unblock events to raise (for the publisher's
+/// gate); it has no broker behaviour to stand in for.
+/// </summary>
 internal sealed class StubConnection : IRabbitHaConnection
 {
-#pragma warning disable CS0067 // The stub never raises events.
+#pragma warning disable CS0067 // The stub raises only the events its tests need.
     public event EventHandler<ShutdownEventArgs>? ConnectionLost;
     public event EventHandler? ConnectionRecovered;
     public event EventHandler<ConnectionRecoveryErrorEventArgs>? RecoveryFailed;
+#pragma warning restore CS0067
     public event EventHandler<ConnectionBlockedEventArgs>? Blocked;
     public event EventHandler? Unblocked;
-#pragma warning restore CS0067
+
+    public void RaiseBlocked(string reason)
+    {
+        BlockedReason = reason;
+        Blocked?.Invoke(this, new ConnectionBlockedEventArgs(reason));
+    }
+
+    public void RaiseUnblocked()
+    {
+        BlockedReason = null;
+        Unblocked?.Invoke(this, EventArgs.Empty);
+    }
 
     public ConnectionState State { get; set; }
 
