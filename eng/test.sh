@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs RabbitHa's tests: unit tests, then the integration and chaos tests against a real three-node
-# cluster behind HAProxy (in Docker). Sets Docker up first if needed (see eng/setup-docker.sh).
+# cluster behind HAProxy (in Docker), then the package smoke test (eng/package-smoke.sh: the packed
+# packages used from the local feed). Sets Docker up first if needed (see eng/setup-docker.sh).
 #
 #   bash eng/test.sh                        # everything
 #   bash eng/test.sh --filter Category=Unit  # extra arguments go to dotnet test
@@ -26,6 +27,10 @@ status=0
 # brokers down enough to disturb the failover timings the chaos tests measure.
 dotnet test RabbitHa.sln -c Release --no-build -m:1 \
   --logger "console;verbosity=normal" --logger "trx" --results-directory "$results" "$@" || status=$?
+
+# The packages as a user gets them: packed, restored from artifacts/packages, used against the fixture's cluster.
+echo "Package smoke test (eng/package-smoke.sh):"
+bash eng/package-smoke.sh --no-build "$results" || status=$?
 
 # One closing line over every test assembly (dotnet test prints one summary per assembly).
 passed=0 failed=0 skipped=0
