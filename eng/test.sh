@@ -13,10 +13,22 @@ export DOCKER_API_VERSION TESTCONTAINERS_RYUK_DISABLED TESTCONTAINERS_HOST_OVERR
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # Testcontainers' resource reaper cannot run here: remove what an interrupted earlier run left behind.
-leftovers=$(docker ps -aq --filter label=rabbitha.cluster)
-[ -n "$leftovers" ] && docker rm -f $leftovers >/dev/null
-networks=$(docker network ls -q --filter label=rabbitha.cluster)
-[ -n "$networks" ] && docker network rm $networks >/dev/null
+# Only clusters older than an hour: a younger one may belong to a run going on beside this one (another
+# checkout, the demo, a benchmark) on the same machine. A network still in use is left (rm fails).
+sweep_after=${RABBITHA_SWEEP_AFTER_MINUTES:-60}
+cutoff=$(($(date +%s) - sweep_after * 60))
+for container in $(docker ps -aq --filter label=rabbitha.cluster); do
+  created=$(date -d "$(docker inspect -f '{{.Created}}' "$container")" +%s 2>/dev/null || date +%s)
+  if [ "$created" -lt "$cutoff" ]; then
+    docker rm -f "$container" >/dev/null || true
+  fi
+done
+for network in $(docker network ls -q --filter label=rabbitha.cluster); do
+  created=$(docker network inspect -f '{{.Created.Unix}}' "$network" 2>/dev/null || date +%s)
+  if [ "$created" -lt "$cutoff" ]; then
+    docker network rm "$network" >/dev/null 2>&1 || true
+  fi
+done
 
 results=artifacts/test-results
 rm -rf "$results"
