@@ -14,8 +14,8 @@ namespace RabbitHa.Chaos;
 /// <param name="Duplicates">Handlings beyond the first of a message id.</param>
 /// <param name="Lost">Confirmed message ids never handled.</param>
 /// <param name="Exceptions">Exceptions thrown to the producer's caller.</param>
-/// <param name="PublishResume">From the fault to the end of the longest pause between confirms after it; <see langword="null"/> if not measured.</param>
-/// <param name="ConsumeResume">The same for handlings, the slowest of the consumers.</param>
+/// <param name="Publishing">The longest pause between confirms after the fault, and when they resumed; <see langword="null"/> if not interrupted.</param>
+/// <param name="Consuming">The same for handlings, the slowest of the consumers; <see langword="null"/> if not interrupted or not measured.</param>
 /// <param name="Notes">Where the producer, the queue leader and the fault were.</param>
 internal sealed record ChaosReportRow(
     string Scenario,
@@ -27,8 +27,8 @@ internal sealed record ChaosReportRow(
     int Duplicates,
     int Lost,
     int Exceptions,
-    TimeSpan? PublishResume,
-    TimeSpan? ConsumeResume,
+    Interruption? Publishing,
+    Interruption? Consuming,
     string Notes);
 
 /// <summary>
@@ -38,7 +38,7 @@ internal sealed record ChaosReportRow(
 internal static class ChaosReport
 {
     private const string Header =
-        "| Scenario | Queue | Round | Published | Confirmed | Handled | Duplicates | Lost | Exceptions | Publish resume (ms) | Consume resume (ms) | Notes |\n" +
+        "| Scenario | Queue | Round | Published | Confirmed | Handled | Duplicates | Lost | Exceptions | Publish pause / resume (ms) | Consume pause / resume (ms) | Notes |\n" +
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |";
 
     private static readonly Lock Gate = new();
@@ -82,7 +82,7 @@ internal static class ChaosReport
         foreach (ChaosReportRow r in rows ?? Rows)
         {
             table.Append(CultureInfo.InvariantCulture,
-                $"| {r.Scenario} | {r.QueueType} | {r.Round} | {r.Published} | {r.Confirmed} | {r.Handled} | {r.Duplicates} | {r.Lost} | {r.Exceptions} | {Ms(r.PublishResume)} | {Ms(r.ConsumeResume)} | {r.Notes} |\n");
+                $"| {r.Scenario} | {r.QueueType} | {r.Round} | {r.Published} | {r.Confirmed} | {r.Handled} | {r.Duplicates} | {r.Lost} | {r.Exceptions} | {Ms(r.Publishing)} | {Ms(r.Consuming)} | {r.Notes} |\n");
         }
 
         return table.ToString();
@@ -93,12 +93,14 @@ internal static class ChaosReport
         var text = new StringBuilder();
         text.Append("# RabbitHa chaos report\n\n");
         text.Append(CultureInfo.InvariantCulture, $"Run started {Started:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {ChaosSettings.Rounds} round(s) per scenario ({ChaosSettings.RoundsVariable}).\n");
-        text.Append("Lost = confirmed message ids never handled. Resume = from the fault to the end of the longest pause after it (consume: the slowest consumer).\n\n");
+        text.Append("Lost = confirmed message ids never handled. Pause = the longest time without a confirm (a handling: the slowest consumer) after the fault; ");
+        text.Append("resume = from the fault to the end of that pause; – = no pause over 250 ms.\n\n");
         text.Append(ToMarkdown(AllRows));
         return text.ToString();
     }
 
-    private static string Ms(TimeSpan? value) => value is { } v ? v.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture) : "–";
+    private static string Ms(Interruption? value) =>
+        value is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v.Pause.TotalMilliseconds:F0} / {v.Resume.TotalMilliseconds:F0}") : "–";
 
     private static string RepositoryRoot()
     {

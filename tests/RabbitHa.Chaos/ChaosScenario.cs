@@ -64,11 +64,11 @@ public abstract class ChaosScenario(ChaosClusterFixture fixture, ITestOutputHelp
             }
 
             await Cluster.WaitUntilHealthyAsync(RecoveryTimeout);
-            Report(scenario, queueType, round, result, result.PublishResume, result.SlowestConsumeResume, fault.Notes);
+            Report(scenario, queueType, round, result, result.SlowestConsumer, fault.Notes);
 
             Assert.Empty(result.Exceptions);
             Assert.Empty(result.Lost);
-            Assert.All(result.ConsumeResume, (r, i) => Assert.True(r is not null, $"consumer {i + 1} never handled a message after the fault"));
+            Assert.All(result.ConsumersResumed, (resumed, i) => Assert.True(resumed, $"consumer {i + 1} never handled a message after the fault"));
             Assert.True(result.Confirmed > 1_000, $"only {result.Confirmed} messages were confirmed: the workload did not run");
         }
     }
@@ -88,10 +88,10 @@ public abstract class ChaosScenario(ChaosClusterFixture fixture, ITestOutputHelp
         return (producer!.Value, NodeNumber(leader!));
     }
 
-    internal void Report(string scenario, QueueType queueType, int round, WorkloadResult result, TimeSpan? publishResume, TimeSpan? consumeResume, string notes)
+    internal void Report(string scenario, QueueType queueType, int round, WorkloadResult result, Interruption? consuming, string notes)
     {
         var row = new ChaosReportRow(scenario, queueType, round, result.Published, result.Confirmed, result.Handled, result.Duplicates,
-            result.Lost.Count, result.Exceptions.Count, publishResume, consumeResume, notes);
+            result.Lost.Count, result.Exceptions.Count, result.Publishing, consuming, notes);
         ChaosReport.Add(row);
         output.WriteLine(string.Empty);
         output.WriteLine(ChaosReport.ToMarkdown([row]));

@@ -53,7 +53,7 @@ public sealed class MasterKilledWithBacklogScenario(ChaosClusterFixture fixture,
 
             workload.StartProducer();
             await Eventually.HoldsAsync(() => Task.FromResult(workload.Confirmed >= Backlog / 2), TimeSpan.FromSeconds(60), "half the backlog is confirmed");
-            workload.MarkFault();
+            workload.MarkFault($"kill -9 rmq{master}, the queue's master");
             await Cluster.KillNodeAsync(master);
             int killedAt = workload.Confirmed;
             WorkloadResult result;
@@ -75,7 +75,7 @@ public sealed class MasterKilledWithBacklogScenario(ChaosClusterFixture fixture,
 
             await Cluster.WaitUntilHealthyAsync(RecoveryTimeout);
             bool promotedSynchronised = synchronised.Contains(after!.LeaderNode);
-            Report($"master killed half-way through a {Backlog} backlog", queueType, round, result, result.PublishResume, consumeResume: null,
+            Report($"master killed half-way through a {Backlog} backlog", queueType, round, result, consuming: null,
                 $"killed rmq{master} at {killedAt} confirmed; new leader rmq{NodeNumber(after.LeaderNode!)}, {(promotedSynchronised ? "was" : "was NOT")} synchronised; consumers started after the kill");
 
             Assert.Empty(result.Exceptions);

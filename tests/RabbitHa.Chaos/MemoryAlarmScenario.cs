@@ -24,7 +24,7 @@ public sealed class MemoryAlarmScenario(ChaosClusterFixture fixture, ITestOutput
             bool blocked;
             try
             {
-                workload.MarkFault();
+                workload.MarkFault($"memory alarm on rmq{AlarmNode}");
                 await Cluster.RaiseMemoryAlarmAsync(AlarmNode);
                 await Task.Delay(TimeSpan.FromSeconds(5));
                 blocked = workload.ProducerConnection.IsBlocked;

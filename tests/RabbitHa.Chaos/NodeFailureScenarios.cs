@@ -45,11 +45,12 @@ public sealed class NodeFailureScenarios(ChaosClusterFixture fixture, ITestOutpu
             bool stopped = false;
             try
             {
-                workload.MarkFault();
+                workload.MarkFault($"graceful stop of rmq{node}");
                 stopped = true;
                 await Cluster.StopNodeAsync(node);
                 await Task.Delay(TimeSpan.FromSeconds(1));
                 await workload.WaitUntilFlowingAsync(FlowTimeout, $"rmq{node} stopped");
+                workload.MarkFault($"start of rmq{node}");
                 await Cluster.StartNodeAsync(node);
                 stopped = false;
                 await Cluster.WaitUntilHealthyAsync(RecoveryTimeout);
@@ -78,15 +79,16 @@ public sealed class NodeFailureScenarios(ChaosClusterFixture fixture, ITestOutpu
         RunAsync("rolling restart rmq1, rmq2, rmq3", queueType, async workload =>
         {
             var placement = await PlacementAsync(workload);
-            workload.MarkFault();
             for (int node = 1; node <= Cluster.NodeCount; node++)
             {
                 try
                 {
+                    workload.MarkFault($"graceful stop of rmq{node}");
                     await Cluster.StopNodeAsync(node);
                 }
                 finally
                 {
+                    workload.MarkFault($"start of rmq{node}");
                     await Cluster.StartNodeAsync(node);
                 }
 
@@ -103,7 +105,7 @@ public sealed class NodeFailureScenarios(ChaosClusterFixture fixture, ITestOutpu
     {
         var placement = await PlacementAsync(workload);
         int node = victim(placement);
-        workload.MarkFault();
+        workload.MarkFault($"kill -9 rmq{node}");
         await Cluster.KillNodeAsync(node);
         bool restored = false;
         await Task.Delay(KillSettle);

@@ -38,7 +38,7 @@ public sealed class PartitionScenario(ChaosClusterFixture fixture, ITestOutputHe
             string nodeName = Cluster.Nodes[node - 1].NodeName;
             try
             {
-                workload.MarkFault();
+                workload.MarkFault($"rmq{node} disconnected");
                 await Cluster.DisconnectNodeAsync(node);
                 TimeSpan noticed = await Eventually.HoldsDespiteErrorsAsync(
                     async () => (await Cluster.GetNodeStatesAsync()).Single(n => n.NodeName == nodeName) is { IsRunning: false },
@@ -48,6 +48,7 @@ public sealed class PartitionScenario(ChaosClusterFixture fixture, ITestOutputHe
             }
             finally
             {
+                workload.MarkFault($"rmq{node} reconnected");
                 await Cluster.ReconnectNodeAsync(node);
             }
 

@@ -27,12 +27,13 @@ public sealed class ProxyOutageScenarios(ChaosClusterFixture fixture, ITestOutpu
             var placement = await PlacementAsync(workload);
             try
             {
-                workload.MarkFault();
+                workload.MarkFault("HAProxy killed");
                 await Cluster.StopProxyAsync();
                 await Task.Delay(Outage);
             }
             finally
             {
+                workload.MarkFault("HAProxy started");
                 await Cluster.StartProxyAsync();
             }
 

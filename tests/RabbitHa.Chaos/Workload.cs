@@ -49,7 +49,7 @@ internal sealed class Workload : IAsyncDisposable
     private int _published;
     private long _producerStartedAt;
     private long _producerStoppedAt;
-    private long _faultAt;
+    private readonly List<long> _faults = [];
 
     private Workload(IRabbitHaCluster cluster, QueueType queueType, WorkloadOptions options, ITestOutputHelper output)
     {
@@ -148,11 +148,15 @@ internal sealed class Workload : IAsyncDisposable
         _producers = Enumerable.Range(0, _options.Window).Select(_ => Task.Run(() => ProduceAsync(publisher, _stopProducing.Token))).ToArray();
     }
 
-    /// <summary>Marks the moment the fault is injected: resume times count from here.</summary>
-    public void MarkFault()
+    /// <summary>Marks the moment a fault is injected: resume times count from here. A scenario of several steps marks each.</summary>
+    public void MarkFault(string what)
     {
-        Volatile.Write(ref _faultAt, Stopwatch.GetTimestamp());
-        Log($"fault injected after {Published} publishes, {Confirmed} confirmed");
+        lock (_faults)
+        {
+            _faults.Add(Stopwatch.GetTimestamp());
+        }
+
+        Log($"fault: {what}, after {Published} publishes, {Confirmed} confirmed");
     }
 
     /// <summary>Waits until the producer has confirmed and every consumer handled a message in the last second, every consumer subscribed.</summary>
@@ -205,10 +209,12 @@ internal sealed class Workload : IAsyncDisposable
         }
 
         long stoppedAt = Volatile.Read(ref _producerStoppedAt) is > 0 and var s ? s : Stopwatch.GetTimestamp();
-        long faultAt = Volatile.Read(ref _faultAt);
-        TimeSpan?[] consumeResume = Enumerable.Range(0, ConsumerCount)
-            .Select(i => faultAt == 0 ? null : ResumeAfter(faultAt, stoppedAt, _books.HandledTimes(i)))
-            .ToArray();
+        long[] faults;
+        lock (_faults)
+        {
+            faults = [.. _faults];
+        }
+
         var counts = _books.HandledCounts();
         var result = new WorkloadResult(
             Published,
@@ -217,14 +223,15 @@ internal sealed class Workload : IAsyncDisposable
             counts.Values.Sum(n => n - 1),
             _books.Missing(),
             [.. _books.Failures],
-            faultAt == 0 ? null : ResumeAfter(faultAt, stoppedAt, _books.ConfirmTimes()),
-            consumeResume,
+            Interruption.Measure(faults, stoppedAt, _books.ConfirmTimes()),
+            [.. Enumerable.Range(0, _consumers.Count).Select(i => Interruption.Measure(faults, stoppedAt, _books.HandledTimes(i)))],
+            [.. Enumerable.Range(0, _consumers.Count).Select(i => faults.Length > 0 && _books.HandledTimes(i).Any(t => t > faults[^1]))],
             Stopwatch.GetElapsedTime(_producerStartedAt, stoppedAt));
         Log($"books closed: {result}");
-        if (faultAt != 0)
+        if (faults.Length > 0)
         {
-            Log($"longest pauses after the fault: confirms {LongestGaps(faultAt, stoppedAt, _books.ConfirmTimes())}; " +
-                string.Join("; ", Enumerable.Range(0, ConsumerCount).Select(i => $"consumer {i + 1} {LongestGaps(faultAt, stoppedAt, _books.HandledTimes(i))}")));
+            Log($"longest pauses after the first fault: confirms {LongestGaps(faults[0], stoppedAt, _books.ConfirmTimes())}; " +
+                string.Join("; ", Enumerable.Range(0, _consumers.Count).Select(i => $"consumer {i + 1} {LongestGaps(faults[0], stoppedAt, _books.HandledTimes(i))}")));
         }
 
         return result;
@@ -262,36 +269,6 @@ internal sealed class Workload : IAsyncDisposable
 
         await _producerServices.DisposeAsync();
         _stopProducing.Dispose();
-    }
-
-    /// <summary>
-    /// From the fault to the end of the longest pause that follows it: the events after the fault, up to the end of
-    /// the producer, are taken in order with the fault itself as the first, and the longest gap between two neighbours ends
-    /// where the flow resumed. <see langword="null"/> if nothing happened after the fault.
-    /// </summary>
-    internal static TimeSpan? ResumeAfter(long faultAt, long until, IEnumerable<long> timestamps)
-    {
-        long[] after = timestamps.Where(t => t > faultAt && t <= until).Order().ToArray();
-        if (after.Length == 0)
-        {
-            return null;
-        }
-
-        long previous = faultAt;
-        long longestGap = -1;
-        long resumedAt = after[0];
-        foreach (long t in after)
-        {
-            if (t - previous > longestGap)
-            {
-                longestGap = t - previous;
-                resumedAt = t;
-            }
-
-            previous = t;
-        }
-
-        return Stopwatch.GetElapsedTime(faultAt, resumedAt);
     }
 
     /// <summary>The three longest pauses after the fault, as "+start s: length ms", for the log.</summary>
@@ -461,6 +438,9 @@ internal sealed class Workload : IAsyncDisposable
 }
 
 /// <summary>What a <see cref="Workload"/> did, once its books are closed.</summary>
+/// <param name="Publishing">How the confirms were interrupted; <see langword="null"/> if not (no pause reached <see cref="Interruption.Threshold"/>).</param>
+/// <param name="Consuming">How each consumer's handlings were interrupted.</param>
+/// <param name="ConsumersResumed">Whether each consumer handled a message after the last fault.</param>
 internal sealed record WorkloadResult(
     int Published,
     int Confirmed,
@@ -468,18 +448,22 @@ internal sealed record WorkloadResult(
     int Duplicates,
     IReadOnlyList<long> Lost,
     IReadOnlyList<Exception> Exceptions,
-    TimeSpan? PublishResume,
-    TimeSpan?[] ConsumeResume,
+    Interruption? Publishing,
+    Interruption?[] Consuming,
+    bool[] ConsumersResumed,
     TimeSpan Duration)
 {
-    /// <summary>The slowest consumer's resume time; <see langword="null"/> if one never resumed.</summary>
-    public TimeSpan? SlowestConsumeResume => ConsumeResume.Any(r => r is null) ? null : ConsumeResume.Max();
+    /// <summary>The slowest consumer's interruption: the longest pause and the latest resume among them.</summary>
+    public Interruption? SlowestConsumer =>
+        Consuming.Any(c => c is not null)
+            ? new Interruption(Consuming.Max(c => c?.Pause ?? TimeSpan.Zero), Consuming.Max(c => c?.Resume ?? TimeSpan.Zero))
+            : null;
 
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture,
             $"published {Published} in {Duration.TotalSeconds:F1} s, confirmed {Confirmed}, handled {Handled} distinct, {Duplicates} duplicates, " +
             $"lost {Lost.Count}{(Lost.Count > 0 ? $" (first: {string.Join(", ", Lost.Take(10))})" : "")}, exceptions {Exceptions.Count}, " +
-            $"publish resumed after {Ms(PublishResume)}, consumers after {string.Join(" / ", ConsumeResume.Select(Ms))}");
+            $"publishing {Describe(Publishing)}; consumers {string.Join(" / ", Consuming.Select(Describe))}");
 
-    private static string Ms(TimeSpan? t) => t is { } v ? $"{v.TotalMilliseconds:F0} ms" : "never";
+    private static string Describe(Interruption? i) => i?.ToString() ?? "not interrupted";
 }
