@@ -73,9 +73,15 @@ public abstract class ChaosScenario(ChaosClusterFixture fixture, ITestOutputHelp
         }
     }
 
-    /// <summary>Where the producer's connection and the queue's leader are: "producer rmq2, leader rmq1".</summary>
+    /// <summary>Where the producer's connection and the queue's leader were when the workload started.</summary>
     internal async Task<(int Producer, int Leader)> PlacementAsync(Workload workload)
     {
+        // Asked once, during the warm-up: a management query is not free for a node on a loaded machine.
+        if (workload.Placement is { } known)
+        {
+            return known;
+        }
+
         int? producer = null;
         string? leader = null;
         await Eventually.HoldsAsync(async () =>
@@ -85,7 +91,8 @@ public abstract class ChaosScenario(ChaosClusterFixture fixture, ITestOutputHelp
             leader ??= (await Cluster.GetQueueReplicasAsync(workload.Queue))?.LeaderNode;
             return producer is not null && leader is not null;
         }, TimeSpan.FromSeconds(20), "the management API lists the producer's connection and the queue's leader");
-        return (producer!.Value, NodeNumber(leader!));
+        workload.Placement = (producer!.Value, NodeNumber(leader!));
+        return workload.Placement.Value;
     }
 
     internal void Report(string scenario, QueueType queueType, int round, WorkloadResult result, Interruption? consuming, string notes)

@@ -73,6 +73,9 @@ internal sealed class Workload : IAsyncDisposable
 
     public IReadOnlyList<string> ConsumerNames { get; }
 
+    /// <summary>Gets or sets the nodes of the producer's connection and of the queue's leader, once a scenario has looked them up.</summary>
+    public (int Producer, int Leader)? Placement { get; set; }
+
     /// <summary>Publishes started so far.</summary>
     public int Published => Volatile.Read(ref _published);
 
