@@ -56,31 +56,39 @@ public sealed class MasterKilledWithBacklogScenario(ChaosClusterFixture fixture,
             workload.MarkFault($"kill -9 rmq{master}, the queue's master");
             await Cluster.KillNodeAsync(master);
             int killedAt = workload.Confirmed;
-            WorkloadResult result;
             QueueReplicaState? after = null;
+            TimeSpan? promotedIn = null;
             try
             {
-                await workload.WaitUntilPublishedAsync(TimeSpan.FromMinutes(3));
-                await Eventually.HoldsDespiteErrorsAsync(
+                promotedIn = await Eventually.HoldsDespiteErrorsAsync(
                     async () => (after = await Cluster.GetQueueReplicasAsync(workload.Queue)) is { LeaderNode: { } leader } && leader != before.LeaderNode,
                     TimeSpan.FromSeconds(30), "a new master is promoted");
-                await workload.StartConsumersAsync();
-                await workload.WaitUntilDrainedAsync(TimeSpan.FromSeconds(60));
-                result = await workload.FinishAsync();
+            }
+            catch (TimeoutException ex)
+            {
+                Output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {ex.Message}; the queue is {after}");
             }
             finally
             {
+                // Back to three nodes, as an operator would: what is measured here is loss, not how long two nodes serve.
                 await Cluster.StartNodeAsync(master);
             }
 
+            await workload.WaitUntilPublishedAsync(TimeSpan.FromMinutes(3));
+            await workload.StartConsumersAsync();
+            await workload.WaitUntilDrainedAsync(TimeSpan.FromSeconds(60));
+            WorkloadResult result = await workload.FinishAsync();
+
             await Cluster.WaitUntilHealthyAsync(RecoveryTimeout);
-            bool promotedSynchronised = synchronised.Contains(after!.LeaderNode);
+            bool promotedSynchronised = promotedIn is not null && synchronised.Contains(after!.LeaderNode);
             Report($"master killed half-way through a {Backlog} backlog", queueType, round, result, consuming: null,
-                $"killed rmq{master} at {killedAt} confirmed; new leader rmq{NodeNumber(after.LeaderNode!)}, {(promotedSynchronised ? "was" : "was NOT")} synchronised; consumers started after the kill");
+                promotedIn is null
+                    ? $"killed rmq{master} at {killedAt} confirmed; NO new leader reported within 30 s"
+                    : $"killed rmq{master} at {killedAt} confirmed; new leader rmq{NodeNumber(after!.LeaderNode!)} after {promotedIn.Value.TotalSeconds:F1} s, {(promotedSynchronised ? "was" : "was NOT")} synchronised; consumers started after the kill");
 
             Assert.Empty(result.Exceptions);
             Assert.Equal(Backlog, result.Confirmed);
-            Assert.True(promotedSynchronised, $"{after.LeaderNode} was promoted, but only {string.Join(", ", synchronised)} were synchronised");
+            Assert.True(promotedSynchronised, $"{after?.LeaderNode ?? "no node"} was promoted, but only {string.Join(", ", synchronised)} were synchronised");
             Assert.Empty(result.Lost);
         }
     }
