@@ -1,0 +1,28 @@
+using RabbitHa.Testing.Xunit;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace RabbitHa.Chaos;
+
+/// <summary>The shared cluster of the chaos suite; when the last scenario is done it prints the whole report.</summary>
+public sealed class ChaosClusterFixture : RabbitHaClusterFixture, IAsyncLifetime
+{
+    private readonly IMessageSink _sink;
+
+    public ChaosClusterFixture(IMessageSink messageSink)
+        : base(messageSink)
+    {
+        _sink = messageSink;
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        if (ChaosReport.Rows.Count > 0)
+        {
+            _sink.OnMessage(new Xunit.Sdk.DiagnosticMessage(
+                $"Chaos report ({ChaosReport.Rows.Count} rows, also in {ChaosReport.FilePath}):{Environment.NewLine}{ChaosReport.ToMarkdown()}"));
+        }
+
+        await DisposeAsync();
+    }
+}
