@@ -19,7 +19,7 @@ internal static class PublishRun
         var latencies = new double[messages];
         var confirmed = new ConcurrentBag<int>();
         var failures = 0;
-        var pauses = new PauseMeter();
+        var pauses = new ConfirmGapMeter();
         var next = -1;
         using var memory = new MemorySampler();
         GC.Collect();
@@ -75,24 +75,6 @@ internal static class PublishRun
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
 
-    /// <summary>The longest time between two consecutive confirms, whoever they belong to.</summary>
-    private sealed class PauseMeter
-    {
-        private long _last = Stopwatch.GetTimestamp();
-        private long _longest;
-
-        public TimeSpan Longest => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _longest));
-
-        public void Tick()
-        {
-            var now = Stopwatch.GetTimestamp();
-            var gap = now - Interlocked.Exchange(ref _last, now);
-            long longest;
-            while (gap > (longest = Interlocked.Read(ref _longest)) && Interlocked.CompareExchange(ref _longest, gap, longest) != longest)
-            {
-            }
-        }
-    }
 
     /// <summary>Samples the process's working set while a run goes on.</summary>
     private sealed class MemorySampler : IDisposable

@@ -70,7 +70,7 @@ public sealed class PublisherFailoverTests(RabbitHaClusterFixture fixture, ITest
 
         var confirmed = new ConcurrentDictionary<string, bool>();
         var failures = new ConcurrentBag<Exception>();
-        var pauses = new PauseMeter();
+        var pauses = new ConfirmGapMeter();
         var next = -1;
         var killAt = MessageCount / 3;
         var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -131,24 +131,6 @@ public sealed class PublisherFailoverTests(RabbitHaClusterFixture fixture, ITest
         await Cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
     }
 
-    /// <summary>The longest time between two consecutive confirms, whoever they belong to.</summary>
-    private sealed class PauseMeter
-    {
-        private long _last = Stopwatch.GetTimestamp();
-        private long _longest;
-
-        public TimeSpan Longest => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _longest));
-
-        public void Tick()
-        {
-            var now = Stopwatch.GetTimestamp();
-            var gap = now - Interlocked.Exchange(ref _last, now);
-            long longest;
-            while (gap > (longest = Interlocked.Read(ref _longest)) && Interlocked.CompareExchange(ref _longest, gap, longest) != longest)
-            {
-            }
-        }
-    }
 
     /// <summary>A plain RabbitMQ.Client consumer with its own automatic recovery, acking every delivery.</summary>
     private sealed class Consumer : IAsyncDisposable

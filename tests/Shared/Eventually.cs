@@ -1,8 +1,11 @@
 using System.Diagnostics;
 
-namespace RabbitHa.Chaos;
+namespace RabbitHa.TestSupport;
 
-/// <summary>Polls a condition that the system reaches by itself, with a deadline that fails the test.</summary>
+/// <summary>
+/// Polls a condition that the cluster or the client reaches by itself, with a deadline that fails the test.
+/// One source file, compiled into each test project that needs it (see the projects' Compile items).
+/// </summary>
 internal static class Eventually
 {
     public static async Task<TimeSpan> HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
