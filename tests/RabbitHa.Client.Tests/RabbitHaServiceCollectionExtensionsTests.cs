@@ -31,7 +31,10 @@ public sealed class RabbitHaServiceCollectionExtensionsTests
         IRabbitHaConnection connection = provider.GetRequiredService<IRabbitHaConnection>();
         Assert.Same(connection, provider.GetRequiredService<IRabbitHaConnection>());
         Assert.Same(connection, provider.GetRequiredService<RabbitHaConnection>());
-        Assert.Single(provider.GetServices<IHostedService>().OfType<RabbitHaConnectionHostedService>());
+        IRabbitHaConnection publishing = provider.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection);
+        Assert.NotSame(connection, publishing);
+        Assert.Equal(connection.ClientProvidedName + ".publisher", publishing.ClientProvidedName);
+        Assert.Single(provider.GetServices<IHostedService>().OfType<RabbitHaHostedService>());
         Assert.IsType<RabbitHaOptionsValidator>(Assert.Single(provider.GetServices<IValidateOptions<RabbitHaOptions>>()));
         Assert.Equal("haproxy", provider.GetRequiredService<IOptions<RabbitHaOptions>>().Value.Host);
     }
@@ -48,7 +51,7 @@ public sealed class RabbitHaServiceCollectionExtensionsTests
         await using ServiceProvider provider = services.BuildServiceProvider();
 
         Assert.Equal(countAfterFirstCall + 1, services.Count); // only the second configure action
-        Assert.Single(provider.GetServices<IHostedService>().OfType<RabbitHaConnectionHostedService>());
+        Assert.Single(provider.GetServices<IHostedService>().OfType<RabbitHaHostedService>());
         Assert.Single(provider.GetServices<IValidateOptions<RabbitHaOptions>>());
         HealthCheckServiceOptions health = provider.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value;
         Assert.Single(health.Registrations, r => r.Name == RabbitHaDiagnostics.HealthCheckName);

@@ -15,6 +15,12 @@ namespace RabbitHa.Client;
 /// losing and regaining it to RabbitMQ.Client's automatic recovery and turns that recovery's callbacks
 /// into <see cref="State"/>, events, logs and metrics.
 /// </summary>
+/// <remarks>
+/// One <c>AddRabbitHa()</c> has two of these (see <see cref="ConnectionPurpose"/>): the main connection, which
+/// declares the topology and carries the consumers, and the publishing one. RabbitMQ blocks a connection that
+/// publishes during a resource alarm and stops reading from its socket; on a shared connection that would stop
+/// the consumers' acknowledgements too, and with them the only thing that can clear an alarm caused by a backlog.
+/// </remarks>
 internal sealed class RabbitHaConnection : IRabbitHaConnection
 {
     // Between a connection dropping and RabbitMQ.Client reporting it, the state still says Open; a short
@@ -28,6 +34,8 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
     private readonly RabbitHaMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider? _timeProvider;
+    private readonly ConnectionPurpose _purpose;
+    private readonly string _name;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly object _gate = new();
 
@@ -35,6 +43,7 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
     private TaskCompletionSource _stateChanged = NewSignal();
     private Task? _connectTask;
     private IConnection? _connection;
+    private bool _started;
     private string? _blockedReason;
     private long _blockedSince;
 
@@ -42,11 +51,13 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
     /// <param name="metrics">Where to count losses, recoveries and blocked time.</param>
     /// <param name="logger">The logger; <see cref="NullLogger"/> when <see langword="null"/>.</param>
     /// <param name="timeProvider">The clock of the start-up retry; tests may pass a fake one.</param>
+    /// <param name="purpose">Which of the application's connections this is: it decides the name and whether the topology is declared on it.</param>
     public RabbitHaConnection(
         IOptions<RabbitHaOptions> options,
         RabbitHaMetrics metrics,
         ILogger<RabbitHaConnection>? logger = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        ConnectionPurpose purpose = ConnectionPurpose.Main)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(metrics);
@@ -57,6 +68,10 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         _metrics = metrics;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _timeProvider = timeProvider;
+        _purpose = purpose;
+        _name = purpose == ConnectionPurpose.Publishing
+            ? _settings.ClientProvidedName + RabbitHaDiagnostics.PublisherConnectionNameSuffix
+            : _settings.ClientProvidedName;
     }
 
     /// <inheritdoc/>
@@ -102,7 +117,22 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
     }
 
     /// <inheritdoc/>
-    public string ClientProvidedName => _settings.ClientProvidedName;
+    public string ClientProvidedName => _name;
+
+    /// <summary>Gets which of the application's connections this is.</summary>
+    internal ConnectionPurpose Purpose => _purpose;
+
+    /// <summary>Gets a value indicating whether anything asked this connection to connect yet; the health check ignores one that nobody uses.</summary>
+    internal bool WasStarted
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _started;
+            }
+        }
+    }
 
     /// <inheritdoc/>
     public AmqpTcpEndpoint? CurrentEndpoint
@@ -250,6 +280,7 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
     private Task EnsureConnectStartedLocked()
     {
         ObjectDisposedException.ThrowIf(_state == ConnectionState.Closed, this);
+        _started = true;
         if (_connectTask is null || _connectTask.IsFaulted || _connectTask.IsCanceled)
         {
             Task connecting = Task.Run(ConnectCoreAsync, CancellationToken.None);
@@ -344,9 +375,9 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
     /// <summary>One attempt: connect (proxy first, then fallbacks) and declare the configured topology.</summary>
     private async Task<IConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        IConnection connection = await _factory.CreateConnectionAsync(_endpoints, _settings.ClientProvidedName, cancellationToken)
+        IConnection connection = await _factory.CreateConnectionAsync(_endpoints, _name, cancellationToken)
             .ConfigureAwait(false);
-        if (_options.Topology.IsEmpty)
+        if (_purpose != ConnectionPurpose.Main || _options.Topology.IsEmpty)
         {
             return connection;
         }

@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using RabbitHa.Client;
 
@@ -61,8 +60,8 @@ public static class RabbitHaConsumerBuilderExtensions
     /// <exception cref="ArgumentException"><paramref name="queue"/> is empty or whitespace.</exception>
     /// <exception cref="InvalidOperationException">A consumer of <paramref name="queue"/> has already been added: one consumer per queue, scaled with <see cref="RabbitHaConsumerOptions.Concurrency"/>.</exception>
     /// <remarks>
-    /// All consumers run in one hosted service, registered after <c>AddRabbitHa</c>'s connection service, so they
-    /// start once the connection is open and stop before it closes. The options are validated when the host starts.
+    /// Consumers run on the main connection, started by <c>AddRabbitHa</c>'s hosted service once the connections are
+    /// open and stopped before they close. The options are validated when the host starts.
     /// </remarks>
     public static IRabbitHaBuilder AddConsumer<THandler, TMessage>(
         this IRabbitHaBuilder builder, string queue, Action<RabbitHaConsumerOptions>? configure = null)
@@ -103,8 +102,5 @@ public static class RabbitHaConsumerBuilderExtensions
             new ScopedMessageInvoker<THandler, TMessage>(
                 sp.GetRequiredService<IServiceScopeFactory>(),
                 sp.GetRequiredService<IRabbitHaSerializer>())));
-
-        // One hosted service for every consumer, added after AddRabbitHa's connection service: started after it, stopped before it.
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RabbitHaConsumersHostedService>());
     }
 }

@@ -10,7 +10,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class RabbitHaPublisherBuilderExtensions
 {
     /// <summary>
-    /// Registers <see cref="IRabbitHaPublisher"/> as a singleton on the RabbitHa connection, with options validated
+    /// Registers <see cref="IRabbitHaPublisher"/> as a singleton on the publishing connection (named
+    /// <see cref="RabbitHaOptions.ClientProvidedName"/> + <see cref="RabbitHaDiagnostics.PublisherConnectionNameSuffix"/>,
+    /// apart from the consumers' connection so that a resource alarm never stops deliveries), with options validated
     /// at start. Safe to call more than once: the publisher is registered once, every configure action applies.
     /// </summary>
     /// <param name="builder">The builder from <c>AddRabbitHa</c>.</param>
@@ -51,7 +53,7 @@ public static class RabbitHaPublisherBuilderExtensions
         services.TryAddSingleton<IRabbitHaSerializer, SystemTextJsonRabbitHaSerializer>();
         services.TryAddSingleton(static sp => new PublisherMetrics(sp.GetRequiredService<RabbitHaMetrics>()));
         services.TryAddSingleton<IRabbitHaPublisher>(static sp => new RabbitHaPublisher(
-            sp.GetRequiredService<IRabbitHaConnection>(),
+            sp.GetRequiredKeyedService<RabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection),
             sp.GetRequiredService<IOptions<RabbitHaPublisherOptions>>(),
             sp.GetRequiredService<IRabbitHaSerializer>(),
             sp.GetRequiredService<PublisherMetrics>(),

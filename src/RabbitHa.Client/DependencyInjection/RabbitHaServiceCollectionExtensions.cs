@@ -12,8 +12,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class RabbitHaServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the RabbitHa connection (<see cref="IRabbitHaConnection"/>), its options, the hosted service
-    /// that connects at start-up, the <c>"rabbitha"</c> health check and the <c>"RabbitHa.Client"</c> meter,
+    /// Registers the RabbitHa connections (<see cref="IRabbitHaConnection"/>: the main one for topology and consumers,
+    /// and the publishing one, keyed <see cref="RabbitHaServiceKeys.PublisherConnection"/>), their options, the hosted
+    /// service that connects at start-up, the <c>"rabbitha"</c> health check and the <c>"RabbitHa.Client"</c> meter,
     /// configured in code.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -32,8 +33,9 @@ public static class RabbitHaServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Registers the RabbitHa connection (<see cref="IRabbitHaConnection"/>), its options, the hosted service
-    /// that connects at start-up, the <c>"rabbitha"</c> health check and the <c>"RabbitHa.Client"</c> meter,
+    /// Registers the RabbitHa connections (<see cref="IRabbitHaConnection"/>: the main one for topology and consumers,
+    /// and the publishing one, keyed <see cref="RabbitHaServiceKeys.PublisherConnection"/>), their options, the hosted
+    /// service that connects at start-up, the <c>"rabbitha"</c> health check and the <c>"RabbitHa.Client"</c> meter,
     /// configured from a configuration section, usually <c>configuration.GetSection("RabbitHa")</c>.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -76,10 +78,19 @@ public static class RabbitHaServiceCollectionExtensions
             sp.GetRequiredService<RabbitHaMetrics>(),
             sp.GetService<ILogger<RabbitHaConnection>>()));
         services.TryAddSingleton<IRabbitHaConnection>(static sp => sp.GetRequiredService<RabbitHaConnection>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RabbitHaConnectionHostedService>());
+
+        // The publishing connection: created with the main one, opened only when a publisher or a consumer needs it.
+        services.TryAddKeyedSingleton(RabbitHaServiceKeys.PublisherConnection, static (sp, _) => new RabbitHaConnection(
+            sp.GetRequiredService<IOptions<RabbitHaOptions>>(),
+            sp.GetRequiredService<RabbitHaMetrics>(),
+            sp.GetService<ILogger<RabbitHaConnection>>(),
+            purpose: ConnectionPurpose.Publishing));
+        services.TryAddKeyedSingleton<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection,
+            static (sp, key) => sp.GetRequiredKeyedService<RabbitHaConnection>(key));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RabbitHaHostedService>());
 
         // Guarded by the registration marker above: health check names must be unique, so this runs once.
-        services.AddHealthChecks().AddCheck<RabbitHaConnectionHealthCheck>(RabbitHaDiagnostics.HealthCheckName, tags: ["rabbitmq"]);
+        services.AddHealthChecks().AddCheck<RabbitHaHealthCheck>(RabbitHaDiagnostics.HealthCheckName, tags: ["rabbitmq"]);
         return registration;
     }
 }

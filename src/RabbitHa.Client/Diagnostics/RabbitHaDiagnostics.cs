@@ -10,6 +10,18 @@ public static class RabbitHaDiagnostics
     /// <summary>The name of the <see cref="System.Diagnostics.Metrics.Meter"/> RabbitHa reports on: <c>"RabbitHa.Client"</c>.</summary>
     public const string MeterName = "RabbitHa.Client";
 
+    /// <summary>
+    /// Appended to <see cref="RabbitHaOptions.ClientProvidedName"/> to name the publishing connection in the management
+    /// UI, logs and metrics: <c>".publisher"</c>.
+    /// </summary>
+    /// <remarks>
+    /// <c>AddRabbitHa()</c> opens two connections through the same endpoints: the main one, named
+    /// <see cref="RabbitHaOptions.ClientProvidedName"/>, for the topology and the consumers, and this one for publishes.
+    /// RabbitMQ blocks a connection that publishes during a resource alarm, and a blocked connection's consumers can no
+    /// longer acknowledge; apart, the consumers keep draining the queues that may be causing the alarm.
+    /// </remarks>
+    public const string PublisherConnectionNameSuffix = ".publisher";
+
     /// <summary>The name of the health check <c>AddRabbitHa()</c> registers: <c>"rabbitha"</c>.</summary>
     public const string HealthCheckName = "rabbitha";
 

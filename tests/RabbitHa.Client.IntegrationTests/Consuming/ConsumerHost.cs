@@ -49,7 +49,7 @@ internal static class ConsumerHost
 
     /// <summary>The host's consumer (the first), once the host has started.</summary>
     public static RabbitHaConsumer Consumer(this IHost host) =>
-        host.Services.GetServices<IHostedService>().OfType<RabbitHaConsumersHostedService>().Single().Consumers[0];
+        host.Services.GetServices<IHostedService>().OfType<RabbitHaHostedService>().Single().Consumers[0];
 
     public static Task WaitUntilSubscribedAsync(this IHost host, TimeSpan? timeout = null) =>
         Eventually.HoldsAsync(() => Task.FromResult(host.Consumer().IsSubscribed), timeout ?? TimeSpan.FromSeconds(30), "the consumer is subscribed");

@@ -18,18 +18,15 @@ public sealed class RabbitHaConsumerBuilderExtensionsTests
 
         await using ServiceProvider provider = services.BuildServiceProvider();
         IHostedService[] hosted = provider.GetServices<IHostedService>().ToArray();
-        var consumers = Assert.Single(hosted.OfType<RabbitHaConsumersHostedService>());
+        var consumers = Assert.Single(hosted.OfType<RabbitHaHostedService>());
         IOptionsMonitor<RabbitHaConsumerOptions> options = provider.GetRequiredService<IOptionsMonitor<RabbitHaConsumerOptions>>();
 
-        Assert.True(
-            Array.FindIndex(hosted, h => h is RabbitHaConnectionHostedService) < Array.IndexOf(hosted, consumers),
-            "the consumers' service starts after the connection's and stops before it");
         Assert.Equal(["orders", "audit"], provider.GetServices<ConsumerRegistration>().Select(r => r.Name));
         Assert.Equal(("orders", 4), (options.Get("orders").Queue, options.Get("orders").Concurrency));
         Assert.Equal(("audit", 1), (options.Get("audit").Queue, options.Get("audit").Concurrency));
         Assert.Equal(typeof(ReadOnlyMemory<byte>), provider.GetServices<ConsumerRegistration>().First().MessageType);
 
-        await consumers.StartAsync(CancellationToken.None);
+        consumers.StartConsumers();
         Assert.Equal(["orders", "audit"], consumers.Consumers.Select(c => c.Queue));
         await consumers.StopAsync(CancellationToken.None);
     }
@@ -43,7 +40,7 @@ public sealed class RabbitHaConsumerBuilderExtensionsTests
         Assert.Equal(ServiceLifetime.Scoped, services.Single(d => d.ServiceType == typeof(NoopHandler)).Lifetime);
         Assert.Single(services, d => d.ServiceType == typeof(IRabbitHaDeduplicationStore));
         Assert.Single(services, d => d.ServiceType == typeof(IRabbitHaSerializer));
-        Assert.Single(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(RabbitHaConsumersHostedService));
+        Assert.Single(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(RabbitHaHostedService));
     }
 
     [Fact]
