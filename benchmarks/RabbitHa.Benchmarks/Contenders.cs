@@ -102,7 +102,11 @@ internal sealed class RabbitHaContender : IContender
             .Services
             .BuildServiceProvider();
         await services.GetRequiredService<IRabbitHaConnection>().ConnectAsync();
-        return new RabbitHaContender(services, queue, name);
+
+        // The publisher runs on its own connection: that is the one whose node a failover run kills.
+        IRabbitHaConnection publishing = services.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection);
+        await publishing.ConnectAsync();
+        return new RabbitHaContender(services, queue, publishing.ClientProvidedName);
     }
 
     public Task PublishAsync(int i) =>

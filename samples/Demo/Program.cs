@@ -55,11 +55,12 @@ try
         await host.StartAsync(stop.Token);
     }
 
-    var connection = producer.Services.GetRequiredService<IRabbitHaConnection>();
+    // The producer's publishes go through its publishing connection ("<name>.publisher"): the one whose node is killed.
+    var connection = producer.Services.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection);
     connection.ConnectionLost += (_, e) => Say($"Producer: connection lost ({e.ReplyText}); recovering through HAProxy.");
     connection.ConnectionRecovered += (_, _) => Say("Producer: connection recovered.");
 
-    int victim = await NodeOfAsync(ProducerName);
+    int victim = await NodeOfAsync(connection.ClientProvidedName);
     var consumerNodes = new int[ConsumerCount];
     for (int i = 0; i < ConsumerCount; i++)
     {

@@ -112,6 +112,17 @@ public interface IRabbitHaCluster : IAsyncDisposable
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
     Task RaiseMemoryAlarmAsync(int node, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Sets a node's memory high watermark to an absolute number of bytes: the node raises its memory alarm (and the
+    /// whole cluster blocks publishing connections) while it uses more, and clears it by itself once it uses less.
+    /// <see cref="ClearMemoryAlarmAsync"/> restores the default.
+    /// </summary>
+    /// <param name="node">The node, 1 to <see cref="NodeCount"/>.</param>
+    /// <param name="bytes">The watermark, in bytes; <see cref="ClusterNodeState.MemoryUsed"/> tells what the node uses now.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number, or <paramref name="bytes"/> is not positive.</exception>
+    Task SetMemoryHighWatermarkAsync(int node, long bytes, CancellationToken cancellationToken = default);
+
     /// <summary>Restores the default memory high watermark (0.4) of a node, which clears its alarm.</summary>
     /// <inheritdoc cref="KillNodeAsync" path="/param"/>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>

@@ -7,6 +7,7 @@ namespace RabbitHa.Chaos;
 /// <summary>One scenario run, as the books of its <see cref="Workload"/> closed.</summary>
 /// <param name="Scenario">What was done to the cluster.</param>
 /// <param name="QueueType">The queue the workload used.</param>
+/// <param name="Shape">How the workload's applications were laid out.</param>
 /// <param name="Round">Which round (soak mode), from 1.</param>
 /// <param name="Published">Publishes started.</param>
 /// <param name="Confirmed">Publishes that returned: the broker confirmed them.</param>
@@ -20,6 +21,7 @@ namespace RabbitHa.Chaos;
 internal sealed record ChaosReportRow(
     string Scenario,
     QueueType QueueType,
+    WorkloadShape Shape,
     int Round,
     int Published,
     int Confirmed,
@@ -38,8 +40,8 @@ internal sealed record ChaosReportRow(
 internal static class ChaosReport
 {
     private const string Header =
-        "| Scenario | Queue | Round | Published | Confirmed | Handled | Duplicates | Lost | Exceptions | Publish pause / resume (ms) | Consume pause / resume (ms) | Notes |\n" +
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |";
+        "| Scenario | Queue | Shape | Round | Published | Confirmed | Handled | Duplicates | Lost | Exceptions | Publish pause / resume (ms) | Consume pause / resume (ms) | Notes |\n" +
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |";
 
     private static readonly Lock Gate = new();
     private static readonly List<ChaosReportRow> AllRows = [];
@@ -82,7 +84,7 @@ internal static class ChaosReport
         foreach (ChaosReportRow r in rows ?? Rows)
         {
             table.Append(CultureInfo.InvariantCulture,
-                $"| {r.Scenario} | {r.QueueType} | {r.Round} | {r.Published} | {r.Confirmed} | {r.Handled} | {r.Duplicates} | {r.Lost} | {r.Exceptions} | {Ms(r.Publishing)} | {Ms(r.Consuming)} | {r.Notes} |\n");
+                $"| {r.Scenario} | {r.QueueType} | {ShapeName(r.Shape)} | {r.Round} | {r.Published} | {r.Confirmed} | {r.Handled} | {r.Duplicates} | {r.Lost} | {r.Exceptions} | {Ms(r.Publishing)} | {Ms(r.Consuming)} | {r.Notes} |\n");
         }
 
         return table.ToString();
@@ -98,6 +100,8 @@ internal static class ChaosReport
         text.Append(ToMarkdown(AllRows));
         return text.ToString();
     }
+
+    private static string ShapeName(WorkloadShape shape) => shape == WorkloadShape.OneApp ? "one app" : "one role per connection";
 
     private static string Ms(Interruption? value) =>
         value is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v.Pause.TotalMilliseconds:F0} / {v.Resume.TotalMilliseconds:F0}") : "–";

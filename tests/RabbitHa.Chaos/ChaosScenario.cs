@@ -64,7 +64,7 @@ public abstract class ChaosScenario(ChaosClusterFixture fixture, ITestOutputHelp
             }
 
             await Cluster.WaitUntilHealthyAsync(RecoveryTimeout);
-            Report(scenario, queueType, round, result, result.SlowestConsumer, fault.Notes);
+            Report(scenario, queueType, workload.Shape, round, result, result.SlowestConsumer, fault.Notes);
 
             Assert.Empty(result.Exceptions);
             Assert.Empty(result.Lost);
@@ -87,7 +87,7 @@ public abstract class ChaosScenario(ChaosClusterFixture fixture, ITestOutputHelp
         await Eventually.HoldsAsync(async () =>
         {
             // The management API lists a new connection with its next statistics emission, within seconds.
-            producer ??= await Cluster.FindConnectionNodeAsync(workload.ProducerName);
+            producer ??= await Cluster.FindConnectionNodeAsync(workload.ProducerConnection.ClientProvidedName);
             leader ??= (await Cluster.GetQueueReplicasAsync(workload.Queue))?.LeaderNode;
             return producer is not null && leader is not null;
         }, TimeSpan.FromSeconds(20), "the management API lists the producer's connection and the queue's leader");
@@ -95,9 +95,9 @@ public abstract class ChaosScenario(ChaosClusterFixture fixture, ITestOutputHelp
         return workload.Placement.Value;
     }
 
-    internal void Report(string scenario, QueueType queueType, int round, WorkloadResult result, Interruption? consuming, string notes)
+    internal void Report(string scenario, QueueType queueType, WorkloadShape shape, int round, WorkloadResult result, Interruption? consuming, string notes)
     {
-        var row = new ChaosReportRow(scenario, queueType, round, result.Published, result.Confirmed, result.Handled, result.Duplicates,
+        var row = new ChaosReportRow(scenario, queueType, shape, round, result.Published, result.Confirmed, result.Handled, result.Duplicates,
             result.Lost.Count, result.Exceptions.Count, result.Publishing, consuming, notes);
         ChaosReport.Add(row);
         output.WriteLine(string.Empty);

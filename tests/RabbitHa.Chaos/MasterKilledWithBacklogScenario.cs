@@ -81,7 +81,7 @@ public sealed class MasterKilledWithBacklogScenario(ChaosClusterFixture fixture,
 
             await Cluster.WaitUntilHealthyAsync(RecoveryTimeout);
             bool promotedSynchronised = promotedIn is not null && synchronised.Contains(after!.LeaderNode);
-            Report($"master killed half-way through a {Backlog} backlog", queueType, round, result, consuming: null,
+            Report($"master killed half-way through a {Backlog} backlog", queueType, workload.Shape, round, result, consuming: null,
                 promotedIn is null
                     ? $"killed rmq{master} at {killedAt} confirmed; NO new leader reported within 30 s"
                     : $"killed rmq{master} at {killedAt} confirmed; new leader rmq{NodeNumber(after!.LeaderNode!)} after {promotedIn.Value.TotalSeconds:F1} s, {(promotedSynchronised ? "was" : "was NOT")} synchronised; consumers started after the kill");

@@ -16,8 +16,10 @@ public sealed class MemoryAlarmScenario(ChaosClusterFixture fixture, ITestOutput
 {
     private const int AlarmNode = 1;
 
-    [DockerFact]
-    public Task RaiseAMemoryAlarmFor5Seconds_WhileMessagesFlow_LosesNothingAndThrowsNothing() =>
+    [DockerTheory]
+    [InlineData(WorkloadShape.OneApp)]
+    [InlineData(WorkloadShape.OneRolePerConnection)]
+    public Task RaiseAMemoryAlarmFor5Seconds_WhileMessagesFlow_LosesNothingAndThrowsNothing(WorkloadShape shape) =>
         RunAsync($"memory alarm on rmq{AlarmNode} for 5 s", QueueType.Classic, async workload =>
         {
             var placement = await PlacementAsync(workload);
@@ -37,5 +39,5 @@ public sealed class MemoryAlarmScenario(ChaosClusterFixture fixture, ITestOutput
             Assert.True(blocked, "the producer's connection was not blocked by the alarm");
             await Task.Delay(TimeSpan.FromSeconds(0.5));
             return new Fault($"producer on rmq{placement.Producer}, leader on rmq{placement.Leader}; producer blocked", () => Task.CompletedTask);
-        });
+        }, new WorkloadOptions { Shape = shape });
 }

@@ -26,12 +26,18 @@ public sealed class NodeFailureScenarios(ChaosClusterFixture fixture, ITestOutpu
     public Task KillNode_WhileMessagesFlow_LosesNothingAndThrowsNothing(QueueType queueType, int node) =>
         RunAsync($"kill -9 rmq{node}", queueType, workload => KillAsync(workload, _ => node));
 
-    /// <summary>Whichever node HAProxy gave the producer: the case where unconfirmed publishes must be re-sent.</summary>
+    /// <summary>
+    /// Whichever node HAProxy gave the producer's publishing connection: the case where unconfirmed publishes must be
+    /// re-sent; in both shapes, the one README recommends (every app publishes and consumes) and one role per connection.
+    /// </summary>
     [DockerTheory]
-    [InlineData(QueueType.Classic)]
-    [InlineData(QueueType.Quorum)]
-    public Task KillTheProducersNode_WhileMessagesFlow_LosesNothingAndThrowsNothing(QueueType queueType) =>
-        RunAsync("kill -9 the producer's node", queueType, workload => KillAsync(workload, placement => placement.Producer));
+    [InlineData(QueueType.Classic, WorkloadShape.OneApp)]
+    [InlineData(QueueType.Quorum, WorkloadShape.OneApp)]
+    [InlineData(QueueType.Classic, WorkloadShape.OneRolePerConnection)]
+    [InlineData(QueueType.Quorum, WorkloadShape.OneRolePerConnection)]
+    public Task KillTheProducersNode_WhileMessagesFlow_LosesNothingAndThrowsNothing(QueueType queueType, WorkloadShape shape) =>
+        RunAsync("kill -9 the producer's node", queueType, workload => KillAsync(workload, placement => placement.Producer),
+            new WorkloadOptions { Shape = shape });
 
     /// <summary>The queue leader's node, stopped cleanly (its master or leader moves), then started again while messages flow.</summary>
     [DockerTheory]

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RabbitHa.Client;
 using RabbitHa.Testing;
@@ -25,13 +26,29 @@ internal sealed record WorkloadOptions
 
     /// <summary>Gets a value indicating whether every connection also knows the nodes as fallbacks behind HAProxy.</summary>
     public bool Fallbacks { get; init; }
+
+    /// <summary>Gets how the applications are laid out.</summary>
+    public WorkloadShape Shape { get; init; } = WorkloadShape.OneApp;
+}
+
+/// <summary>How a <see cref="Workload"/> lays out its applications.</summary>
+public enum WorkloadShape
+{
+    /// <summary>
+    /// The shape README recommends: three applications (generic hosts), each one <c>AddRabbitHa()</c> with
+    /// <c>AddPublisher()</c> and <c>AddConsumer()</c>; the first one's publisher is the producer.
+    /// </summary>
+    OneApp = 0,
+
+    /// <summary>One producer application with only a publisher, and three consumer applications with only a consumer each.</summary>
+    OneRolePerConnection = 1,
 }
 
 /// <summary>
 /// The steady workload every chaos scenario runs around its fault: one producer publishing with confirms through
-/// <see cref="IRabbitHaPublisher"/>, three consumers acking, each on its own connection through HAProxy, and the
-/// books that prove what happened: every confirmed id, every handling (with counts, no deduplication), every
-/// exception the producer's caller saw, and when confirms and handlings paused and resumed.
+/// <see cref="IRabbitHaPublisher"/>, three consumers acking, laid out as <see cref="WorkloadOptions.Shape"/> says, all
+/// through HAProxy, and the books that prove what happened: every confirmed id, every handling (with counts, no
+/// deduplication), every exception the producer's caller saw, and when confirms and handlings paused and resumed.
 /// </summary>
 internal sealed class Workload : IAsyncDisposable
 {
@@ -40,8 +57,10 @@ internal sealed class Workload : IAsyncDisposable
     private readonly IRabbitHaCluster _cluster;
     private readonly WorkloadOptions _options;
     private readonly ITestOutputHelper _output;
-    private readonly ServiceProvider _producerServices;
+    private readonly IServiceProvider _producerServices;
+    private readonly List<IHost> _apps = [];
     private readonly List<(ServiceProvider Services, RabbitHaConsumer Consumer)> _consumers = [];
+    private readonly List<Func<bool>> _subscribed = [];
     private readonly CancellationTokenSource _stopProducing = new();
     private readonly Books _books = new(ConsumerCount);
     private Task[] _producers = [];
@@ -59,11 +78,28 @@ internal sealed class Workload : IAsyncDisposable
         QueueType = queueType;
         string id = Guid.NewGuid().ToString("N")[..8];
         Queue = $"chaos-{queueType.ToString().ToLowerInvariant()}-{id}";
-        ProducerName = $"chaos-producer-{id}";
-        ConsumerNames = Enumerable.Range(1, ConsumerCount).Select(i => $"chaos-consumer-{i}-{id}").ToArray();
-        _producerServices = BuildServices(ProducerName, services => services.AddPublisher(o => o.MaxInFlight = options.Window));
-        Watch(ProducerName, _producerServices.GetRequiredService<IRabbitHaConnection>());
+        if (options.Shape == WorkloadShape.OneApp)
+        {
+            ConsumerNames = Enumerable.Range(1, ConsumerCount).Select(i => $"chaos-app-{i}-{id}").ToArray();
+            ProducerName = ConsumerNames[0];
+            for (int i = 0; i < ConsumerCount; i++)
+            {
+                _apps.Add(BuildApp(ConsumerNames[i], i));
+            }
+
+            _producerServices = _apps[0].Services;
+        }
+        else
+        {
+            ProducerName = $"chaos-producer-{id}";
+            ConsumerNames = Enumerable.Range(1, ConsumerCount).Select(i => $"chaos-consumer-{i}-{id}").ToArray();
+            _producerServices = BuildServices(ProducerName, services => services.AddPublisher(o => o.MaxInFlight = options.Window));
+        }
+
+        Watch(ProducerConnection.ClientProvidedName, ProducerConnection);
     }
+
+    public WorkloadShape Shape => _options.Shape;
 
     public string Queue { get; }
 
@@ -82,8 +118,11 @@ internal sealed class Workload : IAsyncDisposable
     /// <summary>Publishes confirmed so far.</summary>
     public int Confirmed => _books.ConfirmedCount;
 
-    /// <summary>The producer's connection, to see where it is and whether it is blocked.</summary>
-    public IRabbitHaConnection ProducerConnection => _producerServices.GetRequiredService<IRabbitHaConnection>();
+    /// <summary>The producer's publishing connection, to see where it is and whether it is blocked.</summary>
+    public IRabbitHaConnection ProducerConnection => _producerServices.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection);
+
+    /// <summary>The producer application's main connection (its topology; in the one-app shape its consumer too).</summary>
+    private IRabbitHaConnection ProducerMainConnection => _producerServices.GetRequiredService<IRabbitHaConnection>();
 
     /// <summary>Declares the queue (the producer's topology), starts the consumers and waits until they are subscribed, then starts the producer.</summary>
     public static async Task<Workload> StartAsync(IRabbitHaCluster cluster, QueueType queueType, ITestOutputHelper output, WorkloadOptions? options = null)
@@ -108,6 +147,7 @@ internal sealed class Workload : IAsyncDisposable
         var workload = new Workload(cluster, queueType, options ?? new WorkloadOptions(), output);
         try
         {
+            await workload.ProducerMainConnection.ConnectAsync();
             await workload.ProducerConnection.ConnectAsync();
             await Eventually.HoldsAsync(async () => await cluster.GetQueueReplicasAsync(workload.Queue) is { SynchronisedMirrors.Count: 2 },
                 TimeSpan.FromSeconds(30), $"{workload.Queue} has a synchronised replica on every node");
@@ -122,6 +162,20 @@ internal sealed class Workload : IAsyncDisposable
 
     public async Task StartConsumersAsync()
     {
+        if (Shape == WorkloadShape.OneApp)
+        {
+            foreach (IHost app in _apps)
+            {
+                await app.StartAsync();
+                Watch(app.Services.GetRequiredService<IRabbitHaConnection>().ClientProvidedName, app.Services.GetRequiredService<IRabbitHaConnection>());
+                RabbitHaConsumer consumer = app.Services.GetServices<IHostedService>().OfType<RabbitHaHostedService>().Single().Consumers[0];
+                _subscribed.Add(() => consumer.IsSubscribed);
+            }
+
+            await Eventually.HoldsAsync(() => Task.FromResult(_subscribed.All(s => s())), TimeSpan.FromSeconds(30), "every consumer is subscribed");
+            return;
+        }
+
         for (int i = 0; i < ConsumerCount; i++)
         {
             string name = ConsumerNames[i];
@@ -136,10 +190,11 @@ internal sealed class Workload : IAsyncDisposable
                 DeduplicateByMessageId = false, // duplicates are counted, not hidden
             }, loggerFactory: services.GetRequiredService<ILoggerFactory>());
             _consumers.Add((services, consumer));
+            _subscribed.Add(() => consumer.IsSubscribed);
             await consumer.StartAsync();
         }
 
-        await Eventually.HoldsAsync(() => Task.FromResult(_consumers.All(c => c.Consumer.IsSubscribed)), TimeSpan.FromSeconds(30),
+        await Eventually.HoldsAsync(() => Task.FromResult(_subscribed.All(s => s())), TimeSpan.FromSeconds(30),
             "every consumer is subscribed");
     }
 
@@ -211,6 +266,11 @@ internal sealed class Workload : IAsyncDisposable
             await consumer.StopAsync();
         }
 
+        foreach (RabbitHaConsumer consumer in _apps.SelectMany(app => app.Services.GetServices<IHostedService>().OfType<RabbitHaHostedService>().Single().Consumers))
+        {
+            await consumer.StopAsync();
+        }
+
         long stoppedAt = Volatile.Read(ref _producerStoppedAt) is > 0 and var s ? s : Stopwatch.GetTimestamp();
         long[] faults;
         lock (_faults)
@@ -227,14 +287,14 @@ internal sealed class Workload : IAsyncDisposable
             _books.Missing(),
             [.. _books.Failures],
             Interruption.Measure(faults, stoppedAt, _books.ConfirmTimes()),
-            [.. Enumerable.Range(0, _consumers.Count).Select(i => Interruption.Measure(faults, stoppedAt, _books.HandledTimes(i)))],
-            [.. Enumerable.Range(0, _consumers.Count).Select(i => faults.Length > 0 && _books.HandledTimes(i).Any(t => t > faults[^1]))],
+            [.. Enumerable.Range(0, _subscribed.Count).Select(i => Interruption.Measure(faults, stoppedAt, _books.HandledTimes(i)))],
+            [.. Enumerable.Range(0, _subscribed.Count).Select(i => faults.Length > 0 && _books.HandledTimes(i).Any(t => t > faults[^1]))],
             Stopwatch.GetElapsedTime(_producerStartedAt, stoppedAt));
         Log($"books closed: {result}");
         if (faults.Length > 0)
         {
             Log($"longest pauses after the first fault: confirms {LongestGaps(faults[0], stoppedAt, _books.ConfirmTimes())}; " +
-                string.Join("; ", Enumerable.Range(0, _consumers.Count).Select(i => $"consumer {i + 1} {LongestGaps(faults[0], stoppedAt, _books.HandledTimes(i))}")));
+                string.Join("; ", Enumerable.Range(0, _subscribed.Count).Select(i => $"consumer {i + 1} {LongestGaps(faults[0], stoppedAt, _books.HandledTimes(i))}")));
         }
 
         return result;
@@ -262,7 +322,7 @@ internal sealed class Workload : IAsyncDisposable
         {
             // Best effort: a queue left behind only costs the next scenario a little memory.
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            await using IChannel channel = await ProducerConnection.CreateChannelAsync(cancellationToken: timeout.Token);
+            await using IChannel channel = await ProducerMainConnection.CreateChannelAsync(cancellationToken: timeout.Token);
             await channel.QueueDeleteAsync(Queue, cancellationToken: timeout.Token);
         }
         catch (Exception ex)
@@ -270,7 +330,18 @@ internal sealed class Workload : IAsyncDisposable
             Log($"could not delete {Queue}: {ex.GetType().Name}: {ex.Message}");
         }
 
-        await _producerServices.DisposeAsync();
+        foreach (IHost app in _apps)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await app.StopAsync(timeout.Token);
+            app.Dispose();
+        }
+
+        if (_producerServices is ServiceProvider own)
+        {
+            await own.DisposeAsync();
+        }
+
         _stopProducing.Dispose();
     }
 
@@ -289,16 +360,16 @@ internal sealed class Workload : IAsyncDisposable
     {
         long recent = Stopwatch.GetTimestamp() - Stopwatch.Frequency;
         return _books.LastConfirmAt > recent
-               && Enumerable.Range(0, ConsumerCount).All(i => _books.LastHandledAt(i) > recent && _consumers[i].Consumer.IsSubscribed);
+               && Enumerable.Range(0, ConsumerCount).All(i => _books.LastHandledAt(i) > recent && _subscribed[i]());
     }
 
     private string Describe()
     {
         static string Age(long t) => t == 0 ? "never" : $"{Stopwatch.GetElapsedTime(t).TotalSeconds:F1} s ago";
         var text = new StringBuilder().Append(CultureInfo.InvariantCulture, $"last confirm {Age(_books.LastConfirmAt)} ({ProducerConnection.State}{(ProducerConnection.IsBlocked ? ", blocked" : "")})");
-        for (int i = 0; i < _consumers.Count; i++)
+        for (int i = 0; i < _subscribed.Count; i++)
         {
-            text.Append(CultureInfo.InvariantCulture, $"; consumer {i + 1} last handled {Age(_books.LastHandledAt(i))}, subscribed {_consumers[i].Consumer.IsSubscribed}");
+            text.Append(CultureInfo.InvariantCulture, $"; consumer {i + 1} last handled {Age(_books.LastHandledAt(i))}, subscribed {_subscribed[i]()}");
         }
 
         return text.ToString();
@@ -347,10 +418,28 @@ internal sealed class Workload : IAsyncDisposable
         }
     }
 
+    /// <summary>One application as README shows it: a generic host, one AddRabbitHa() with the topology, a publisher and a consumer.</summary>
+    private IHost BuildApp(string name, int slot)
+    {
+        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.AddProvider(new XunitLoggerProvider(_output, name));
+        builder.Services.AddSingleton(new ConsumerSlot(_books, slot));
+        Configure(builder.Services, name)
+            .AddPublisher(o => o.MaxInFlight = _options.Window)
+            .AddConsumer<DependencyInjectedHandler>(Queue, o => o.DeduplicateByMessageId = false); // duplicates are counted, not hidden
+        return builder.Build();
+    }
+
     private ServiceProvider BuildServices(string clientName, Action<IRabbitHaBuilder> configure)
     {
-        IRabbitHaBuilder builder = new ServiceCollection()
-            .AddLogging(logging => logging.AddProvider(new XunitLoggerProvider(_output, clientName)))
+        IRabbitHaBuilder builder = Configure(new ServiceCollection()
+            .AddLogging(logging => logging.AddProvider(new XunitLoggerProvider(_output, clientName))), clientName);
+        configure(builder);
+        return builder.Services.BuildServiceProvider();
+    }
+
+    private IRabbitHaBuilder Configure(IServiceCollection services, string clientName) =>
+        services
             .AddRabbitHa(o =>
             {
                 o.Uri = _cluster.AmqpUri.ToString();
@@ -364,9 +453,6 @@ internal sealed class Workload : IAsyncDisposable
                 }
             })
             .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = Queue, Type = QueueType }));
-        configure(builder);
-        return builder.Services.BuildServiceProvider();
-    }
 
     private void Watch(string name, IRabbitHaConnection connection)
     {
@@ -388,8 +474,20 @@ internal sealed class Workload : IAsyncDisposable
         }
     }
 
+    /// <summary>Which consumer of the books an application's handler records as.</summary>
+    internal sealed record ConsumerSlot(Books Books, int Consumer);
+
+    /// <summary>The handler as an application registers it (<c>AddConsumer</c>): created from DI for each message.</summary>
+    internal sealed class DependencyInjectedHandler(ConsumerSlot slot) : IRabbitHaHandler<ReadOnlyMemory<byte>>
+    {
+        private readonly RecordingHandler _inner = new(slot.Books, slot.Consumer);
+
+        public Task HandleAsync(ReadOnlyMemory<byte> message, RabbitHaMessageContext context, CancellationToken cancellationToken) =>
+            _inner.HandleAsync(message, context, cancellationToken);
+    }
+
     /// <summary>Records what the consumers handled; never throws, never deduplicates.</summary>
-    private sealed class RecordingHandler(Books books, int consumer) : IRabbitHaHandler<ReadOnlyMemory<byte>>
+    internal sealed class RecordingHandler(Books books, int consumer) : IRabbitHaHandler<ReadOnlyMemory<byte>>
     {
         public Task HandleAsync(ReadOnlyMemory<byte> message, RabbitHaMessageContext context, CancellationToken cancellationToken)
         {
@@ -399,7 +497,7 @@ internal sealed class Workload : IAsyncDisposable
     }
 
     /// <summary>The books: thread-safe, append-only.</summary>
-    private sealed class Books(int consumers)
+    internal sealed class Books(int consumers)
     {
         private readonly ConcurrentDictionary<long, long> _confirmed = new();
         private readonly ConcurrentDictionary<long, int> _handled = new();

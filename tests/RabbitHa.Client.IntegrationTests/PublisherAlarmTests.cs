@@ -27,7 +27,9 @@ public sealed class PublisherAlarmTests(RabbitHaClusterFixture fixture, ITestOut
             .AddPublisher()
             .Services
             .BuildServiceProvider();
-        var connection = services.GetRequiredService<IRabbitHaConnection>();
+        // The publisher's own connection is the one the broker blocks; the main one (topology, consumers) is not publishing.
+        await services.GetRequiredService<IRabbitHaConnection>().ConnectAsync();
+        var connection = services.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection);
         await connection.ConnectAsync();
         var publisher = services.GetRequiredService<IRabbitHaPublisher>();
 
@@ -50,7 +52,7 @@ public sealed class PublisherAlarmTests(RabbitHaClusterFixture fixture, ITestOut
 
         await publishes.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.False(connection.IsBlocked);
-        await using var channel = await connection.CreateChannelAsync();
+        await using var channel = await services.GetRequiredService<IRabbitHaConnection>().CreateChannelAsync();
         Assert.Equal(50u, await channel.MessageCountAsync(queue));
         await channel.QueueDeleteAsync(queue);
     }

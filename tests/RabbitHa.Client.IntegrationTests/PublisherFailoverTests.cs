@@ -58,11 +58,12 @@ public sealed class PublisherFailoverTests(RabbitHaClusterFixture fixture, ITest
             .Services
             .BuildServiceProvider();
         await services.GetRequiredService<IRabbitHaConnection>().ConnectAsync();
+        await services.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection).ConnectAsync();
         var publisher = services.GetRequiredService<IRabbitHaPublisher>();
         await using var consumer = await Consumer.StartAsync(Cluster.AmqpUri, queue);
 
         int? producerNode = null;
-        await Eventually.HoldsAsync(async () => (producerNode = await Cluster.FindConnectionNodeAsync(producerName)) is not null,
+        await Eventually.HoldsAsync(async () => (producerNode = await Cluster.FindConnectionNodeAsync(producerName + RabbitHaDiagnostics.PublisherConnectionNameSuffix)) is not null,
             TimeSpan.FromSeconds(15), "the producer's connection is listed");
         var master = await Cluster.GetQueueReplicasAsync(queue);
         var victim = nodeToKill ?? producerNode!.Value;

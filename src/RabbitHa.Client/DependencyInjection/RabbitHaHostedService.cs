@@ -22,7 +22,7 @@ internal sealed class RabbitHaHostedService : IHostedService, IAsyncDisposable
 {
     private readonly RabbitHaConnection _main;
     private readonly RabbitHaConnection _publishing;
-    private readonly IReadOnlyList<ConsumerRegistration> _registrations;
+    private readonly List<ConsumerRegistration> _registrations;
     private readonly IServiceProvider _services;
     private readonly bool _publishes;
     private readonly ILoggerFactory _loggerFactory;

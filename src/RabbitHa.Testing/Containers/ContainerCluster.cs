@@ -251,6 +251,14 @@ public sealed class ContainerCluster : IRabbitHaCluster
     }
 
     /// <inheritdoc />
+    public Task SetMemoryHighWatermarkAsync(int node, long bytes, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
+        _configuration.Log($"Setting the memory high watermark of rmq{node} to {bytes} bytes.");
+        return RabbitMqCtlAsync(node, ["set_vm_memory_high_watermark", "absolute", bytes.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task ClearMemoryAlarmAsync(int node, CancellationToken cancellationToken = default)
     {
         _configuration.Log($"Clearing the memory alarm of rmq{node}.");

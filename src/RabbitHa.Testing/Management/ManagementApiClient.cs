@@ -24,7 +24,7 @@ internal sealed class ManagementApiClient : IDisposable
 
     public async Task<IReadOnlyList<ClusterNodeState>> GetNodesAsync(Uri managementUri, CancellationToken cancellationToken)
     {
-        using var document = await GetJsonAsync(new Uri(managementUri, "api/nodes?columns=name,running,partitions"), cancellationToken)
+        using var document = await GetJsonAsync(new Uri(managementUri, "api/nodes?columns=name,running,partitions,mem_used,mem_limit,mem_alarm"), cancellationToken)
             .ConfigureAwait(false);
         var nodes = new List<ClusterNodeState>();
         foreach (var node in document!.RootElement.EnumerateArray())
@@ -32,7 +32,12 @@ internal sealed class ManagementApiClient : IDisposable
             nodes.Add(new ClusterNodeState(
                 node.GetProperty("name").GetString()!,
                 node.TryGetProperty("running", out var running) && running.GetBoolean(),
-                Strings(node, "partitions")));
+                Strings(node, "partitions"))
+            {
+                MemoryUsed = node.TryGetProperty("mem_used", out var used) && used.ValueKind == System.Text.Json.JsonValueKind.Number ? used.GetInt64() : 0,
+                MemoryLimit = node.TryGetProperty("mem_limit", out var limit) && limit.ValueKind == System.Text.Json.JsonValueKind.Number ? limit.GetInt64() : 0,
+                MemoryAlarm = node.TryGetProperty("mem_alarm", out var alarm) && alarm.ValueKind == System.Text.Json.JsonValueKind.True,
+            });
         }
 
         return nodes;
