@@ -6,15 +6,14 @@ using Microsoft.Extensions.Logging;
 using RabbitHa.Testing;
 using RabbitHa.Testing.Xunit;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace RabbitHa.Client.IntegrationTests;
 
 /// <summary>
-/// The connection against the real cluster, without breaking it: the host starts connected, and what retrying
-/// cannot fix (wrong credentials, contradicting topology) fails at once with the broker's reason.
+/// The connection against the real cluster, without breaking it: the host starts connected, what retrying cannot
+/// fix (wrong credentials) fails at once with the broker's reason, and a contradicting queue does not stop the rest.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 [Trait("Category", "Integration")]
@@ -90,41 +89,52 @@ public sealed class ConnectionTests(RabbitHaClusterFixture fixture, ITestOutputH
     }
 
     [DockerFact]
-    public async Task ConnectAsync_WhenConfiguredQueueContradictsTheBroker_FailsWithPreconditionFailedWithoutRetrying()
+    public async Task ConnectAsync_WhenConfiguredQueueContradictsTheBroker_OpensDeclaresTheRestAndReportsTheRefusal()
     {
-        var queue = "conn-mismatch-" + Guid.NewGuid().ToString("N");
+        var id = Guid.NewGuid().ToString("N");
+        string queue = "conn-mismatch-" + id, other = "conn-mismatch-ok-" + id;
         await using var side = await new ConnectionFactory { Uri = Cluster.AmqpUri }.CreateConnectionAsync("conn-mismatch-side");
         await using var sideChannel = await side.CreateChannelAsync();
         await sideChannel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
         try
         {
             using var logs = new RecordingLoggerProvider(output);
-            await using var services = BuildServices("conn-mismatch", logs,
-                topology: t => t.Queues.Add(new QueueDefinition { Name = queue, Durable = false }));
+            await using var services = BuildServices("conn-mismatch", logs, topology: t =>
+            {
+                t.Queues.Add(new QueueDefinition { Name = queue, Durable = false });
+                t.Queues.Add(new QueueDefinition { Name = other });
+            });
             var connection = services.GetRequiredService<IRabbitHaConnection>();
 
             var clock = Stopwatch.StartNew();
-            var ex = await Assert.ThrowsAsync<RabbitHaConnectionException>(() => connection.ConnectAsync());
+            await connection.ConnectAsync();
             var elapsed = clock.Elapsed;
-            output.WriteLine($"Failed after {elapsed.TotalMilliseconds:F0} ms: {ex.Message}");
+            var health = await ConnectionProbe.CheckHealthAsync(services);
+            output.WriteLine($"Open after {elapsed.TotalMilliseconds:F0} ms; health {health.Status}: {health.Description}");
 
+            // A refusal is not a connect failure: open at once, the other queue declared, the refusal said out loud.
             Assert.True(elapsed < FailFast, $"took {elapsed}, expected well under the start-up timeout of {StartupTimeout}");
-            Assert.Contains("rejected the topology", ex.Message, StringComparison.Ordinal);
-            Assert.Contains("PRECONDITION_FAILED", ex.Message, StringComparison.Ordinal);
-            Assert.Contains(queue, ex.Message, StringComparison.Ordinal);
-            Assert.Contains("not retried", ex.Message, StringComparison.Ordinal);
-            var interrupted = FindInner<OperationInterruptedException>(ex);
-            Assert.Equal((ushort)Constants.PreconditionFailed, interrupted?.ShutdownReason?.ReplyCode);
+            Assert.Equal(ConnectionState.Open, connection.State);
             Assert.Equal(0, logs.Count("ConnectAttemptFailed"));
-            Assert.Equal(ConnectionState.Disconnected, connection.State);
+            await sideChannel.QueueDeclarePassiveAsync(other);
+            var refused = Assert.Single(logs.Entries("TopologyRefused"));
+            Assert.Equal(LogLevel.Error, refused.Level);
+            Assert.Contains($"queue '{queue}'", refused.Message, StringComparison.Ordinal);
+            Assert.Contains("406 PRECONDITION_FAILED", refused.Message, StringComparison.Ordinal);
+            Assert.Equal(HealthStatus.Degraded, health.Status);
+            Assert.Contains($"queue '{queue}'", health.Description, StringComparison.Ordinal);
 
-            // The half-open connection was not left behind on the broker.
-            await Eventually.HoldsAsync(async () => await Cluster.FindConnectionNodeAsync(connection.ClientProvidedName) is null,
-                TimeSpan.FromSeconds(15), "the failed connection is gone from the broker");
+            // Deleted: the background retry declares it as configured, and the check is healthy again.
+            await sideChannel.QueueDeleteAsync(queue);
+            await Eventually.HoldsAsync(async () => (await ConnectionProbe.CheckHealthAsync(services)).Status == HealthStatus.Healthy,
+                TimeSpan.FromSeconds(15), "the health check is healthy once the queue is declared");
+            Assert.Single(logs.Entries("TopologyDeclaredAfterRefusal"));
+            await sideChannel.QueueDeclarePassiveAsync(queue);
         }
         finally
         {
             await sideChannel.QueueDeleteAsync(queue);
+            await sideChannel.QueueDeleteAsync(other);
         }
     }
 
@@ -161,24 +171,5 @@ public sealed class ConnectionTests(RabbitHaClusterFixture fixture, ITestOutputH
             })
             .AddTopology(topology);
         return builder.Build();
-    }
-
-    private static T? FindInner<T>(Exception exception)
-        where T : Exception
-    {
-        for (Exception? e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is T found)
-            {
-                return found;
-            }
-
-            if (e is AggregateException aggregate)
-            {
-                return aggregate.InnerExceptions.Select(FindInner<T>).FirstOrDefault(f => f is not null);
-            }
-        }
-
-        return null;
     }
 }

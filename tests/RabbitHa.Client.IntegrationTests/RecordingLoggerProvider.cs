@@ -23,8 +23,11 @@ internal sealed class RecordingLoggerProvider(ITestOutputHelper output) : ILogge
 
     public void Dispose() => _output.Dispose();
 
-    /// <summary>One log entry: its event name, formatted message and exception, if any.</summary>
-    public sealed record Entry(string EventName, string Message, Exception? Exception);
+    /// <summary>One log entry: its event name, formatted message and exception, if any, and its level.</summary>
+    public sealed record Entry(string EventName, string Message, Exception? Exception)
+    {
+        public LogLevel Level { get; init; }
+    }
 
     private sealed class RecordingLogger(ILogger inner, ConcurrentQueue<Entry> events) : ILogger
     {
@@ -38,7 +41,7 @@ internal sealed class RecordingLoggerProvider(ITestOutputHelper output) : ILogge
         {
             if (eventId.Name is { } name)
             {
-                events.Enqueue(new Entry(name, formatter(state, exception), exception));
+                events.Enqueue(new Entry(name, formatter(state, exception), exception) { Level = logLevel });
             }
 
             if (inner.IsEnabled(logLevel))

@@ -86,33 +86,6 @@ public sealed class ConnectionFailureClassifierTests
         Assert.False(ConnectionFailureClassifier.IsAuthenticationFailure(exception));
     }
 
-    [Theory]
-    [InlineData(Constants.PreconditionFailed, (ushort)50, (ushort)10)] // queue.declare: exists with other arguments
-    [InlineData(Constants.PreconditionFailed, (ushort)40, (ushort)10)] // exchange.declare: exists with another type
-    [InlineData(Constants.NotFound, (ushort)50, (ushort)20)] // queue.bind: no such exchange
-    [InlineData(Constants.AccessRefused, (ushort)50, (ushort)10)] // queue.declare: no configure permission
-    public void IsTopologyRejection_WhenBrokerClosesTheChannelOnADeclaration_ReturnsTrueAndIsPermanent(ushort replyCode, ushort classId, ushort methodId)
-    {
-        var exception = new OperationInterruptedException(
-            new ShutdownEventArgs(ShutdownInitiator.Peer, replyCode, "refused", classId, methodId));
-
-        Assert.True(ConnectionFailureClassifier.IsTopologyRejection(exception));
-        Assert.True(ConnectionFailureClassifier.IsPermanent(exception));
-        Assert.False(ConnectionFailureClassifier.IsAuthenticationFailure(exception));
-    }
-
-    [Fact]
-    public void IsTopologyRejection_WhenConnectionLevelFailure_ReturnsFalse()
-    {
-        // A connection closed by the broker (class 10, connection) or lost mid-declare is not about the topology.
-        Assert.False(ConnectionFailureClassifier.IsTopologyRejection(new OperationInterruptedException(
-            new ShutdownEventArgs(ShutdownInitiator.Peer, Constants.NotAllowed, "NOT_ALLOWED - vhost not found", 10, 40))));
-        Assert.False(ConnectionFailureClassifier.IsTopologyRejection(new AlreadyClosedException(
-            new ShutdownEventArgs(ShutdownInitiator.Library, Constants.InternalError, "End of stream"))));
-        Assert.False(ConnectionFailureClassifier.IsTopologyRejection(new OperationInterruptedException(
-            new ShutdownEventArgs(ShutdownInitiator.Peer, Constants.ConnectionForced, "CONNECTION_FORCED", 50, 10))));
-    }
-
     [Fact]
     public void Describe_NamesTheInnermostCauses()
     {

@@ -30,6 +30,7 @@ public sealed class RabbitHaMetricsTests
         Assert.Contains(RabbitHaDiagnostics.ConnectionRecoveryFailuresInstrument, seen);
         Assert.Contains(RabbitHaDiagnostics.OpenConnectionsInstrument, seen);
         Assert.Contains(RabbitHaDiagnostics.BlockedDurationInstrument, seen);
+        Assert.Contains(RabbitHaDiagnostics.TopologyRefusalsInstrument, seen);
     }
 
     [Fact]

@@ -6,20 +6,21 @@ namespace RabbitHa.Client;
 
 /// <summary>
 /// Tells a connect failure worth retrying (the cluster is not up yet, a node is restarting, the proxy has
-/// no live backend) from one that retrying cannot fix (wrong credentials, missing virtual host, topology
-/// that contradicts what the broker has).
+/// no live backend) from one that retrying cannot fix (wrong credentials, missing virtual host).
 /// </summary>
 /// <remarks>
+/// <para>
+/// The broker refusing a declaration of the configured topology is not a connect failure: the connection opens
+/// without it (see <see cref="TopologyRefusal"/> and <see cref="TopologyRefusals"/>).
+/// </para>
+/// <para>
 /// RabbitMQ.Client wraps whatever stopped the first connect in a <see cref="BrokerUnreachableException"/>,
 /// around an <see cref="AggregateException"/> when several endpoints were tried, so the whole chain is read.
+/// </para>
 /// </remarks>
 internal static class ConnectionFailureClassifier
 {
     private const int MaxDepth = 16;
-
-    // AMQP 0-9-1 method classes of exchange.declare and of queue.declare / queue.bind.
-    private const ushort ExchangeClassId = 40;
-    private const ushort QueueClassId = 50;
 
     /// <summary>Reply codes after which trying again cannot help: access-refused, not-found, precondition-failed, not-allowed (such as an unknown virtual host).</summary>
     private static readonly ushort[] s_permanentReplyCodes =
@@ -40,17 +41,6 @@ internal static class ConnectionFailureClassifier
                 inner is OperationInterruptedException { ShutdownReason.ReplyCode: Constants.AccessRefused }),
             _ => false,
         });
-
-    /// <summary>
-    /// Whether the broker refused an exchange, queue or binding declaration (the configured topology) for good:
-    /// it closed the channel with a permanent reply code in answer to a method of the exchange or queue class,
-    /// such as PRECONDITION_FAILED for a queue that exists with other arguments. The connection itself was fine.
-    /// </summary>
-    public static bool IsTopologyRejection(Exception exception) =>
-        Flatten(exception).Any(static e => e is OperationInterruptedException
-        {
-            ShutdownReason: { Initiator: ShutdownInitiator.Peer, ClassId: ExchangeClassId or QueueClassId } reason,
-        } && s_permanentReplyCodes.Contains(reason.ReplyCode));
 
     /// <summary>Whether the failure is one that retrying cannot fix.</summary>
     public static bool IsPermanent(Exception exception) =>

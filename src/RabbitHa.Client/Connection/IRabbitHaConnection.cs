@@ -54,8 +54,11 @@ public interface IRabbitHaConnection : IAsyncDisposable
     /// and return at once when the connection is already open (or recovering).
     /// </summary>
     /// <param name="cancellationToken">Stops this caller's wait. The shared attempt goes on for other callers until it succeeds, fails, times out or the connection is disposed.</param>
-    /// <returns>A task that completes when the connection has been opened and the configured topology declared.</returns>
-    /// <exception cref="RabbitHaConnectionException">The cluster stayed unreachable until the start-up timeout, the credentials were refused, or the broker rejected the topology.</exception>
+    /// <returns>
+    /// A task that completes when the connection has been opened and the configured topology declared; what the broker
+    /// refused to declare is reported and declared again in the background (see <see cref="RabbitHaTopologyOptions"/>).
+    /// </returns>
+    /// <exception cref="RabbitHaConnectionException">The cluster stayed unreachable until the start-up timeout, or the credentials were refused.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The connection has been closed.</exception>
     Task ConnectAsync(CancellationToken cancellationToken = default);

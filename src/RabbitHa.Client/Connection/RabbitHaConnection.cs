@@ -36,6 +36,8 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
     private readonly TimeProvider? _timeProvider;
     private readonly ConnectionPurpose _purpose;
     private readonly string _name;
+    private readonly IReadOnlyList<TopologyDeclaration> _topology;
+    private readonly TopologyRefusals _refusals;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly object _gate = new();
 
@@ -63,7 +65,6 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         ArgumentNullException.ThrowIfNull(metrics);
         _options = options.Value;
         _settings = RabbitHaConnectionSettings.FromOptions(_options);
-        _factory = _settings.CreateFactory(_options);
         _endpoints = new OrderedEndpointResolver(_settings.Endpoints);
         _metrics = metrics;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -72,6 +73,12 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         _name = purpose == ConnectionPurpose.Publishing
             ? _settings.ClientProvidedName + RabbitHaDiagnostics.PublisherConnectionNameSuffix
             : _settings.ClientProvidedName;
+        _topology = purpose == ConnectionPurpose.Main ? TopologyDeclarer.Plan(_options.Topology) : [];
+        _refusals = new TopologyRefusals(_name, CreateChannelWhenOpenAsync, metrics, _logger, timeProvider);
+
+        // On every connection, not only the main one: the application may declare on any channel it opens, and
+        // RabbitMQ.Client re-declares all of it on recovery.
+        _factory = _settings.CreateFactory(_options, TopologyRecoveryRefusalHandler.Create(_refusals, _options.Topology));
     }
 
     /// <inheritdoc/>
@@ -146,6 +153,9 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         }
     }
 
+    /// <summary>Gets the exchanges, queues and bindings the broker refuses to declare on this connection, being retried.</summary>
+    internal TopologyRefusals TopologyRefusals => _refusals;
+
     /// <summary>Gets the endpoints in the order they are tried, for diagnostics and tests.</summary>
     internal IReadOnlyList<AmqpTcpEndpoint> Endpoints => _settings.Endpoints;
 
@@ -218,16 +228,43 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
     }
 
     /// <summary>
-    /// Declares <paramref name="topology"/> on a short-lived channel. RabbitMQ.Client records what is declared
+    /// Declares <paramref name="topology"/> on short-lived channels. RabbitMQ.Client records what is declared
     /// and re-declares it after every recovery, so this is for topology that appears after the first connect.
+    /// What the broker refuses is reported and retried as at connect (see <see cref="TopologyRefusals"/>).
     /// </summary>
     internal async Task DeclareTopologyAsync(RabbitHaTopologyOptions topology, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(topology);
-        IChannel channel = await CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using (channel.ConfigureAwait(false))
+        IReadOnlyList<TopologyDeclaration> declarations = TopologyDeclarer.Plan(topology);
+        IReadOnlyList<(TopologyDeclaration, TopologyRefusal?)> outcomes = await TopologyDeclarer.DeclareAsync(
+            token => CreateChannelAsync(cancellationToken: token), declarations, cancellationToken).ConfigureAwait(false);
+        ReportTopology(outcomes);
+    }
+
+    /// <summary>
+    /// Creates a channel once the connection is open, waiting through a recovery but, unlike <see cref="CreateChannelAsync"/>,
+    /// never connecting: background work must not reopen a connection that nobody uses any more.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The connection has been closed.</exception>
+    private async Task<IChannel> CreateChannelWhenOpenAsync(CancellationToken cancellationToken)
+    {
+        while (true)
         {
-            await TopologyDeclarer.DeclareAsync(channel, topology, _logger, cancellationToken).ConfigureAwait(false);
+            IConnection? connection;
+            Task stateChanged;
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_state == ConnectionState.Closed, this);
+                connection = _state == ConnectionState.Open ? _connection : null;
+                stateChanged = _stateChanged.Task;
+            }
+
+            if (connection is not null)
+            {
+                return await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            await stateChanged.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -235,6 +272,9 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
     /// <param name="cancellationToken">Cuts the graceful close short; the connection is then aborted.</param>
     internal async Task CloseAsync(CancellationToken cancellationToken = default)
     {
+        // Before the connection goes: the retry then takes what the close does to it for the stop it is, not for an error.
+        _refusals.Stop();
+
         IConnection? connection;
         Task? connecting;
         TimeSpan? blockedFor;
@@ -266,6 +306,7 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
             await CloseConnectionAsync(connection, cancellationToken).ConfigureAwait(false);
         }
 
+        await _refusals.DisposeAsync().ConfigureAwait(false);
         _logger.ConnectionClosed(ClientProvidedName);
     }
 
@@ -324,6 +365,7 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         }, _timeProvider);
 
         IConnection connection;
+        IReadOnlyList<(TopologyDeclaration, TopologyRefusal?)> topology;
         try
         {
             if (stale is not null)
@@ -332,7 +374,7 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
                 await stale.DisposeAsync().ConfigureAwait(false);
             }
 
-            connection = await pipeline.ExecuteAsync(
+            (connection, topology) = await pipeline.ExecuteAsync(
                 static async (self, token) => await self.OpenAsync(token).ConfigureAwait(false), this, lifetime).ConfigureAwait(false);
         }
         catch (Exception ex) when (!lifetime.IsCancellationRequested)
@@ -370,31 +412,47 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         // After Open: a connection already lost by now reports it as soon as the handler is added.
         Subscribe(connection);
         _logger.Connected(ClientProvidedName, connection.Endpoint);
+        ReportTopology(topology);
     }
 
-    /// <summary>One attempt: connect (proxy first, then fallbacks) and declare the configured topology.</summary>
-    private async Task<IConnection> OpenAsync(CancellationToken cancellationToken)
+    private void ReportTopology(IReadOnlyList<(TopologyDeclaration Declaration, TopologyRefusal? Refusal)> outcomes)
+    {
+        if (outcomes.Count == 0)
+        {
+            return;
+        }
+
+        _refusals.Report(outcomes);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            _logger.TopologyDeclared(ClientProvidedName, outcomes.Count(static o => o.Refusal is null), outcomes.Count);
+        }
+    }
+
+    /// <summary>
+    /// One attempt: connect (proxy first, then fallbacks) and declare the configured topology. What the broker refuses
+    /// does not fail the attempt: it is returned, for <see cref="TopologyRefusals"/> to report and retry once the
+    /// connection is open.
+    /// </summary>
+    private async Task<(IConnection Connection, IReadOnlyList<(TopologyDeclaration, TopologyRefusal?)> Topology)> OpenAsync(
+        CancellationToken cancellationToken)
     {
         IConnection connection = await _factory.CreateConnectionAsync(_endpoints, _name, cancellationToken)
             .ConfigureAwait(false);
-        if (_purpose != ConnectionPurpose.Main || _options.Topology.IsEmpty)
+        if (_topology.Count == 0)
         {
-            return connection;
+            return (connection, []);
         }
 
         try
         {
-            IChannel channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            await using (channel.ConfigureAwait(false))
-            {
-                await TopologyDeclarer.DeclareAsync(channel, _options.Topology, _logger, cancellationToken).ConfigureAwait(false);
-            }
-
-            return connection;
+            IReadOnlyList<(TopologyDeclaration, TopologyRefusal?)> outcomes = await TopologyDeclarer.DeclareAsync(
+                token => connection.CreateChannelAsync(cancellationToken: token), _topology, cancellationToken).ConfigureAwait(false);
+            return (connection, outcomes);
         }
         catch
         {
-            // Half-open (connected, topology not declared): never hand it out; the pipeline decides whether to retry.
+            // Half-open (connected, lost while declaring): never hand it out; the pipeline decides whether to retry.
             await AbortAsync(connection).ConfigureAwait(false);
             throw;
         }
@@ -417,16 +475,6 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
                 $"RabbitMQ at {_settings.EndpointList} refused the credentials of user '{_settings.UserName}' for virtual host " +
                 $"'{_settings.VirtualHost}' ({ConnectionFailureClassifier.Describe(exception)}). Check the RabbitHa UserName and Password " +
                 "options; authentication failures are not retried.",
-                exception);
-        }
-
-        if (ConnectionFailureClassifier.IsTopologyRejection(exception))
-        {
-            // Connected, then refused a declaration: saying "could not connect" would send the reader to the network.
-            return new RabbitHaConnectionException(
-                $"RabbitMQ at {_settings.EndpointList} (virtual host '{_settings.VirtualHost}') rejected the topology configured for " +
-                $"'{ClientProvidedName}' ({ConnectionFailureClassifier.Describe(exception)}). Make the RabbitHa topology options match " +
-                "the existing exchange or queue, or delete it; this failure is not transient and was not retried.",
                 exception);
         }
 

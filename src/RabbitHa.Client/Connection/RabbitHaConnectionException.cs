@@ -2,7 +2,7 @@ namespace RabbitHa.Client;
 
 /// <summary>
 /// Thrown when the RabbitHa connection cannot be opened: the start-up timeout ran out while the cluster was
-/// unreachable, the broker refused the credentials, or it rejected the configured topology. The message
+/// unreachable, or the broker refused the connection (the credentials, the virtual host). The message
 /// names the endpoints and the cause, never the password; <see cref="Exception.InnerException"/> holds
 /// RabbitMQ.Client's exception.
 /// </summary>

@@ -90,10 +90,15 @@ internal sealed class RabbitHaConnectionSettings
     /// out of topology recovery (RabbitHa's subscription supervisor is the one thing that resubscribes, so a
     /// consumer is never subscribed twice), and the heartbeat, timeouts and recovery interval from options.
     /// </summary>
-    public ConnectionFactory CreateFactory(RabbitHaOptions options)
+    /// <param name="options">The validated options.</param>
+    /// <param name="topologyRecoveryExceptionHandler">
+    /// What topology recovery does with a failure to re-declare an entity (see <see cref="TopologyRecoveryRefusalHandler"/>);
+    /// RabbitMQ.Client's default (abort and retry the whole recovery) when <see langword="null"/>.
+    /// </param>
+    public ConnectionFactory CreateFactory(RabbitHaOptions options, TopologyRecoveryExceptionHandler? topologyRecoveryExceptionHandler = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new ConnectionFactory
+        var factory = new ConnectionFactory
         {
             VirtualHost = VirtualHost,
             UserName = UserName,
@@ -108,6 +113,12 @@ internal sealed class RabbitHaConnectionSettings
             TopologyRecoveryFilter = new TopologyRecoveryFilter { ConsumerFilter = static _ => false },
             NetworkRecoveryInterval = options.Recovery.NetworkRecoveryInterval,
         };
+        if (topologyRecoveryExceptionHandler is not null)
+        {
+            factory.TopologyRecoveryExceptionHandler = topologyRecoveryExceptionHandler;
+        }
+
+        return factory;
     }
 
     private static SslOption CreateSslOption(RabbitHaTlsOptions tls, bool enabled, string? serverName)

@@ -9,6 +9,11 @@ public static class RabbitHaBuilderExtensions
     /// Adds exchanges, queues and bindings to declare when the connection opens (and, through RabbitMQ.Client's
     /// topology recovery, after every recovery).
     /// </summary>
+    /// <remarks>
+    /// A declaration the broker refuses (such as a queue that exists with other arguments) does not fail the start or
+    /// hold up a recovery: it is logged as an error, reported by the health check as <c>Degraded</c>, and declared
+    /// again in the background until the broker accepts it. See <see cref="RabbitHaTopologyOptions"/>.
+    /// </remarks>
     /// <param name="builder">The RabbitHa builder.</param>
     /// <param name="configure">Adds to <see cref="RabbitHaOptions.Topology"/>.</param>
     /// <returns>The same builder.</returns>

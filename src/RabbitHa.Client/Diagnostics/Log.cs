@@ -57,8 +57,8 @@ internal static partial class Log
     public static partial void EventHandlerFailed(this ILogger logger, string eventName, string connectionName, Exception exception);
 
     [LoggerMessage(EventId = 13, EventName = "TopologyDeclared", Level = LogLevel.Debug,
-        Message = "Declared {ExchangeCount} exchange(s), {QueueCount} queue(s) and {BindingCount} binding(s).")]
-    public static partial void TopologyDeclared(this ILogger logger, int exchangeCount, int queueCount, int bindingCount);
+        Message = "Declared the configured topology on connection '{ConnectionName}': the broker accepted {AcceptedCount} of {DeclarationCount} declaration(s).")]
+    public static partial void TopologyDeclared(this ILogger logger, string connectionName, int acceptedCount, int declarationCount);
 
     [LoggerMessage(EventId = 14, EventName = "CloseFailed", Level = LogLevel.Warning,
         Message = "Closing connection '{ConnectionName}' did not complete cleanly.")]
@@ -67,4 +67,26 @@ internal static partial class Log
     [LoggerMessage(EventId = 15, EventName = "ChannelCreationInterrupted", Level = LogLevel.Debug,
         Message = "Creating a channel on connection '{ConnectionName}' was interrupted by a connection loss; waiting for the recovery.")]
     public static partial void ChannelCreationInterrupted(this ILogger logger, string connectionName, Exception exception);
+
+    [LoggerMessage(EventId = 16, EventName = "TopologyRefused", Level = LogLevel.Error,
+        Message = "RabbitMQ refused to declare {Entity} on connection '{ConnectionName}': {ReplyCode} {ReplyText}. The connection carries on " +
+                  "without it and declares it again in the background until the broker accepts it; make the existing entity and the " +
+                  "declaration agree (delete it, or change the topology options).")]
+    public static partial void TopologyRefused(this ILogger logger, string connectionName, string entity, ushort replyCode, string replyText);
+
+    [LoggerMessage(EventId = 17, EventName = "TopologyStillRefused", Level = LogLevel.Warning,
+        Message = "RabbitMQ still refuses to declare {Entity} on connection '{ConnectionName}' ({Refusals} refusals in a row: {ReplyCode} {ReplyText}); next attempt in {RetryDelay}.")]
+    public static partial void TopologyStillRefused(this ILogger logger, string connectionName, string entity, int refusals, ushort replyCode, string replyText, TimeSpan retryDelay);
+
+    [LoggerMessage(EventId = 18, EventName = "TopologyDeclaredAfterRefusal", Level = LogLevel.Information,
+        Message = "RabbitMQ accepted {Entity} on connection '{ConnectionName}' after {Refusals} refusal(s) over {RefusedFor}.")]
+    public static partial void TopologyDeclaredAfterRefusal(this ILogger logger, string connectionName, string entity, int refusals, TimeSpan refusedFor);
+
+    [LoggerMessage(EventId = 19, EventName = "TopologyRetryInterrupted", Level = LogLevel.Debug,
+        Message = "Declaring refused topology again on connection '{ConnectionName}' was interrupted ({Cause}); next attempt in {RetryDelay}, once the connection is open.")]
+    public static partial void TopologyRetryInterrupted(this ILogger logger, string connectionName, string cause, TimeSpan retryDelay);
+
+    [LoggerMessage(EventId = 20, EventName = "TopologyRetryFailed", Level = LogLevel.Error,
+        Message = "Declaring refused topology again on connection '{ConnectionName}' failed unexpectedly; next attempt in {RetryDelay}.")]
+    public static partial void TopologyRetryFailed(this ILogger logger, string connectionName, TimeSpan retryDelay, Exception exception);
 }

@@ -40,6 +40,13 @@ public static class RabbitHaDiagnostics
     /// <summary>Histogram of how long the broker blocked the connection, in seconds: <c>"rabbitha.connection.blocked.duration"</c>.</summary>
     public const string BlockedDurationInstrument = "rabbitha.connection.blocked.duration";
 
+    /// <summary>
+    /// Counter of exchange, queue and binding declarations the broker refused (access-refused, not-found,
+    /// precondition-failed), at connect, during recovery and at each background retry: <c>"rabbitha.topology.refusals"</c>.
+    /// Tagged with the connection name, the entity (such as <c>queue 'orders'</c>) and the reply code.
+    /// </summary>
+    public const string TopologyRefusalsInstrument = "rabbitha.topology.refusals";
+
     /// <summary>Counter: messages handed to the publisher.</summary>
     public const string PublishedInstrument = "rabbitha.publish.published";
 

@@ -5,11 +5,18 @@ namespace RabbitHa.Client;
 
 /// <summary>
 /// The <c>"rabbitha"</c> health check: every connection in use (the main one, and the publishing one once something
-/// opened it) must be open and not blocked. The worst of them decides the status; the description names each one
-/// that is not healthy. Reads state only: it never touches the broker.
+/// opened it) must be open and not blocked, and the broker must have accepted every exchange, queue and binding
+/// declared on it. The worst part decides the status; the description names each one that is not healthy. Reads
+/// state only: it never touches the broker.
 /// </summary>
+/// <remarks>
+/// A refused declaration makes the check <see cref="HealthStatus.Degraded"/>, never worse: the connection works for
+/// everything else, and an orchestrator restarting the application would not make the broker change its mind.
+/// </remarks>
 internal sealed class RabbitHaHealthCheck : IHealthCheck
 {
+    private const string RefusedTopologyKey = "refusedTopology";
+
     private readonly RabbitHaConnection _main;
     private readonly RabbitHaConnection _publishing;
 
@@ -24,13 +31,38 @@ internal sealed class RabbitHaHealthCheck : IHealthCheck
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         HealthStatus failureStatus = context?.Registration?.FailureStatus ?? HealthStatus.Unhealthy;
-        var results = new List<HealthCheckResult> { RabbitHaConnectionHealthCheck.Evaluate(_main, failureStatus) };
+        var results = new List<HealthCheckResult>();
+        Add(results, _main, failureStatus);
         if (_publishing.WasStarted)
         {
-            results.Add(RabbitHaConnectionHealthCheck.Evaluate(_publishing, failureStatus));
+            Add(results, _publishing, failureStatus);
         }
 
         return Task.FromResult(Combine(results));
+    }
+
+    /// <summary>
+    /// <see cref="HealthStatus.Degraded"/>, naming each entity the broker refuses and its reason, or <see langword="null"/>
+    /// when it refuses nothing.
+    /// </summary>
+    internal static HealthCheckResult? EvaluateTopology(string connectionName, IReadOnlyList<TopologyRefusals.RefusedDeclaration> refused)
+    {
+        ArgumentNullException.ThrowIfNull(connectionName);
+        ArgumentNullException.ThrowIfNull(refused);
+        if (refused.Count == 0)
+        {
+            return null;
+        }
+
+        string[] entities = refused.Select(static r => $"{r.Entity} ({r.Refusal})").ToArray();
+        var data = new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["connection"] = connectionName,
+            [RefusedTopologyKey] = entities,
+        };
+        return HealthCheckResult.Degraded(
+            $"RabbitMQ refuses to declare on connection '{connectionName}': {string.Join("; ", entities)}. Declaring again in the background.",
+            data: data);
     }
 
     /// <summary>The worst status wins; the description lists the parts that are not healthy, or all of them when none is.</summary>
@@ -51,5 +83,14 @@ internal sealed class RabbitHaHealthCheck : IHealthCheck
             .Where(r => status == HealthStatus.Healthy || r.Status != HealthStatus.Healthy)
             .Select(static r => r.Description));
         return new HealthCheckResult(status, description, results.FirstOrDefault(static r => r.Exception is not null).Exception, data);
+    }
+
+    private static void Add(List<HealthCheckResult> results, RabbitHaConnection connection, HealthStatus failureStatus)
+    {
+        results.Add(RabbitHaConnectionHealthCheck.Evaluate(connection, failureStatus));
+        if (EvaluateTopology(connection.ClientProvidedName, connection.TopologyRefusals.Snapshot()) is { } topology)
+        {
+            results.Add(topology);
+        }
     }
 }

@@ -6,6 +6,8 @@ namespace RabbitHa.Client;
 internal sealed class RabbitHaMetrics : IDisposable
 {
     private const string ConnectionNameTag = "rabbitha.connection.name";
+    private const string TopologyEntityTag = "rabbitha.topology.entity";
+    private const string ReplyCodeTag = "rabbitha.topology.reply_code";
 
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
@@ -14,6 +16,7 @@ internal sealed class RabbitHaMetrics : IDisposable
     private readonly Counter<long> _recoveryFailures;
     private readonly UpDownCounter<long> _openConnections;
     private readonly Histogram<double> _blockedDuration;
+    private readonly Counter<long> _topologyRefusals;
 
     /// <param name="meterFactory">The DI meter factory when there is one, so that meters are scoped to the container; otherwise a meter of our own.</param>
     public RabbitHaMetrics(IMeterFactory? meterFactory = null)
@@ -33,6 +36,8 @@ internal sealed class RabbitHaMetrics : IDisposable
             "Connections currently open.");
         _blockedDuration = _meter.CreateHistogram<double>(RabbitHaDiagnostics.BlockedDurationInstrument, "s",
             "How long the broker blocked publishing on a connection (resource alarm).");
+        _topologyRefusals = _meter.CreateCounter<long>(RabbitHaDiagnostics.TopologyRefusalsInstrument, "{refusal}",
+            "Exchange, queue and binding declarations the broker refused; each is declared again in the background.");
     }
 
     public Meter Meter => _meter;
@@ -48,6 +53,9 @@ internal sealed class RabbitHaMetrics : IDisposable
     public void ConnectionNoLongerOpen(string connectionName) => _openConnections.Add(-1, Tag(connectionName));
 
     public void BlockedFor(TimeSpan duration, string connectionName) => _blockedDuration.Record(duration.TotalSeconds, Tag(connectionName));
+
+    public void TopologyRefused(string connectionName, string entity, ushort replyCode) =>
+        _topologyRefusals.Add(1, Tag(connectionName), new(TopologyEntityTag, entity), new(ReplyCodeTag, (int)replyCode));
 
     public void Dispose()
     {

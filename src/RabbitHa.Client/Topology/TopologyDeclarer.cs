@@ -1,10 +1,10 @@
-using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 
 namespace RabbitHa.Client;
 
 /// <summary>
-/// Declares exchanges, then queues, then bindings. Declaring through an automatically recovering
+/// Declares exchanges, then queues, then bindings, each on its own account: the broker refusing one (see
+/// <see cref="TopologyRefusal"/>) does not stop the others. Declaring through an automatically recovering
 /// connection is also what makes RabbitMQ.Client record them and re-declare them after each recovery.
 /// </summary>
 internal static class TopologyDeclarer
@@ -15,31 +15,79 @@ internal static class TopologyDeclarer
     public const string MessageTtlArgument = "x-message-ttl";
     public const string MaxLengthArgument = "x-max-length";
 
-    public static async Task DeclareAsync(IChannel channel, RabbitHaTopologyOptions topology, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>The declarations of the configured topology, in the order they are made.</summary>
+    public static IReadOnlyList<TopologyDeclaration> Plan(RabbitHaTopologyOptions topology)
     {
-        ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(topology);
-        ArgumentNullException.ThrowIfNull(logger);
-
+        var declarations = new List<TopologyDeclaration>(topology.Exchanges.Count + topology.Queues.Count + topology.Bindings.Count);
         foreach (ExchangeDefinition exchange in topology.Exchanges)
         {
-            await channel.ExchangeDeclareAsync(exchange.Name, exchange.Type, exchange.Durable, exchange.AutoDelete,
-                ToArguments(exchange.Arguments), cancellationToken: cancellationToken).ConfigureAwait(false);
+            declarations.Add(TopologyDeclaration.Exchange(exchange.Name, exchange.Type, exchange.Durable, exchange.AutoDelete,
+                ToArguments(exchange.Arguments)));
         }
 
         foreach (QueueDefinition queue in topology.Queues)
         {
-            await channel.QueueDeclareAsync(queue.Name, queue.Durable, queue.Exclusive, queue.AutoDelete,
-                BuildQueueArguments(queue), cancellationToken: cancellationToken).ConfigureAwait(false);
+            declarations.Add(TopologyDeclaration.Queue(queue.Name, queue.Durable, queue.Exclusive, queue.AutoDelete, BuildQueueArguments(queue)));
         }
 
         foreach (BindingDefinition binding in topology.Bindings)
         {
-            await channel.QueueBindAsync(binding.Queue, binding.Exchange, binding.RoutingKey,
-                ToArguments(binding.Arguments), cancellationToken: cancellationToken).ConfigureAwait(false);
+            declarations.Add(TopologyDeclaration.QueueBinding(binding.Queue, binding.Exchange, binding.RoutingKey, ToArguments(binding.Arguments)));
         }
 
-        logger.TopologyDeclared(topology.Exchanges.Count, topology.Queues.Count, topology.Bindings.Count);
+        return declarations;
+    }
+
+    /// <summary>
+    /// Makes each declaration in turn, on one channel until the broker refuses one (a refusal closes the channel), then on a new one.
+    /// </summary>
+    /// <param name="openChannelAsync">Opens a channel on the connection to declare on.</param>
+    /// <param name="declarations">What to declare, in order.</param>
+    /// <param name="cancellationToken">Stops declaring.</param>
+    /// <returns>Each declaration with the broker's refusal, or <see langword="null"/> where it was accepted, in the order given.</returns>
+    /// <remarks>
+    /// Anything but a refusal (the connection lost, a timeout, a cancellation) propagates: the connection is then in
+    /// no state to declare anything, and its owner decides what follows.
+    /// </remarks>
+    public static async Task<IReadOnlyList<(TopologyDeclaration Declaration, TopologyRefusal? Refusal)>> DeclareAsync(
+        Func<CancellationToken, Task<IChannel>> openChannelAsync,
+        IReadOnlyList<TopologyDeclaration> declarations,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(openChannelAsync);
+        ArgumentNullException.ThrowIfNull(declarations);
+
+        var outcomes = new List<(TopologyDeclaration, TopologyRefusal?)>(declarations.Count);
+        IChannel? channel = null;
+        try
+        {
+            foreach (TopologyDeclaration declaration in declarations)
+            {
+                channel ??= await openChannelAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await declaration.DeclareAsync(channel, cancellationToken).ConfigureAwait(false);
+                    outcomes.Add((declaration, null));
+                }
+                catch (Exception ex) when (TopologyRefusal.TryGet(ex, out TopologyRefusal? refusal))
+                {
+                    outcomes.Add((declaration, refusal));
+                    IChannel closed = channel;
+                    channel = null;
+                    await closed.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            if (channel is not null)
+            {
+                await channel.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        return outcomes;
     }
 
     /// <summary>The declare arguments of a queue: its type, dead-lettering and limits, then the free-form ones.</summary>
