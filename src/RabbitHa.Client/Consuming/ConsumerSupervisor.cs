@@ -15,6 +15,7 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
     private readonly IRabbitHaConnection _connection;
     private readonly RabbitHaConsumerOptions _options;
     private readonly DeliveryProcessor _processor;
+    private readonly DeadLetterQueue _deadLetterQueue;
     private readonly ConsumerMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
@@ -25,16 +26,31 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
     private Task? _loop;
     private bool _disposed;
     private bool _cancelOnHaFailover;
+    private bool _deadLetterQueueDeclared;
     private volatile Subscription? _current;
 
-    /// <remarks>The options must be validated; they are copied, so later changes do not reach the running consumer.</remarks>
+    /// <param name="connection">The connection to consume on, and to declare the dead-letter queue on.</param>
+    /// <param name="options">The options, validated; copied, so later changes do not reach the running consumer.</param>
+    /// <param name="invoker">Calls the handler.</param>
+    /// <param name="store">The deduplication store, when deduplication is on.</param>
+    /// <param name="publisher">
+    /// Publishes the copies of failed messages (back to the queue, or to the dead-letter queue). It should run on another
+    /// connection than <paramref name="connection"/>: a resource alarm blocks a connection that publishes, and with it
+    /// the consumer's acknowledgements.
+    /// </param>
+    /// <param name="metrics">The consumers' instruments.</param>
+    /// <param name="logger">The consumer's logger.</param>
+    /// <param name="topology">The declared topology, if known: a queue declared there as quorum counts deliveries itself, and gets a quorum dead-letter queue.</param>
+    /// <param name="timeProvider">The clock of the back-off and of the requeue delay.</param>
     public ConsumerSupervisor(
         IRabbitHaConnection connection,
         RabbitHaConsumerOptions options,
         IMessageInvoker invoker,
         IRabbitHaDeduplicationStore? store,
+        IRabbitHaPublisher publisher,
         ConsumerMetrics metrics,
         ILogger logger,
+        RabbitHaTopologyOptions? topology = null,
         TimeProvider? timeProvider = null)
     {
         _connection = connection;
@@ -42,7 +58,9 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
         _metrics = metrics;
         _logger = logger;
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _processor = new DeliveryProcessor(_options, invoker, store, metrics, logger);
+        QueueType queueType = topology?.Queues.LastOrDefault(q => string.Equals(q.Name, _options.Queue, StringComparison.Ordinal))?.Type ?? QueueType.Classic;
+        _deadLetterQueue = new DeadLetterQueue(connection, _options.EffectiveDeadLetterQueue, queueType, _options.EffectiveName, _options.Queue, logger, _stopping.Token);
+        _processor = new DeliveryProcessor(_options, invoker, store, publisher, _deadLetterQueue, queueType, metrics, logger, _timeProvider);
         _cancelOnHaFailover = _options.CancelOnHaFailover;
     }
 
@@ -134,6 +152,13 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
             long subscribedAt = 0;
             try
             {
+                if (!_deadLetterQueueDeclared && _options.DeadLetterStrategy == RabbitHaDeadLetterStrategy.Queue)
+                {
+                    // Before the first subscription, until the broker has answered: a refusal is logged inside and does not
+                    // stop consuming, and a dead-letter copy that later finds no queue declares it again.
+                    _deadLetterQueueDeclared = await _deadLetterQueue.DeclareAsync(stopping).ConfigureAwait(false);
+                }
+
                 active = await Subscription.OpenAsync(_connection, _options, _cancelOnHaFailover, _processor, _logger, _hardStop.Token, stopping).ConfigureAwait(false);
                 subscribedAt = Stopwatch.GetTimestamp();
                 _current = active;
@@ -152,8 +177,10 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
             }
             catch (Exception ex) when (_cancelOnHaFailover && Subscription.IsCancelOnHaFailoverRefused(ex))
             {
-                // Not a classic queue, so there is no master to move: consume without the argument from now on.
+                // Not a classic queue, so there is no master to move: consume without the argument from now on. Such a
+                // queue (quorum) counts deliveries itself, so failed messages are simply returned to it.
                 _cancelOnHaFailover = false;
+                _processor.QueueCountsDeliveries();
                 _logger.CancelOnHaFailoverRefused(Name, Queue);
                 continue;
             }

@@ -7,10 +7,10 @@ namespace RabbitHa.Client;
 
 /// <summary>
 /// What happens to each delivery of one consumer: deduplication (when on), the handler, then exactly one of
-/// acknowledge, requeue or dead-letter. Shared by the consumer's successive subscriptions, so that failure
-/// counts survive a resubscription.
+/// acknowledge, try again or dead-letter (see DeliveryProcessor.Failures.cs). Shared by the consumer's successive
+/// subscriptions. It keeps no count of failures itself: the count travels with the message.
 /// </summary>
-internal sealed class DeliveryProcessor
+internal sealed partial class DeliveryProcessor
 {
     /// <summary>How long a copy waits for another copy of the same message that is being handled right now.</summary>
     private static readonly TimeSpan s_inProgressPatience = TimeSpan.FromSeconds(5);
@@ -24,28 +24,53 @@ internal sealed class DeliveryProcessor
     private readonly RabbitHaConsumerOptions _options;
     private readonly IMessageInvoker _invoker;
     private readonly IRabbitHaDeduplicationStore? _store;
+    private readonly IRabbitHaPublisher _publisher;
+    private readonly DeadLetterQueue _deadLetterQueue;
     private readonly ConsumerMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly FailureCounter _failures;
+    private readonly TimeProvider _timeProvider;
+    private volatile bool _queueCountsDeliveries;
 
+    /// <param name="options">The consumer's validated options.</param>
+    /// <param name="invoker">Calls the handler.</param>
+    /// <param name="store">The deduplication store; required when <see cref="RabbitHaConsumerOptions.DeduplicateByMessageId"/> is on.</param>
+    /// <param name="publisher">Publishes the copies sent back to the queue or to the dead-letter queue: on the publishing connection, never the consumer's.</param>
+    /// <param name="deadLetterQueue">The dead-letter queue, re-declared when a copy finds none.</param>
+    /// <param name="queueType">The consumer's queue as the topology declares it: a quorum queue counts deliveries itself.</param>
+    /// <param name="metrics">The consumers' instruments.</param>
+    /// <param name="logger">The consumer's logger.</param>
+    /// <param name="timeProvider">The clock of <see cref="RabbitHaConsumerOptions.RequeueDelay"/> and of <see cref="RabbitHaHeaders.DeadLetteredAt"/>.</param>
     public DeliveryProcessor(
         RabbitHaConsumerOptions options,
         IMessageInvoker invoker,
         IRabbitHaDeduplicationStore? store,
+        IRabbitHaPublisher publisher,
+        DeadLetterQueue deadLetterQueue,
+        QueueType queueType,
         ConsumerMetrics metrics,
         ILogger logger,
-        FailureCounter? failures = null)
+        TimeProvider? timeProvider = null)
     {
         _options = options;
         _invoker = invoker;
         _store = options.DeduplicateByMessageId ? store ?? throw new ArgumentNullException(nameof(store)) : null;
+        _publisher = publisher;
+        _deadLetterQueue = deadLetterQueue;
+        _queueCountsDeliveries = queueType == QueueType.Quorum;
         _metrics = metrics;
         _logger = logger;
-        _failures = failures ?? new FailureCounter();
+        _timeProvider = timeProvider ?? TimeProvider.System;
         Name = options.EffectiveName;
     }
 
     public string Name { get; }
+
+    /// <summary>
+    /// Learns that the queue counts deliveries itself although the topology did not say so (the broker refused
+    /// <c>x-cancel-on-ha-failover</c>, which only classic queues take): from now on a failed message is returned
+    /// to the queue rather than published again, even on a first delivery that carries no count yet.
+    /// </summary>
+    public void QueueCountsDeliveries() => _queueCountsDeliveries = true;
 
     public async Task ProcessAsync(
         IChannel channel,
@@ -59,21 +84,15 @@ internal sealed class DeliveryProcessor
     {
         _metrics.Delivered(Name);
         string? messageId = properties.MessageId;
-        long? brokerCount = MessageHeaders.GetInt64(properties.Headers, RabbitHaHeaders.DeliveryCount);
+        IDictionary<string, object?>? headers = properties.Headers;
+        long? brokerCount = MessageHeaders.GetInt64(headers, RabbitHaHeaders.DeliveryCount);
+        long? failedBefore = MessageHeaders.GetInt64(headers, RabbitHaHeaders.ConsumerDeliveryCount);
+        int attempt = DeliveryAttempts.Current(brokerCount, failedBefore, redelivered);
 
-        // A classic queue returns a failed message with the redelivered flag set, so only then can this
-        // process have counted failures for it; the key (a hash when there is no message id) is not worth
-        // computing for every first delivery.
-        string? failureKey = null;
-        int failuresSeen = 0;
-        if (brokerCount is null && redelivered)
-        {
-            failureKey = DeliveryKey.For(messageId, routingKey, body.Span);
-            failuresSeen = _failures.Get(failureKey);
-        }
-
-        int attempt = DeliveryAttempts.Current(brokerCount, failuresSeen, redelivered);
-        var context = new RabbitHaMessageContext(Name, _options.Queue, exchange, routingKey, redelivered, attempt, properties);
+        // A copy sent back for another attempt arrives through the default exchange: the handler sees where it was first published.
+        string originalExchange = MessageHeaders.GetString(headers, RabbitHaHeaders.OriginalExchange) ?? exchange;
+        string originalRoutingKey = MessageHeaders.GetString(headers, RabbitHaHeaders.OriginalRoutingKey) ?? routingKey;
+        var context = new RabbitHaMessageContext(Name, _options.Queue, originalExchange, originalRoutingKey, redelivered, attempt, properties);
 
         bool claimed = false;
         if (_store is not null && !string.IsNullOrEmpty(messageId))
@@ -101,6 +120,8 @@ internal sealed class DeliveryProcessor
         }
 
         long started = Stopwatch.GetTimestamp();
+        DeadLetterReason reason = DeadLetterReason.HandlerFailed;
+        Exception? failure = null;
         try
         {
             await _invoker.InvokeAsync(body, context, cancellationToken).ConfigureAwait(false);
@@ -118,43 +139,28 @@ internal sealed class DeliveryProcessor
         }
         catch (MessageDeserializationException ex)
         {
-            _metrics.HandlerRan(Name, Stopwatch.GetElapsedTime(started));
-            _metrics.Failed(Name);
-            await ReleaseClaimAsync(claimed, messageId).ConfigureAwait(false);
-            await DeadLetterAsync(channel, deliveryTag, messageId, attempt, failureKey, ex.Message).ConfigureAwait(false);
-            return;
+            (reason, failure) = (DeadLetterReason.DeserializationFailed, ex);
+        }
+        catch (MessageHandlerUnavailableException ex)
+        {
+            (reason, failure) = (DeadLetterReason.HandlerUnavailable, ex);
         }
         // The handler is user code: whatever it throws is logged and decides the message's fate; nothing is hidden.
         catch (Exception ex)
         {
-            _metrics.HandlerRan(Name, Stopwatch.GetElapsedTime(started));
-            _metrics.Failed(Name);
-            await ReleaseClaimAsync(claimed, messageId).ConfigureAwait(false);
-            FailureDisposition disposition = DeliveryAttempts.Decide(attempt, _options.MaxDeliveryAttempts, _options.FailureAction, retriable: true);
-            _logger.HandlerFailed(Name, messageId, attempt, _options.MaxDeliveryAttempts, disposition, ex);
-            if (disposition == FailureDisposition.Requeue)
-            {
-                if (brokerCount is null)
-                {
-                    _failures.Increment(failureKey ?? DeliveryKey.For(messageId, routingKey, body.Span));
-                }
-
-                await PauseBeforeRequeueAsync(cancellationToken).ConfigureAwait(false);
-
-                await SettleAsync(channel, deliveryTag, ack: false, requeue: true).ConfigureAwait(false);
-            }
-            else
-            {
-                string cause = _options.FailureAction == RabbitHaFailureAction.DeadLetter
-                    ? $"the handler threw {ex.GetType().Name} and FailureAction is DeadLetter."
-                    : $"the handler threw {ex.GetType().Name} on the last of {_options.MaxDeliveryAttempts} attempt(s).";
-                await DeadLetterAsync(channel, deliveryTag, messageId, attempt, failureKey, cause).ConfigureAwait(false);
-            }
-
-            return;
+            failure = ex;
         }
 
         _metrics.HandlerRan(Name, Stopwatch.GetElapsedTime(started));
+        if (failure is not null)
+        {
+            _metrics.Failed(Name);
+            await ReleaseClaimAsync(claimed, messageId).ConfigureAwait(false);
+            var failed = new FailedDelivery(channel, deliveryTag, attempt, brokerCount is not null, originalExchange, originalRoutingKey, properties, body, reason, failure);
+            await SettleFailureAsync(failed, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (claimed)
         {
             // Recorded before the acknowledgement: if the channel dies before the broker has it, the
@@ -163,43 +169,8 @@ internal sealed class DeliveryProcessor
                 .ConfigureAwait(false);
         }
 
-        if (failureKey is not null)
-        {
-            _failures.Forget(failureKey);
-        }
-
         _metrics.Handled(Name);
         await SettleAsync(channel, deliveryTag, ack: true, requeue: false).ConfigureAwait(false);
-    }
-
-    /// <summary>Waits <see cref="RabbitHaConsumerOptions.RequeueDelay"/>; stopping or a lost channel ends the wait early.</summary>
-    private async Task PauseBeforeRequeueAsync(CancellationToken cancellationToken)
-    {
-        if (_options.RequeueDelay <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        try
-        {
-            await Task.Delay(_options.RequeueDelay, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Requeue now: the consumer is stopping or its channel is gone (then the broker has requeued it already).
-        }
-    }
-
-    private async Task DeadLetterAsync(IChannel channel, ulong deliveryTag, string? messageId, int attempt, string? failureKey, string cause)
-    {
-        if (failureKey is not null)
-        {
-            _failures.Forget(failureKey);
-        }
-
-        _metrics.DeadLettered(Name);
-        _logger.MessageDeadLettered(Name, messageId, _options.Queue, attempt, cause);
-        await SettleAsync(channel, deliveryTag, ack: false, requeue: false).ConfigureAwait(false);
     }
 
     /// <summary>Claims the message, waiting a little while another copy of it is being handled.</summary>

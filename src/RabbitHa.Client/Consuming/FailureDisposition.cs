@@ -3,9 +3,12 @@ namespace RabbitHa.Client;
 /// <summary>What becomes of a message whose handling failed.</summary>
 internal enum FailureDisposition
 {
-    /// <summary>Negative acknowledgement with requeue: the broker delivers it again.</summary>
+    /// <summary>
+    /// Tried again: returned to the queue where the broker counts deliveries, otherwise published again to the
+    /// queue with its count of failed attempts.
+    /// </summary>
     Requeue = 0,
 
-    /// <summary>Negative acknowledgement without requeue: the broker dead-letters (or drops) it.</summary>
+    /// <summary>Given up on: handled as <see cref="RabbitHaConsumerOptions.DeadLetterStrategy"/> says.</summary>
     DeadLetter = 1,
 }

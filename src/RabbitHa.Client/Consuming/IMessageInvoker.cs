@@ -8,5 +8,6 @@ internal interface IMessageInvoker
 {
     /// <summary>Deserializes the body and calls the handler.</summary>
     /// <exception cref="MessageDeserializationException">The body is not a valid message; trying again cannot help.</exception>
+    /// <exception cref="MessageHandlerUnavailableException">The handler could not be created; the attempt counts as failed.</exception>
     Task InvokeAsync(ReadOnlyMemory<byte> body, RabbitHaMessageContext context, CancellationToken cancellationToken);
 }

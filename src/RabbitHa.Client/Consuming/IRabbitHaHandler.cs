@@ -2,8 +2,8 @@ namespace RabbitHa.Client;
 
 /// <summary>
 /// Handles the messages of one RabbitHa consumer. A message is acknowledged when
-/// <see cref="HandleAsync"/> completes, and negatively acknowledged (retried or dead-lettered, see
-/// <see cref="RabbitHaConsumerOptions.FailureAction"/>) when it throws.
+/// <see cref="HandleAsync"/> completes; when it throws, the message is tried again or dead-lettered (see
+/// <see cref="RabbitHaConsumerOptions.FailureAction"/> and <see cref="RabbitHaConsumerOptions.DeadLetterStrategy"/>).
 /// </summary>
 /// <typeparam name="TMessage">
 /// The message type. <see cref="ReadOnlyMemory{T}"/> of <see cref="byte"/> receives the raw body, which is

@@ -24,6 +24,21 @@ internal static class MessageHeaders
         };
     }
 
+    public static string? GetString(IDictionary<string, object?>? headers, string name)
+    {
+        if (headers is null || !headers.TryGetValue(name, out object? value))
+        {
+            return null;
+        }
+
+        return value switch
+        {
+            byte[] bytes => Encoding.UTF8.GetString(bytes),
+            string text => text,
+            _ => null,
+        };
+    }
+
     public static long? GetInt64(IDictionary<string, object?>? headers, string name)
     {
         if (headers is null || !headers.TryGetValue(name, out object? value))

@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace RabbitHa.Client;
 
 /// <summary>
 /// A consumer that stays subscribed: it acknowledges each message its handler handled, retries or
-/// dead-letters the ones it failed, and resubscribes by itself after a connection loss, a channel closed by
+/// dead-letters (by default into a dead-letter queue of its own) the ones it failed, and resubscribes by itself after a connection loss, a channel closed by
 /// the broker or a consumer cancelled by the broker, with backoff, until stopped.
 /// </summary>
 /// <remarks>
@@ -25,11 +26,13 @@ public sealed class RabbitHaConsumer : IAsyncDisposable
 {
     private readonly ConsumerSupervisor _supervisor;
     private readonly RabbitHaMetrics? _ownedMetrics;
+    private readonly RabbitHaPublisher? _ownedPublisher;
 
-    internal RabbitHaConsumer(ConsumerSupervisor supervisor, RabbitHaMetrics? ownedMetrics = null)
+    internal RabbitHaConsumer(ConsumerSupervisor supervisor, RabbitHaMetrics? ownedMetrics = null, RabbitHaPublisher? ownedPublisher = null)
     {
         _supervisor = supervisor;
         _ownedMetrics = ownedMetrics;
+        _ownedPublisher = ownedPublisher;
     }
 
     /// <summary>Gets the consumer's name: <see cref="RabbitHaConsumerOptions.Name"/>, or the queue.</summary>
@@ -52,6 +55,13 @@ public sealed class RabbitHaConsumer : IAsyncDisposable
     /// <param name="serializer">Deserializes message bodies; <see langword="null"/> for <see cref="SystemTextJsonRabbitHaSerializer"/>.</param>
     /// <param name="deduplicationStore">Remembers handled message ids when <see cref="RabbitHaConsumerOptions.DeduplicateByMessageId"/> is on; <see langword="null"/> for a new <see cref="InMemoryRabbitHaDeduplicationStore"/>.</param>
     /// <param name="loggerFactory">Where to log; <see langword="null"/> for no logs.</param>
+    /// <param name="deadLetterPublisher">
+    /// Publishes, confirmed, the copies the consumer sends to its dead-letter queue and, on classic queues, back to its
+    /// queue with the attempt count (see <see cref="RabbitHaConsumerOptions.MaxDeliveryAttempts"/>). <see langword="null"/>
+    /// for a publisher of the consumer's own on <paramref name="connection"/>. Pass a publisher on another connection
+    /// (<c>AddRabbitHa</c> registers one on its publishing connection): during a resource alarm the broker blocks a
+    /// connection that publishes, and on the consumer's connection that would stop its acknowledgements too.
+    /// </param>
     /// <returns>The consumer, not started.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="connection"/>, <paramref name="handler"/> or <paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="options"/> are invalid; the message names each bad option and its value.</exception>
@@ -61,7 +71,8 @@ public sealed class RabbitHaConsumer : IAsyncDisposable
         RabbitHaConsumerOptions options,
         IRabbitHaSerializer? serializer = null,
         IRabbitHaDeduplicationStore? deduplicationStore = null,
-        ILoggerFactory? loggerFactory = null)
+        ILoggerFactory? loggerFactory = null,
+        IRabbitHaPublisher? deadLetterPublisher = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(handler);
@@ -69,11 +80,15 @@ public sealed class RabbitHaConsumer : IAsyncDisposable
         RabbitHaConsumerOptionsValidator.ThrowIfInvalid(options, nameof(options));
 
         var metrics = new RabbitHaMetrics();
-        var invoker = new InstanceMessageInvoker<TMessage>(handler, serializer ?? new SystemTextJsonRabbitHaSerializer());
+        IRabbitHaSerializer bodySerializer = serializer ?? new SystemTextJsonRabbitHaSerializer();
+        var invoker = new InstanceMessageInvoker<TMessage>(handler, bodySerializer);
         IRabbitHaDeduplicationStore? store = options.DeduplicateByMessageId ? deduplicationStore ?? new InMemoryRabbitHaDeduplicationStore() : null;
-        ILogger logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<RabbitHaConsumer>();
-        var supervisor = new ConsumerSupervisor(connection, options, invoker, store, new ConsumerMetrics(metrics), logger);
-        return new RabbitHaConsumer(supervisor, metrics);
+        ILoggerFactory loggers = loggerFactory ?? NullLoggerFactory.Instance;
+        RabbitHaPublisher? ownedPublisher = null;
+        IRabbitHaPublisher publisher = deadLetterPublisher ?? (ownedPublisher = new RabbitHaPublisher(
+            connection, Options.Create(new RabbitHaPublisherOptions()), bodySerializer, new PublisherMetrics(metrics), loggers.CreateLogger<RabbitHaPublisher>()));
+        var supervisor = new ConsumerSupervisor(connection, options, invoker, store, publisher, new ConsumerMetrics(metrics), loggers.CreateLogger<RabbitHaConsumer>());
+        return new RabbitHaConsumer(supervisor, metrics, ownedPublisher);
     }
 
     /// <summary>Starts consuming: the consumer subscribes in the background and keeps itself subscribed until stopped. Idempotent.</summary>
@@ -100,6 +115,11 @@ public sealed class RabbitHaConsumer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _supervisor.DisposeAsync().ConfigureAwait(false);
+        if (_ownedPublisher is not null)
+        {
+            await _ownedPublisher.DisposeAsync().ConfigureAwait(false);
+        }
+
         _ownedMetrics?.Dispose();
     }
 }

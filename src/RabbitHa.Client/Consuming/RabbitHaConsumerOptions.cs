@@ -11,6 +11,9 @@ namespace RabbitHa.Client;
 /// </remarks>
 public sealed class RabbitHaConsumerOptions
 {
+    /// <summary>What the default dead-letter queue's name adds to the queue's.</summary>
+    internal const string DefaultDeadLetterQueueSuffix = ".dead-letter";
+
     /// <summary>Gets or sets the queue to consume from. Required; <c>AddConsumer</c> sets it.</summary>
     /// <value>The default is an empty string, which fails validation.</value>
     public string Queue { get; set; } = string.Empty;
@@ -30,20 +33,33 @@ public sealed class RabbitHaConsumerOptions
     /// <summary>Gets or sets what happens to a message whose handler throws.</summary>
     /// <value>The default is <see cref="RabbitHaFailureAction.Requeue"/>: retried until <see cref="MaxDeliveryAttempts"/>, then dead-lettered.</value>
     /// <remarks>
-    /// A message that cannot be deserialized into the handler's message type is dead-lettered at once: trying
-    /// again would fail the same way. Dead-lettering is a negative acknowledgement without requeue: the broker
-    /// moves the message to the queue's dead-letter exchange (<c>x-dead-letter-exchange</c>), or drops it if
-    /// the queue has none.
+    /// Dead-lettering follows <see cref="DeadLetterStrategy"/>: by default a confirmed copy goes to
+    /// <see cref="DeadLetterQueue"/> before the original is acknowledged, so no message is dropped unless
+    /// <see cref="RabbitHaDeadLetterStrategy.Discard"/> says so. A message that cannot be deserialized into the
+    /// handler's message type is dead-lettered at once: trying again would fail the same way. A handler that
+    /// cannot be created from dependency injection counts as a failed attempt.
     /// </remarks>
     public RabbitHaFailureAction FailureAction { get; set; } = RabbitHaFailureAction.Requeue;
 
     /// <summary>Gets or sets how many times a message is handled, counting the first, before a failure dead-letters it.</summary>
     /// <value>The default is 5. Must be at least 1.</value>
     /// <remarks>
-    /// Quorum queues count deliveries themselves (the <c>x-delivery-count</c> header), across consumers and
-    /// processes. On classic queues the consumer counts failures in memory by message id (by body when there
-    /// is none), so each process counts its own attempts, and a redelivered message counts as at least its
-    /// second attempt.
+    /// <para>
+    /// Quorum queues count deliveries themselves (the <see cref="RabbitHaHeaders.DeliveryCount"/> header): a failed
+    /// message is returned to the queue (negative acknowledgement with requeue).
+    /// </para>
+    /// <para>
+    /// Classic queues do not count, so the count travels with the message: a failed message is published again,
+    /// confirmed, to the consumer's queue with the header <see cref="RabbitHaHeaders.ConsumerDeliveryCount"/>, and
+    /// only then is the delivery acknowledged. Every consumer process of the queue sees the same count, however
+    /// many messages fail. The copy goes to the back of the queue, so a retried message is delivered after the
+    /// ones that were waiting behind it. It keeps the body and every property but <c>user_id</c> (which the broker
+    /// checks against the publishing connection's user), and <see cref="RabbitHaMessageContext.Exchange"/> and
+    /// <see cref="RabbitHaMessageContext.RoutingKey"/> still report where it was first published. If the copy cannot
+    /// be published, the message is returned to the queue instead (its redelivered flag then makes it at least the
+    /// second attempt); if the copy is confirmed but the acknowledgement is lost with the connection, the message is
+    /// delivered twice.
+    /// </para>
     /// </remarks>
     public int MaxDeliveryAttempts { get; set; } = 5;
 
@@ -53,9 +69,33 @@ public sealed class RabbitHaConsumerOptions
     /// A requeued message comes straight back: without a pause, a failure that lasts a moment (a database
     /// restarting) would use up <see cref="MaxDeliveryAttempts"/> within milliseconds and dead-letter the message.
     /// The message keeps its place in the prefetch window and one of the <see cref="Concurrency"/> handlers while it
-    /// waits; a stop or a lost channel ends the wait and the message goes back at once.
+    /// waits; a stop or a lost channel ends the wait and the message goes back at once. On a classic queue the
+    /// message then goes to the back of the queue (see <see cref="MaxDeliveryAttempts"/>). A message whose
+    /// dead-letter copy could not be published waits this long too before it goes back.
     /// </remarks>
     public TimeSpan RequeueDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets or sets where a message the consumer gives up on goes.</summary>
+    /// <value>
+    /// The default is <see cref="RabbitHaDeadLetterStrategy.Queue"/>: a confirmed copy to <see cref="DeadLetterQueue"/>,
+    /// then the original is acknowledged.
+    /// </value>
+    public RabbitHaDeadLetterStrategy DeadLetterStrategy { get; set; } = RabbitHaDeadLetterStrategy.Queue;
+
+    /// <summary>Gets or sets the queue dead-lettered messages are copied to, with <see cref="RabbitHaDeadLetterStrategy.Queue"/>.</summary>
+    /// <value>
+    /// The default is <see langword="null"/>: <see cref="Queue"/> followed by <c>.dead-letter</c>. When set, it must not be
+    /// empty, must differ from <see cref="Queue"/>, must not start with <c>amq.</c> and is at most 255 bytes of UTF-8.
+    /// </value>
+    /// <remarks>
+    /// The consumer declares it before it first subscribes, on its own connection (declaring is not publishing,
+    /// so a resource alarm does not stop it): a queue that exists is used as it is; otherwise it is declared
+    /// durable, as a quorum queue when <see cref="Queue"/> is declared as one in <see cref="RabbitHaOptions.Topology"/>,
+    /// else without <c>x-queue-type</c>. Declare it yourself beforehand to give it other arguments. If it cannot be
+    /// declared, the error is logged and consuming goes on; messages to dead-letter then stay in <see cref="Queue"/>
+    /// and the declaration is tried again.
+    /// </remarks>
+    public string? DeadLetterQueue { get; set; }
 
     /// <summary>Gets or sets a value indicating whether a message whose id has already been handled is dropped (acknowledged without calling the handler).</summary>
     /// <value>The default is <see langword="false"/>: every delivery reaches the handler.</value>
@@ -99,6 +139,9 @@ public sealed class RabbitHaConsumerOptions
 
     /// <summary>Gets the consumer name: <see cref="Name"/>, or the queue when it is not set.</summary>
     internal string EffectiveName => string.IsNullOrWhiteSpace(Name) ? Queue : Name;
+
+    /// <summary>Gets the dead-letter queue: <see cref="DeadLetterQueue"/>, or the queue's name followed by <c>.dead-letter</c>.</summary>
+    internal string EffectiveDeadLetterQueue => DeadLetterQueue ?? Queue + DefaultDeadLetterQueueSuffix;
 
     /// <summary>Copies the options, so that a running consumer is not changed by later edits.</summary>
     internal RabbitHaConsumerOptions Clone() => (RabbitHaConsumerOptions)MemberwiseClone();

@@ -74,6 +74,13 @@ internal sealed class RabbitHaConsumerOptionsValidator : IValidateOptions<Rabbit
             failures.Add($"{prefix} FailureAction must be Requeue or DeadLetter (was {(int)options.FailureAction}).");
         }
 
+        if (!Enum.IsDefined(options.DeadLetterStrategy))
+        {
+            failures.Add($"{prefix} DeadLetterStrategy must be Queue, Broker or Discard (was {(int)options.DeadLetterStrategy}).");
+        }
+
+        CheckDeadLetterQueue(prefix, options, failures);
+
         if (options.RequeueDelay < TimeSpan.Zero || options.RequeueDelay > s_maxRequeueDelay)
         {
             failures.Add($"{prefix} RequeueDelay must be between {TimeSpan.Zero} and {s_maxRequeueDelay} (was {options.RequeueDelay}).");
@@ -95,5 +102,40 @@ internal sealed class RabbitHaConsumerOptionsValidator : IValidateOptions<Rabbit
         }
 
         return failures;
+    }
+
+    private static void CheckDeadLetterQueue(string prefix, RabbitHaConsumerOptions options, List<string> failures)
+    {
+        if (options.DeadLetterQueue is { } deadLetterQueue)
+        {
+            if (string.IsNullOrWhiteSpace(deadLetterQueue))
+            {
+                failures.Add($"{prefix} DeadLetterQueue must not be empty; leave it unset for '<queue>{RabbitHaConsumerOptions.DefaultDeadLetterQueueSuffix}' (was '{deadLetterQueue}').");
+                return;
+            }
+
+            if (string.Equals(deadLetterQueue, options.Queue, StringComparison.Ordinal))
+            {
+                // Dead-lettering into the queue being consumed would hand the message straight back: a loop, not a dead end.
+                failures.Add($"{prefix} DeadLetterQueue must differ from Queue (was '{deadLetterQueue}').");
+            }
+
+            if (deadLetterQueue.StartsWith("amq.", StringComparison.Ordinal))
+            {
+                failures.Add($"{prefix} DeadLetterQueue must not start with 'amq.', which the broker reserves (was '{deadLetterQueue}').");
+            }
+
+            if (Encoding.UTF8.GetByteCount(deadLetterQueue) > MaxQueueNameBytes)
+            {
+                failures.Add($"{prefix} DeadLetterQueue must be at most {MaxQueueNameBytes} bytes of UTF-8 (was {Encoding.UTF8.GetByteCount(deadLetterQueue)} bytes).");
+            }
+        }
+        else if (options.DeadLetterStrategy == RabbitHaDeadLetterStrategy.Queue
+            && !string.IsNullOrWhiteSpace(options.Queue)
+            && Encoding.UTF8.GetByteCount(options.Queue) <= MaxQueueNameBytes
+            && Encoding.UTF8.GetByteCount(options.EffectiveDeadLetterQueue) > MaxQueueNameBytes)
+        {
+            failures.Add($"{prefix} DeadLetterQueue must be set: the default '<queue>{RabbitHaConsumerOptions.DefaultDeadLetterQueueSuffix}' would be longer than {MaxQueueNameBytes} bytes of UTF-8 (was {Encoding.UTF8.GetByteCount(options.EffectiveDeadLetterQueue)} bytes).");
+        }
     }
 }

@@ -4,12 +4,12 @@ namespace RabbitHa.Client;
 public enum RabbitHaFailureAction
 {
     /// <summary>
-    /// Return the message to the queue (negative acknowledgement with requeue) so that it is delivered
-    /// again, until it has been tried <see cref="RabbitHaConsumerOptions.MaxDeliveryAttempts"/> times; then
-    /// dead-letter it.
+    /// Deliver the message again, after <see cref="RabbitHaConsumerOptions.RequeueDelay"/>, until it has been tried
+    /// <see cref="RabbitHaConsumerOptions.MaxDeliveryAttempts"/> times; then dead-letter it as
+    /// <see cref="RabbitHaConsumerOptions.DeadLetterStrategy"/> says (by default, into the consumer's dead-letter queue).
     /// </summary>
     Requeue = 0,
 
-    /// <summary>Dead-letter the message at the first failure (negative acknowledgement without requeue).</summary>
+    /// <summary>Dead-letter the message at the first failure, as <see cref="RabbitHaConsumerOptions.DeadLetterStrategy"/> says.</summary>
     DeadLetter = 1,
 }

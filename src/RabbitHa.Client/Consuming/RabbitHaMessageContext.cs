@@ -30,10 +30,16 @@ public sealed class RabbitHaMessageContext
     /// <summary>Gets the queue the message was consumed from.</summary>
     public string Queue { get; }
 
-    /// <summary>Gets the exchange the message was published to; empty for the default exchange.</summary>
+    /// <summary>
+    /// Gets the exchange the message was published to; empty for the default exchange. For a message that a consumer
+    /// sent back to its queue for another attempt, the exchange it was first published to (header <see cref="RabbitHaHeaders.OriginalExchange"/>).
+    /// </summary>
     public string Exchange { get; }
 
-    /// <summary>Gets the routing key the message was published with.</summary>
+    /// <summary>
+    /// Gets the routing key the message was published with. For a message that a consumer sent back to its queue for
+    /// another attempt, the routing key it was first published with (header <see cref="RabbitHaHeaders.OriginalRoutingKey"/>).
+    /// </summary>
     public string RoutingKey { get; }
 
     /// <summary>Gets the message id the publisher set (<c>message_id</c>), or <see langword="null"/> if none.</summary>
@@ -46,15 +52,15 @@ public sealed class RabbitHaMessageContext
     public bool IsResent { get; }
 
     /// <summary>
-    /// Gets a value indicating whether an earlier copy of this message may have been handled already:
-    /// it is <see cref="Redelivered"/> or <see cref="IsResent"/>.
+    /// Gets a value indicating whether an earlier copy of this message may have been handled already, in part or in
+    /// full: it is <see cref="Redelivered"/> or <see cref="IsResent"/>, or an earlier attempt failed (<see cref="DeliveryCount"/> above 1).
     /// </summary>
-    public bool IsPossibleDuplicate => Redelivered || IsResent;
+    public bool IsPossibleDuplicate => Redelivered || IsResent || DeliveryCount > 1;
 
     /// <summary>
-    /// Gets which attempt this delivery is, from 1 for the first: from the quorum queue's <c>x-delivery-count</c>
-    /// header when there is one, otherwise from the failures this process has seen for the message (at least 2
-    /// when <see cref="Redelivered"/>).
+    /// Gets which attempt this delivery is, from 1 for the first: the highest of what the quorum queue's
+    /// <see cref="RabbitHaHeaders.DeliveryCount"/> header says, what the <see cref="RabbitHaHeaders.ConsumerDeliveryCount"/>
+    /// header a consumer wrote on a classic queue says, and 2 when <see cref="Redelivered"/>.
     /// </summary>
     public int DeliveryCount { get; }
 

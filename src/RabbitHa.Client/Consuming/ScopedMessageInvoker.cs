@@ -22,8 +22,22 @@ internal sealed class ScopedMessageInvoker<THandler, TMessage> : IMessageInvoker
         AsyncServiceScope scope = _scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
-            THandler handler = scope.ServiceProvider.GetRequiredService<THandler>();
+            THandler handler = CreateHandler(scope.ServiceProvider);
             await handler.HandleAsync(message, context, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static THandler CreateHandler(IServiceProvider services)
+    {
+        try
+        {
+            return services.GetRequiredService<THandler>();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Whatever the container or a constructor throws, the handler never ran: wrapped, not swallowed, so that the
+            // message is dead-lettered (once out of attempts) as handler-unavailable, with this exception as the cause.
+            throw new MessageHandlerUnavailableException($"The handler {typeof(THandler).Name} could not be created: {ex.Message}", ex);
         }
     }
 }

@@ -61,7 +61,9 @@ public static class RabbitHaConsumerBuilderExtensions
     /// <exception cref="InvalidOperationException">A consumer of <paramref name="queue"/> has already been added: one consumer per queue, scaled with <see cref="RabbitHaConsumerOptions.Concurrency"/>.</exception>
     /// <remarks>
     /// Consumers run on the main connection, started by <c>AddRabbitHa</c>'s hosted service once the connections are
-    /// open and stopped before they close. The options are validated when the host starts.
+    /// open and stopped before they close. The options are validated when the host starts. Adding a consumer also
+    /// registers <see cref="IRabbitHaPublisher"/> (as <c>AddPublisher()</c> does): the consumer publishes the copies it
+    /// retries and dead-letters through it, on the publishing connection.
     /// </remarks>
     public static IRabbitHaBuilder AddConsumer<THandler, TMessage>(
         this IRabbitHaBuilder builder, string queue, Action<RabbitHaConsumerOptions>? configure = null)
@@ -88,6 +90,10 @@ public static class RabbitHaConsumerBuilderExtensions
         services.TryAddSingleton<IRabbitHaDeduplicationStore>(static _ => new InMemoryRabbitHaDeduplicationStore());
         services.TryAddSingleton(static sp => new ConsumerMetrics(sp.GetRequiredService<RabbitHaMetrics>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitHaConsumerOptions>, RabbitHaConsumerOptionsValidator>());
+
+        // Retried and dead-lettered copies are published, confirmed, on the publishing connection: never on the consumers'
+        // own, which a resource alarm would block, acknowledgements included.
+        RabbitHaPublisherBuilderExtensions.AddPublisherServices(services, $"{RabbitHaOptions.SectionName}:{RabbitHaPublisherOptions.SectionName}");
 
         OptionsBuilder<RabbitHaConsumerOptions> options = services.AddOptions<RabbitHaConsumerOptions>(queue)
             .Configure(o => o.Queue = queue);

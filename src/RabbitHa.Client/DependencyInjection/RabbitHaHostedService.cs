@@ -72,7 +72,8 @@ internal sealed class RabbitHaHostedService : IHostedService, IAsyncDisposable
         {
             RabbitHaConsumerOptions consumerOptions = options.Get(registration.Name);
             IRabbitHaDeduplicationStore? store = consumerOptions.DeduplicateByMessageId ? _services.GetRequiredService<IRabbitHaDeduplicationStore>() : null;
-            var supervisor = new ConsumerSupervisor(_main, consumerOptions, registration.CreateInvoker(_services), store, metrics, logger);
+            var supervisor = new ConsumerSupervisor(_main, consumerOptions, registration.CreateInvoker(_services), store,
+                _services.GetRequiredService<IRabbitHaPublisher>(), metrics, logger, _services.GetRequiredService<IOptions<RabbitHaOptions>>().Value.Topology);
             _consumers.Add(new RabbitHaConsumer(supervisor));
         }
 

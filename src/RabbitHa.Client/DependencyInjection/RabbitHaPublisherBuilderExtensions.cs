@@ -46,7 +46,13 @@ public static class RabbitHaPublisherBuilderExtensions
         return builder;
     }
 
-    private static void AddPublisherServices(IServiceCollection services, string sectionPath)
+    /// <summary>
+    /// Registers the publisher, its options and what it needs, once: <c>AddPublisher</c> and <c>AddConsumer</c> (whose
+    /// consumers publish their retried and dead-lettered copies through it) both call this.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="sectionPath">The configuration path that validation messages name the options by.</param>
+    internal static void AddPublisherServices(IServiceCollection services, string sectionPath)
     {
         services.AddOptions<RabbitHaPublisherOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitHaPublisherOptions>>(new RabbitHaPublisherOptionsValidator(sectionPath)));

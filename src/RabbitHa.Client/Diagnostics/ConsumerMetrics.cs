@@ -9,6 +9,8 @@ internal sealed class ConsumerMetrics
     private readonly Counter<long> _handled;
     private readonly Counter<long> _failures;
     private readonly Counter<long> _deadLettered;
+    private readonly Counter<long> _discarded;
+    private readonly Counter<long> _deadLetterPublishFailures;
     private readonly Counter<long> _duplicatesDropped;
     private readonly Counter<long> _resubscriptions;
     private readonly Histogram<double> _handlerDuration;
@@ -24,7 +26,11 @@ internal sealed class ConsumerMetrics
         _failures = meter.CreateCounter<long>(RabbitHaConsumerDiagnostics.FailuresInstrument, "{attempt}",
             "Handler attempts that threw.");
         _deadLettered = meter.CreateCounter<long>(RabbitHaConsumerDiagnostics.DeadLetteredInstrument, "{message}",
-            "Messages rejected without requeue (dead-lettered, or dropped when the queue has no dead-letter exchange).");
+            "Messages dead-lettered: copied to the dead-letter queue and confirmed, or rejected without requeue for the broker to dead-letter.");
+        _discarded = meter.CreateCounter<long>(RabbitHaConsumerDiagnostics.DiscardedInstrument, "{message}",
+            "Messages acknowledged and dropped instead of dead-lettered (DeadLetterStrategy Discard).");
+        _deadLetterPublishFailures = meter.CreateCounter<long>(RabbitHaConsumerDiagnostics.DeadLetterPublishFailuresInstrument, "{message}",
+            "Dead-letter copies not published or not confirmed; the original went back to its queue.");
         _duplicatesDropped = meter.CreateCounter<long>(RabbitHaConsumerDiagnostics.DuplicatesDroppedInstrument, "{message}",
             "Messages acknowledged without handling because their message id was already handled.");
         _resubscriptions = meter.CreateCounter<long>(RabbitHaConsumerDiagnostics.ResubscriptionsInstrument, "{resubscription}",
@@ -40,6 +46,10 @@ internal sealed class ConsumerMetrics
     public void Failed(string consumer) => _failures.Add(1, Tag(consumer));
 
     public void DeadLettered(string consumer) => _deadLettered.Add(1, Tag(consumer));
+
+    public void Discarded(string consumer) => _discarded.Add(1, Tag(consumer));
+
+    public void DeadLetterPublishFailed(string consumer) => _deadLetterPublishFailures.Add(1, Tag(consumer));
 
     public void DuplicateDropped(string consumer) => _duplicatesDropped.Add(1, Tag(consumer));
 

@@ -30,8 +30,8 @@ internal static partial class Log
     public static partial void HandlerFailed(this ILogger logger, string consumerName, string? messageId, int attempt, int maxAttempts, FailureDisposition disposition, Exception exception);
 
     [LoggerMessage(EventId = 206, EventName = "MessageDeadLettered", Level = LogLevel.Warning,
-        Message = "Consumer '{ConsumerName}' dead-lettered message '{MessageId}' from queue '{Queue}' after {Attempts} attempt(s): {Cause}")]
-    public static partial void MessageDeadLettered(this ILogger logger, string consumerName, string? messageId, string queue, int attempts, string cause);
+        Message = "Consumer '{ConsumerName}' dead-lettered message '{MessageId}' from queue '{Queue}' to {Destination} after {Attempts} attempt(s) ({Reason}): {Cause}")]
+    public static partial void MessageDeadLettered(this ILogger logger, string consumerName, string? messageId, string queue, string destination, int attempts, string reason, string cause);
 
     [LoggerMessage(EventId = 207, EventName = "DuplicateDropped", Level = LogLevel.Debug,
         Message = "Consumer '{ConsumerName}' dropped message '{MessageId}': it has already been handled.")]
@@ -84,4 +84,36 @@ internal static partial class Log
     [LoggerMessage(EventId = 219, EventName = "CancelOnHaFailoverRefused", Level = LogLevel.Information,
         Message = "Queue '{Queue}' of consumer '{ConsumerName}' refuses x-cancel-on-ha-failover (it is not a classic queue); consuming without it.")]
     public static partial void CancelOnHaFailoverRefused(this ILogger logger, string consumerName, string queue);
+
+    [LoggerMessage(EventId = 220, EventName = "MessageDiscarded", Level = LogLevel.Warning,
+        Message = "Consumer '{ConsumerName}' discarded message '{MessageId}' from queue '{Queue}' after {Attempts} attempt(s) ({Reason}), as DeadLetterStrategy Discard says: {Cause}")]
+    public static partial void MessageDiscarded(this ILogger logger, string consumerName, string? messageId, string queue, int attempts, string reason, string cause);
+
+    [LoggerMessage(EventId = 221, EventName = "DeadLetterPublishFailed", Level = LogLevel.Warning,
+        Message = "Consumer '{ConsumerName}' could not copy message '{MessageId}' to dead-letter queue '{DeadLetterQueue}'; it goes back to queue '{Queue}' and is dead-lettered again on its next delivery.")]
+    public static partial void DeadLetterPublishFailed(this ILogger logger, string consumerName, string? messageId, string deadLetterQueue, string queue, Exception exception);
+
+    [LoggerMessage(EventId = 222, EventName = "RetryPublishFailed", Level = LogLevel.Warning,
+        Message = "Consumer '{ConsumerName}' could not send message '{MessageId}' back to queue '{Queue}' with its attempt count; it is returned to the queue instead.")]
+    public static partial void RetryPublishFailed(this ILogger logger, string consumerName, string? messageId, string queue, Exception exception);
+
+    [LoggerMessage(EventId = 223, EventName = "RepublishCancelled", Level = LogLevel.Debug,
+        Message = "Consumer '{ConsumerName}' stopped waiting for the copy of message '{MessageId}' (stopping, or its channel closed); the message is left to the broker to deliver again.")]
+    public static partial void RepublishCancelled(this ILogger logger, string consumerName, string? messageId);
+
+    [LoggerMessage(EventId = 224, EventName = "DeadLetterQueueDeclared", Level = LogLevel.Information,
+        Message = "Consumer '{ConsumerName}' declared its dead-letter queue '{DeadLetterQueue}' ({QueueType}).")]
+    public static partial void DeadLetterQueueDeclared(this ILogger logger, string consumerName, string deadLetterQueue, QueueType queueType);
+
+    [LoggerMessage(EventId = 225, EventName = "DeadLetterQueueDeclareFailed", Level = LogLevel.Error,
+        Message = "Consumer '{ConsumerName}' could not declare its dead-letter queue '{DeadLetterQueue}': {BrokerReason}. It goes on consuming; messages to dead-letter stay in queue '{Queue}' until the dead-letter queue exists.")]
+    public static partial void DeadLetterQueueDeclareFailed(this ILogger logger, string consumerName, string deadLetterQueue, string queue, string brokerReason, Exception exception);
+
+    [LoggerMessage(EventId = 226, EventName = "MessageRetried", Level = LogLevel.Debug,
+        Message = "Consumer '{ConsumerName}' sent message '{MessageId}' back to queue '{Queue}' after {FailedAttempts} failed attempt(s).")]
+    public static partial void MessageRetried(this ILogger logger, string consumerName, string? messageId, string queue, int failedAttempts);
+
+    [LoggerMessage(EventId = 227, EventName = "DeadLetterQueueDeclareInterrupted", Level = LogLevel.Warning,
+        Message = "Consumer '{ConsumerName}' could not declare its dead-letter queue '{DeadLetterQueue}' because the connection failed ({Detail}); it tries again.")]
+    public static partial void DeadLetterQueueDeclareInterrupted(this ILogger logger, string consumerName, string deadLetterQueue, string detail);
 }

@@ -25,8 +25,20 @@ public static class RabbitHaConsumerDiagnostics
     /// <summary>Counter of handler failures (each failed attempt): <c>"rabbitha.consumer.failures"</c>.</summary>
     public const string FailuresInstrument = "rabbitha.consumer.failures";
 
-    /// <summary>Counter of messages dead-lettered (rejected without requeue): <c>"rabbitha.consumer.dead_lettered"</c>.</summary>
+    /// <summary>
+    /// Counter of messages dead-lettered: copied, confirmed, to the dead-letter queue (<see cref="RabbitHaDeadLetterStrategy.Queue"/>),
+    /// or rejected without requeue (<see cref="RabbitHaDeadLetterStrategy.Broker"/>): <c>"rabbitha.consumer.dead_lettered"</c>.
+    /// </summary>
     public const string DeadLetteredInstrument = "rabbitha.consumer.dead_lettered";
+
+    /// <summary>Counter of messages acknowledged and dropped instead of dead-lettered (<see cref="RabbitHaDeadLetterStrategy.Discard"/>): <c>"rabbitha.consumer.discarded"</c>.</summary>
+    public const string DiscardedInstrument = "rabbitha.consumer.discarded";
+
+    /// <summary>
+    /// Counter of dead-letter copies that could not be published or confirmed; each time, the original went back to its
+    /// queue to be dead-lettered again: <c>"rabbitha.consumer.dead_letter.publish_failures"</c>.
+    /// </summary>
+    public const string DeadLetterPublishFailuresInstrument = "rabbitha.consumer.dead_letter.publish_failures";
 
     /// <summary>Counter of messages dropped because their id was already handled: <c>"rabbitha.consumer.duplicates_dropped"</c>.</summary>
     public const string DuplicatesDroppedInstrument = "rabbitha.consumer.duplicates_dropped";

@@ -110,7 +110,7 @@ public sealed class ConsumerTests(RabbitHaClusterFixture fixture, ITestOutputHel
     }
 
     [DockerFact]
-    public async Task HandlerThrows_MessageRetriedUpToTheLimit_ThenDeadLettered()
+    public async Task HandlerThrows_MessageRetriedUpToTheLimit_ThenDeadLetteredByTheBroker()
     {
         string queue = NewQueueName("poison");
         string dlq = await TestAmqp.DeclareQueueWithDeadLetterQueueAsync(Cluster.AmqpUri, queue);
@@ -121,7 +121,11 @@ public sealed class ConsumerTests(RabbitHaClusterFixture fixture, ITestOutputHel
                 ? throw new InvalidOperationException($"cannot handle poison (attempt {context.DeliveryCount})")
                 : Task.CompletedTask,
         };
-        using IHost host = ConsumerHost.Build(Cluster, output, "consumer-" + queue, queue, log, behavior, o => o.MaxDeliveryAttempts = 3);
+        using IHost host = ConsumerHost.Build(Cluster, output, "consumer-" + queue, queue, log, behavior, o =>
+        {
+            o.MaxDeliveryAttempts = 3;
+            o.DeadLetterStrategy = RabbitHaDeadLetterStrategy.Broker;
+        });
         await host.StartAsync();
         try
         {
@@ -148,7 +152,7 @@ public sealed class ConsumerTests(RabbitHaClusterFixture fixture, ITestOutputHel
     }
 
     [DockerFact]
-    public async Task QuorumQueue_HandlerThrows_AttemptsCountedByTheBroker_ThenDeadLettered()
+    public async Task QuorumQueue_HandlerThrows_AttemptsCountedByTheBroker_ThenDeadLetteredByTheBroker()
     {
         string queue = NewQueueName("poison-quorum");
         string dlq = await TestAmqp.DeclareQueueWithDeadLetterQueueAsync(Cluster.AmqpUri, queue,
@@ -167,7 +171,11 @@ public sealed class ConsumerTests(RabbitHaClusterFixture fixture, ITestOutputHel
                 throw new InvalidOperationException("always fails");
             },
         };
-        using IHost host = ConsumerHost.Build(Cluster, output, "consumer-" + queue, queue, log, behavior, o => o.MaxDeliveryAttempts = 4);
+        using IHost host = ConsumerHost.Build(Cluster, output, "consumer-" + queue, queue, log, behavior, o =>
+        {
+            o.MaxDeliveryAttempts = 4;
+            o.DeadLetterStrategy = RabbitHaDeadLetterStrategy.Broker;
+        });
         await host.StartAsync();
         try
         {
@@ -185,12 +193,13 @@ public sealed class ConsumerTests(RabbitHaClusterFixture fixture, ITestOutputHel
     }
 
     [DockerFact]
-    public async Task BodyThatCannotBeDeserialized_IsDeadLetteredAtOnce()
+    public async Task BodyThatCannotBeDeserialized_IsDeadLetteredByTheBrokerAtOnce()
     {
         string queue = NewQueueName("malformed");
         string dlq = await TestAmqp.DeclareQueueWithDeadLetterQueueAsync(Cluster.AmqpUri, queue);
         var log = new DeliveryLog();
-        using IHost host = ConsumerHost.Build(Cluster, output, "consumer-" + queue, queue, log, typed: true);
+        using IHost host = ConsumerHost.Build(Cluster, output, "consumer-" + queue, queue, log,
+            configure: o => o.DeadLetterStrategy = RabbitHaDeadLetterStrategy.Broker, typed: true);
         await host.StartAsync();
         try
         {

@@ -4,23 +4,28 @@ namespace RabbitHa.Client.Tests.Consuming;
 public sealed class DeliveryAttemptsTests
 {
     [Theory]
-    [InlineData(null, 0, false, 1)]
-    [InlineData(null, 0, true, 2)]
-    [InlineData(null, 3, true, 4)]
-    [InlineData(null, 3, false, 4)]
-    [InlineData(0L, 0, false, 1)]
-    [InlineData(2L, 0, true, 3)]
-    [InlineData(2L, 9, true, 3)]
-    public void Current_UsesTheQuorumHeaderElseFailuresSeenAndTheRedeliveredFlag(long? brokerCount, int failuresSeen, bool redelivered, int expected)
+    [InlineData(null, null, false, 1)]
+    [InlineData(null, null, true, 2)]
+    [InlineData(null, 3L, false, 4)]
+    [InlineData(null, 1L, true, 2)]
+    [InlineData(null, 3L, true, 4)]
+    [InlineData(0L, null, false, 1)]
+    [InlineData(0L, null, true, 2)]
+    [InlineData(2L, null, true, 3)]
+    [InlineData(2L, 4L, true, 5)]
+    [InlineData(6L, 4L, true, 7)]
+    [InlineData(-1L, -5L, false, 1)]
+    public void Current_IsTheHighestOfTheBrokerCountTheConsumerCountAndTheRedeliveredFlag(long? brokerCount, long? failedAttempts, bool redelivered, int expected)
     {
-        Assert.Equal(expected, DeliveryAttempts.Current(brokerCount, failuresSeen, redelivered));
+        Assert.Equal(expected, DeliveryAttempts.Current(brokerCount, failedAttempts, redelivered));
     }
 
     [Fact]
     public void Current_DoesNotOverflow()
     {
-        Assert.Equal(int.MaxValue, DeliveryAttempts.Current(long.MaxValue, 0, true));
-        Assert.Equal(int.MaxValue, DeliveryAttempts.Current(null, int.MaxValue, true));
+        Assert.Equal(int.MaxValue, DeliveryAttempts.Current(long.MaxValue, null, true));
+        Assert.Equal(int.MaxValue, DeliveryAttempts.Current(null, long.MaxValue, true));
+        Assert.Equal(int.MaxValue, DeliveryAttempts.Current(null, int.MaxValue, false));
     }
 
     [Theory]
@@ -34,33 +39,6 @@ public sealed class DeliveryAttemptsTests
     public void Decide_RequeuesBelowTheLimit_DeadLettersAtItOrWhenNotRetriable(int attempt, int max, RabbitHaFailureAction action, bool retriable, bool expectDeadLetter)
     {
         Assert.Equal(expectDeadLetter ? FailureDisposition.DeadLetter : FailureDisposition.Requeue, DeliveryAttempts.Decide(attempt, max, action, retriable));
-    }
-
-    [Fact]
-    public void FailureCounter_CountsForgetsAndEvictsTheLeastRecentlyFailed()
-    {
-        var counter = new FailureCounter(capacity: 2);
-
-        Assert.Equal(1, counter.Increment("a"));
-        Assert.Equal(2, counter.Increment("a"));
-        counter.Increment("b");
-        counter.Increment("a");
-        counter.Increment("c");
-
-        Assert.Equal(3, counter.Get("a"));
-        Assert.Equal(0, counter.Get("b"));
-        Assert.Equal(1, counter.Get("c"));
-        counter.Forget("a");
-        Assert.Equal(0, counter.Get("a"));
-        Assert.Equal(1, counter.Count);
-    }
-
-    [Fact]
-    public void DeliveryKey_IsTheMessageIdWhenThereIsOne_ElseTheBodyHash()
-    {
-        Assert.Equal("id:m-1", DeliveryKey.For("m-1", "rk", "x"u8));
-        Assert.Equal(DeliveryKey.For(null, "rk", "x"u8), DeliveryKey.For("", "rk", "x"u8));
-        Assert.NotEqual(DeliveryKey.For(null, "rk", "x"u8), DeliveryKey.For(null, "rk", "y"u8));
     }
 
     [Fact]

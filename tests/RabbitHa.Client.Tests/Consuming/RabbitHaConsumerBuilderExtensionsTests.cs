@@ -44,6 +44,17 @@ public sealed class RabbitHaConsumerBuilderExtensionsTests
     }
 
     [Fact]
+    public async Task AddConsumer_RegistersThePublisherItsCopiesGoThrough_OnThePublishingConnection()
+    {
+        var services = new ServiceCollection();
+        services.AddRabbitHa(o => o.Host = "127.0.0.1").AddConsumer<NoopHandler>("a").AddPublisher();
+
+        Assert.Single(services, d => d.ServiceType == typeof(IRabbitHaPublisher));
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        Assert.IsType<RabbitHaPublisher>(provider.GetRequiredService<IRabbitHaPublisher>());
+    }
+
+    [Fact]
     public void AddConsumer_KeepsAStoreRegisteredBefore()
     {
         var services = new ServiceCollection();

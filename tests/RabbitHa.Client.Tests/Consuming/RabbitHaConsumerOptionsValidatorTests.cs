@@ -71,6 +71,66 @@ public sealed class RabbitHaConsumerOptionsValidatorTests
     }
 
     [Fact]
+    public void Defaults_DeadLetterIntoAQueueNamedAfterTheConsumersQueue()
+    {
+        var options = new RabbitHaConsumerOptions { Queue = "orders" };
+
+        Assert.Equal((RabbitHaDeadLetterStrategy.Queue, null, "orders.dead-letter"), (options.DeadLetterStrategy, options.DeadLetterQueue, options.EffectiveDeadLetterQueue));
+        Assert.Equal("parked", new RabbitHaConsumerOptions { Queue = "orders", DeadLetterQueue = "parked" }.EffectiveDeadLetterQueue);
+    }
+
+    [Fact]
+    public void Validate_UnknownDeadLetterStrategy_NamesConsumerOptionAndValue()
+    {
+        ValidateOptionsResult result = _validator.Validate("orders", new RabbitHaConsumerOptions { Queue = "orders", DeadLetterStrategy = (RabbitHaDeadLetterStrategy)7 });
+
+        Assert.Equal(["Consumer 'orders': DeadLetterStrategy must be Queue, Broker or Discard (was 7)."], result.Failures);
+    }
+
+    [Theory]
+    [InlineData("", "Consumer 'orders': DeadLetterQueue must not be empty; leave it unset for '<queue>.dead-letter' (was '').")]
+    [InlineData("  ", "Consumer 'orders': DeadLetterQueue must not be empty; leave it unset for '<queue>.dead-letter' (was '  ').")]
+    [InlineData("orders", "Consumer 'orders': DeadLetterQueue must differ from Queue (was 'orders').")]
+    [InlineData("amq.parked", "Consumer 'orders': DeadLetterQueue must not start with 'amq.', which the broker reserves (was 'amq.parked').")]
+    public void Validate_BadDeadLetterQueue_NamesConsumerOptionAndValue(string deadLetterQueue, string expected)
+    {
+        ValidateOptionsResult result = _validator.Validate("orders", new RabbitHaConsumerOptions { Queue = "orders", DeadLetterQueue = deadLetterQueue });
+
+        Assert.Equal([expected], result.Failures);
+    }
+
+    [Fact]
+    public void Validate_DeadLetterQueueLongerThan255Bytes_Fails()
+    {
+        ValidateOptionsResult result = _validator.Validate("orders", new RabbitHaConsumerOptions { Queue = "orders", DeadLetterQueue = new string('q', 256) });
+
+        Assert.Equal(["Consumer 'orders': DeadLetterQueue must be at most 255 bytes of UTF-8 (was 256 bytes)."], result.Failures);
+    }
+
+    [Fact]
+    public void Validate_QueueTooLongForTheDefaultDeadLetterQueue_AsksForOne_UnlessNoneIsNeeded()
+    {
+        string queue = new('q', 250);
+
+        ValidateOptionsResult result = _validator.Validate("long", new RabbitHaConsumerOptions { Queue = queue });
+
+        Assert.Equal(["Consumer 'long': DeadLetterQueue must be set: the default '<queue>.dead-letter' would be longer than 255 bytes of UTF-8 (was 262 bytes)."], result.Failures);
+        Assert.True(_validator.Validate("long", new RabbitHaConsumerOptions { Queue = queue, DeadLetterQueue = "parked" }).Succeeded);
+        Assert.True(_validator.Validate("long", new RabbitHaConsumerOptions { Queue = queue, DeadLetterStrategy = RabbitHaDeadLetterStrategy.Broker }).Succeeded);
+    }
+
+    [Fact]
+    public async Task Create_WithOrWithoutAPublisherForItsCopies_CreatesTheConsumer()
+    {
+        var connection = new TestSupport.StubConnection();
+
+        await using RabbitHaConsumer own = RabbitHaConsumer.Create(connection, new NoopHandler(), new RabbitHaConsumerOptions { Queue = "orders" });
+        await using RabbitHaConsumer given = RabbitHaConsumer.Create(connection, new NoopHandler(), new RabbitHaConsumerOptions { Queue = "audit" }, deadLetterPublisher: new RecordingPublisher());
+
+        Assert.Equal(("orders", "audit"), (own.Queue, given.Queue));
+    }
+
+    [Fact]
     public void Validate_MissingQueue_IsRequired()
     {
         ValidateOptionsResult result = _validator.Validate("orders", new RabbitHaConsumerOptions());

@@ -27,6 +27,26 @@ public sealed class RabbitHaMessageContextTests
         Assert.False(context.IsResent);
     }
 
+    [Fact]
+    public void IsPossibleDuplicate_WhenAnEarlierAttemptFailed()
+    {
+        var context = new RabbitHaMessageContext("c", "q", "", "q", redelivered: false, deliveryCount: 2, new BasicProperties());
+
+        Assert.True(context.IsPossibleDuplicate);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x65, 0x78 }, "ex")]
+    [InlineData("ex", "ex")]
+    [InlineData(42, null)]
+    public void GetString_ReadsBytesAndStrings(object value, string? expected)
+    {
+        var headers = new Dictionary<string, object?> { [RabbitHaHeaders.OriginalExchange] = value };
+
+        Assert.Equal(expected, MessageHeaders.GetString(headers, RabbitHaHeaders.OriginalExchange));
+        Assert.Null(MessageHeaders.GetString(null, RabbitHaHeaders.OriginalExchange));
+    }
+
     [Theory]
     [MemberData(nameof(ResentHeaderValues))]
     public void IsResent_ReadsTheHeaderWhateverItsWireType(object value, bool expected)

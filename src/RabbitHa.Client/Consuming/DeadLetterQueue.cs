@@ -1,0 +1,135 @@
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace RabbitHa.Client;
+
+/// <summary>
+/// A consumer's dead-letter queue (<see cref="RabbitHaDeadLetterStrategy.Queue"/>), and making sure it exists. It is
+/// declared on the consumer's own connection: declaring is not publishing, so a resource alarm does not block it,
+/// and RabbitMQ.Client then re-declares it after every recovery like the rest of the topology.
+/// </summary>
+internal sealed class DeadLetterQueue
+{
+    private readonly IRabbitHaConnection _connection;
+    private readonly string _consumerName;
+    private readonly string _sourceQueue;
+    private readonly ILogger _logger;
+    private readonly CancellationToken _stopping;
+    private readonly object _gate = new();
+    private Task<bool>? _declaring;
+
+    /// <param name="connection">The consumer's connection.</param>
+    /// <param name="name">The queue's name.</param>
+    /// <param name="type">How to declare it when it does not exist: as the consumer's queue is declared in the topology.</param>
+    /// <param name="consumerName">The consumer, for logs.</param>
+    /// <param name="sourceQueue">The consumer's queue, for logs.</param>
+    /// <param name="logger">Where failures are logged.</param>
+    /// <param name="stopping">The consumer's stop: ends a declaration under way.</param>
+    public DeadLetterQueue(IRabbitHaConnection connection, string name, QueueType type, string consumerName, string sourceQueue, ILogger logger, CancellationToken stopping)
+    {
+        _connection = connection;
+        Name = name;
+        Type = type;
+        _consumerName = consumerName;
+        _sourceQueue = sourceQueue;
+        _logger = logger;
+        _stopping = stopping;
+    }
+
+    public string Name { get; }
+
+    public QueueType Type { get; }
+
+    /// <summary>
+    /// Declares the queue unless it exists; concurrent callers share one declaration. A refusal by the broker or a lost
+    /// connection is logged, not thrown: consuming goes on, and a dead-letter copy that then finds no queue comes back
+    /// unroutable, which leaves the message in its own queue and calls this again.
+    /// </summary>
+    /// <param name="cancellationToken">Stops this caller's wait; the declaration goes on for the others.</param>
+    /// <returns>
+    /// <see langword="true"/> when the broker answered: the queue exists, or the broker refused it (logged);
+    /// <see langword="false"/> when the connection failed first (logged), so that the caller may try again once it is back.
+    /// </returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled, or the consumer is stopping.</exception>
+    /// <exception cref="ObjectDisposedException">The connection has been closed by the application.</exception>
+    public Task<bool> DeclareAsync(CancellationToken cancellationToken)
+    {
+        Task<bool> declaring;
+        lock (_gate)
+        {
+            if (_declaring is null || _declaring.IsCompleted)
+            {
+                _declaring = DeclareCoreAsync(_stopping);
+            }
+
+            declaring = _declaring;
+        }
+
+        return declaring.WaitAsync(cancellationToken);
+    }
+
+    private async Task<bool> DeclareCoreAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await ExistsAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
+
+            IChannel channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using (channel.ConfigureAwait(false))
+            {
+                await channel.QueueDeclareAsync(Name, durable: true, exclusive: false, autoDelete: false, Arguments(),
+                    cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            _logger.DeadLetterQueueDeclared(_consumerName, Name, Type);
+            return true;
+        }
+        catch (OperationInterruptedException ex) when (IsRefusal(ex))
+        {
+            _logger.DeadLetterQueueDeclareFailed(_consumerName, Name, _sourceQueue, Describe(ex), ex);
+            return true;
+        }
+        catch (Exception ex) when (ex is OperationInterruptedException or RabbitHaConnectionException or IOException or TimeoutException)
+        {
+            _logger.DeadLetterQueueDeclareInterrupted(_consumerName, Name, Describe(ex));
+            return false;
+        }
+    }
+
+    /// <summary>The broker closed the channel because of the declaration itself (access refused, inequivalent arguments...), not because the connection went away.</summary>
+    private static bool IsRefusal(OperationInterruptedException exception) =>
+        exception.ShutdownReason is { Initiator: ShutdownInitiator.Peer } reason
+        && reason.ReplyCode is Constants.AccessRefused or Constants.NotFound or Constants.ResourceLocked or Constants.PreconditionFailed;
+
+    /// <summary>A passive declaration, on a channel of its own: a missing queue (404) makes the broker close the channel.</summary>
+    private async Task<bool> ExistsAsync(CancellationToken cancellationToken)
+    {
+        IChannel channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using (channel.ConfigureAwait(false))
+        {
+            try
+            {
+                await channel.QueueDeclarePassiveAsync(Name, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.NotFound)
+            {
+                return false;
+            }
+        }
+    }
+
+    private Dictionary<string, object?>? Arguments() =>
+        Type == QueueType.Quorum
+            ? new Dictionary<string, object?>(StringComparer.Ordinal) { [TopologyDeclarer.QueueTypeArgument] = "quorum" }
+            : null;
+
+    private static string Describe(Exception exception) =>
+        exception is OperationInterruptedException { ShutdownReason: { } reason }
+            ? $"{reason.ReplyCode} {reason.ReplyText}"
+            : exception.Message;
+}

@@ -1,0 +1,155 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using RabbitHa.Client.Tests.TestSupport;
+using RabbitHa.TestSupport;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace RabbitHa.Client.Tests.Consuming;
+
+/// <summary>The consumer's dead-letter queue: looked for passively, declared when missing, before the first subscription.</summary>
+[Trait("Category", "Unit")]
+public sealed class DeadLetterQueueTests
+{
+    [Fact]
+    public async Task DeclareAsync_WhenTheQueueExists_OnlyLooksForIt()
+    {
+        var broker = new FakeBrokerConnection();
+        broker.AddQueue(new FakeBrokerConnection.DeclaredQueue("orders.dead-letter", true, false, false, new Dictionary<string, object?> { ["x-max-length"] = 10 }));
+
+        await DeadLetterQueue(broker, QueueType.Quorum).DeclareAsync(CancellationToken.None);
+
+        Assert.Equal(["passive orders.dead-letter"], broker.Operations);
+    }
+
+    [Fact]
+    public async Task DeclareAsync_WhenMissing_DeclaresItDurableWithoutAQueueType()
+    {
+        var broker = new FakeBrokerConnection();
+
+        await DeadLetterQueue(broker, QueueType.Classic).DeclareAsync(CancellationToken.None);
+
+        Assert.Equal(["passive orders.dead-letter", "declare orders.dead-letter"], broker.Operations);
+        FakeBrokerConnection.DeclaredQueue declared = Assert.Single(broker.Queues);
+        Assert.Equal(("orders.dead-letter", true, false, false), (declared.Name, declared.Durable, declared.Exclusive, declared.AutoDelete));
+        Assert.Null(declared.Arguments);
+    }
+
+    [Fact]
+    public async Task DeclareAsync_WhenTheConsumersQueueIsQuorum_DeclaresAQuorumQueue()
+    {
+        var broker = new FakeBrokerConnection();
+
+        await DeadLetterQueue(broker, QueueType.Quorum).DeclareAsync(CancellationToken.None);
+
+        Assert.Equal("quorum", Assert.Single(broker.Queues).Arguments!["x-queue-type"]);
+    }
+
+    [Fact]
+    public async Task DeclareAsync_WhenTheBrokerRefuses_LogsAnErrorNamingTheQueueAndTheReason_AndDoesNotThrow()
+    {
+        var broker = new FakeBrokerConnection
+        {
+            DeclareRefusal = new ShutdownEventArgs(ShutdownInitiator.Peer, Constants.AccessRefused, "ACCESS_REFUSED - access to queue 'orders.dead-letter' refused"),
+        };
+        using var logs = new CapturingLoggerProvider();
+
+        bool answered = await DeadLetterQueue(broker, QueueType.Classic, logs).DeclareAsync(CancellationToken.None);
+
+        Assert.True(answered);
+        Assert.Empty(broker.Queues);
+        string line = Assert.Single(logs.Lines, l => l.Contains("[DeadLetterQueueDeclareFailed]", StringComparison.Ordinal));
+        Assert.StartsWith("Error", line, StringComparison.Ordinal);
+        Assert.Contains("'orders.dead-letter': 403 ACCESS_REFUSED - access to queue 'orders.dead-letter' refused", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DeclareAsync_WhenTheConnectionFails_SaysSoThatTheCallerTriesAgain()
+    {
+        var broker = new FakeBrokerConnection { ChannelFailures = 1 };
+        DeadLetterQueue deadLetterQueue = DeadLetterQueue(broker, QueueType.Classic);
+
+        bool first = await deadLetterQueue.DeclareAsync(CancellationToken.None);
+        bool second = await deadLetterQueue.DeclareAsync(CancellationToken.None);
+
+        Assert.Equal((false, true), (first, second));
+        Assert.Equal("orders.dead-letter", Assert.Single(broker.Queues).Name);
+    }
+
+    [Fact]
+    public async Task Start_WhenTheConnectionFailsDuringTheDeclaration_DeclaresAgainBeforeTheNextSubscription()
+    {
+        var broker = new FakeBrokerConnection { ChannelFailures = 1 };
+        await using ConsumerSupervisor supervisor = Supervisor(broker, new RabbitHaConsumerOptions { Queue = "orders", ResubscribeMinDelay = TimeSpan.FromMilliseconds(10) });
+
+        supervisor.Start();
+        await Eventually.HoldsAsync(() => Task.FromResult(broker.Operations.Count(o => o == "subscribe") >= 2), TimeSpan.FromSeconds(5), "two subscriptions are attempted");
+        await supervisor.StopAsync(CancellationToken.None);
+
+        Assert.Equal(["channel failed", "subscribe", "passive orders.dead-letter", "declare orders.dead-letter", "subscribe"], broker.Operations.Take(5));
+    }
+
+    [Fact]
+    public async Task Start_DeclaresTheDeadLetterQueueBeforeTheFirstSubscription()
+    {
+        var broker = new FakeBrokerConnection();
+        await using ConsumerSupervisor supervisor = Supervisor(broker, new RabbitHaConsumerOptions { Queue = "orders" });
+
+        supervisor.Start();
+        await Eventually.HoldsAsync(() => Task.FromResult(broker.Operations.Contains("subscribe")), TimeSpan.FromSeconds(5), "a subscription is attempted");
+        await supervisor.StopAsync(CancellationToken.None);
+
+        Assert.Equal(["passive orders.dead-letter", "declare orders.dead-letter", "subscribe"], broker.Operations.Take(3));
+        Assert.Equal(2, broker.Operations.Count(o => o.EndsWith("orders.dead-letter", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Start_WhenTheTopologyDeclaresTheQueueAsQuorum_DeclaresAQuorumDeadLetterQueue()
+    {
+        var broker = new FakeBrokerConnection();
+        var topology = new RabbitHaTopologyOptions();
+        topology.Queues.Add(new QueueDefinition { Name = "orders", Type = QueueType.Quorum });
+        await using ConsumerSupervisor supervisor = Supervisor(broker, new RabbitHaConsumerOptions { Queue = "orders", DeadLetterQueue = "orders-parked" }, topology);
+
+        supervisor.Start();
+        await Eventually.HoldsAsync(() => Task.FromResult(broker.Operations.Contains("subscribe")), TimeSpan.FromSeconds(5), "a subscription is attempted");
+        await supervisor.StopAsync(CancellationToken.None);
+
+        FakeBrokerConnection.DeclaredQueue declared = Assert.Single(broker.Queues);
+        Assert.Equal(("orders-parked", "quorum"), (declared.Name, declared.Arguments!["x-queue-type"]));
+    }
+
+    [Fact]
+    public async Task Start_WhenTheDeadLetterQueueCannotBeDeclared_StillSubscribes()
+    {
+        var broker = new FakeBrokerConnection { DeclareRefusal = new ShutdownEventArgs(ShutdownInitiator.Peer, Constants.PreconditionFailed, "PRECONDITION_FAILED - inequivalent arg") };
+        await using ConsumerSupervisor supervisor = Supervisor(broker, new RabbitHaConsumerOptions { Queue = "orders" });
+
+        supervisor.Start();
+        await Eventually.HoldsAsync(() => Task.FromResult(broker.Operations.Contains("subscribe")), TimeSpan.FromSeconds(5), "a subscription is attempted");
+        await supervisor.StopAsync(CancellationToken.None);
+
+        Assert.Empty(broker.Queues);
+    }
+
+    [Theory]
+    [InlineData(RabbitHaDeadLetterStrategy.Broker)]
+    [InlineData(RabbitHaDeadLetterStrategy.Discard)]
+    public async Task Start_WithAStrategyOtherThanQueue_DeclaresNoDeadLetterQueue(RabbitHaDeadLetterStrategy strategy)
+    {
+        var broker = new FakeBrokerConnection();
+        await using ConsumerSupervisor supervisor = Supervisor(broker, new RabbitHaConsumerOptions { Queue = "orders", DeadLetterStrategy = strategy });
+
+        supervisor.Start();
+        await Eventually.HoldsAsync(() => Task.FromResult(broker.Operations.Contains("subscribe")), TimeSpan.FromSeconds(5), "a subscription is attempted");
+        await supervisor.StopAsync(CancellationToken.None);
+
+        Assert.All(broker.Operations, o => Assert.Equal("subscribe", o));
+    }
+
+    private static DeadLetterQueue DeadLetterQueue(FakeBrokerConnection broker, QueueType type, CapturingLoggerProvider? logs = null) =>
+        new(broker, "orders.dead-letter", type, "orders", "orders", logs?.CreateLogger("consumer") ?? NullLogger.Instance, CancellationToken.None);
+
+    private static ConsumerSupervisor Supervisor(FakeBrokerConnection broker, RabbitHaConsumerOptions options, RabbitHaTopologyOptions? topology = null) =>
+        new(broker, options, new InstanceMessageInvoker<ReadOnlyMemory<byte>>(new NoopHandler(), new SystemTextJsonRabbitHaSerializer()), null,
+            new RecordingPublisher(), new ConsumerMetrics(new RabbitHaMetrics()), NullLogger.Instance, topology);
+}

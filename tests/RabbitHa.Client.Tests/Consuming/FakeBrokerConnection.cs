@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace RabbitHa.Client.Tests.Consuming;
+
+/// <summary>
+/// A connection to a broker that only knows which queues exist: its channels (<see cref="RecordingChannel"/>) answer
+/// passive and active queue declarations from that, and record the order of what was asked.
+/// </summary>
+internal sealed class FakeBrokerConnection : IRabbitHaConnection
+{
+    private readonly ConcurrentDictionary<string, DeclaredQueue> _queues = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _operations = new();
+
+#pragma warning disable CS0067 // No broker events in these tests.
+    public event EventHandler<ShutdownEventArgs>? ConnectionLost;
+    public event EventHandler? ConnectionRecovered;
+    public event EventHandler<ConnectionRecoveryErrorEventArgs>? RecoveryFailed;
+    public event EventHandler<ConnectionBlockedEventArgs>? Blocked;
+    public event EventHandler? Unblocked;
+#pragma warning restore CS0067
+
+    /// <summary>Gets or sets the broker's answer to every non-passive queue declaration, or <see langword="null"/> to accept them.</summary>
+    public ShutdownEventArgs? DeclareRefusal { get; set; }
+
+    /// <summary>Gets or sets what opening a channel with options (a subscription's) throws: subscribing is not what these tests are about.</summary>
+    public Exception SubscriptionChannelFailure { get; set; } = new RabbitHaConnectionException("no subscriptions in this test");
+
+    /// <summary>Gets or sets how many of the next channels (other than a subscription's) fail to open, as while the connection is down.</summary>
+    public int ChannelFailures { get; set; }
+
+    /// <summary>Gets what was asked, in order: <c>passive q</c>, <c>declare q</c>, <c>subscribe</c>.</summary>
+    public IReadOnlyList<string> Operations => _operations.ToArray();
+
+    public IReadOnlyCollection<DeclaredQueue> Queues => _queues.Values.ToArray();
+
+    public ConnectionState State => ConnectionState.Open;
+
+    public bool IsBlocked => false;
+
+    public string? BlockedReason => null;
+
+    public string ClientProvidedName => "fake-broker";
+
+    public AmqpTcpEndpoint? CurrentEndpoint => null;
+
+    public void AddQueue(DeclaredQueue queue) => _queues[queue.Name] = queue;
+
+    public bool HasQueue(string name) => _queues.ContainsKey(name);
+
+    public void RemoveQueue(string name) => _queues.TryRemove(name, out _);
+
+    public void Record(string operation) => _operations.Enqueue(operation);
+
+    public Task ConnectAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public Task WaitUntilOpenAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public Task<IChannel> CreateChannelAsync(CreateChannelOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (options is not null)
+        {
+            Record("subscribe");
+            return Task.FromException<IChannel>(SubscriptionChannelFailure);
+        }
+
+        if (ChannelFailures > 0)
+        {
+            ChannelFailures--;
+            Record("channel failed");
+            return Task.FromException<IChannel>(new RabbitHaConnectionException("the connection is down for the test"));
+        }
+
+        (IChannel channel, RecordingChannel recorder) = RecordingChannel.Create();
+        recorder.Broker = this;
+        return Task.FromResult(channel);
+    }
+
+    public ValueTask DisposeAsync() => default;
+
+    public sealed record DeclaredQueue(string Name, bool Durable, bool Exclusive, bool AutoDelete, IDictionary<string, object?>? Arguments);
+}
