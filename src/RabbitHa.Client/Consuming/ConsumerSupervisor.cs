@@ -144,7 +144,7 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken stopping)
     {
-        var backoff = new ResubscribeBackoff(_options.ResubscribeMinDelay, _options.ResubscribeMaxDelay);
+        var backoff = new JitteredBackoff(_options.ResubscribeMinDelay, _options.ResubscribeMaxDelay);
         Subscription? active = null;
         while (!stopping.IsCancellationRequested)
         {

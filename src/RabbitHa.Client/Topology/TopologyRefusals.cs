@@ -12,7 +12,7 @@ namespace RabbitHa.Client;
 /// <remarks>
 /// The connection carries on without what was refused: a queue that another party re-created with other arguments
 /// must not stop every publish to every other queue. What the broker refused is usually fixed by a person (the queue
-/// deleted, the options changed), so the retry keeps asking, at a growing interval (<see cref="TopologyRetryBackoff"/>),
+/// deleted, the options changed), so the retry keeps asking, at a growing interval (<see cref="JitteredBackoff"/>),
 /// and only while the connection is open.
 /// </remarks>
 internal sealed class TopologyRefusals : IAsyncDisposable
@@ -22,6 +22,12 @@ internal sealed class TopologyRefusals : IAsyncDisposable
     private readonly RabbitHaMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    /// <summary>The first retry delay. A refusal is fixed by a person (an operator deleting a queue, a deployment changing the options).</summary>
+    public static readonly TimeSpan DefaultDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest retry delay: a cadence that costs the broker nothing yet notices the fix within half a minute.</summary>
+    public static readonly TimeSpan DefaultMaxDelay = TimeSpan.FromSeconds(30);
+
     private readonly TimeSpan _delay;
     private readonly TimeSpan _maxDelay;
     private readonly CancellationTokenSource _stop = new();
@@ -41,8 +47,8 @@ internal sealed class TopologyRefusals : IAsyncDisposable
     /// <param name="metrics">Where refusals are counted.</param>
     /// <param name="logger">Where refusals, and their end, are logged.</param>
     /// <param name="timeProvider">The clock of the retry; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
-    /// <param name="delay">The first retry delay; <see cref="TopologyRetryBackoff.DefaultDelay"/> when <see langword="null"/>.</param>
-    /// <param name="maxDelay">The longest retry delay; <see cref="TopologyRetryBackoff.DefaultMaxDelay"/> when <see langword="null"/>.</param>
+    /// <param name="delay">The first retry delay; <see cref="DefaultDelay"/> (1 s) when <see langword="null"/>.</param>
+    /// <param name="maxDelay">The longest retry delay; <see cref="DefaultMaxDelay"/> (30 s) when <see langword="null"/>.</param>
     public TopologyRefusals(
         string connectionName,
         Func<CancellationToken, Task<IChannel>> openChannelAsync,
@@ -61,8 +67,8 @@ internal sealed class TopologyRefusals : IAsyncDisposable
         _metrics = metrics;
         _logger = logger;
         _time = timeProvider ?? TimeProvider.System;
-        _delay = delay ?? TopologyRetryBackoff.DefaultDelay;
-        _maxDelay = maxDelay ?? TopologyRetryBackoff.DefaultMaxDelay;
+        _delay = delay ?? DefaultDelay;
+        _maxDelay = maxDelay ?? DefaultMaxDelay;
     }
 
     public string ConnectionName => _connectionName;
@@ -172,7 +178,7 @@ internal sealed class TopologyRefusals : IAsyncDisposable
 
     private async Task RetryAsync(CancellationToken stop)
     {
-        var backoff = new TopologyRetryBackoff(_delay, _maxDelay);
+        var backoff = new JitteredBackoff(_delay, _maxDelay);
         TimeSpan delay = backoff.Next();
         try
         {

@@ -42,9 +42,9 @@ public sealed class DeliveryAttemptsTests
     }
 
     [Fact]
-    public void ResubscribeBackoff_DoublesFromTheMinimumUpToTheMaximum_AndResets()
+    public void JitteredBackoff_DoublesFromTheMinimumUpToTheMaximum_AndResets()
     {
-        var backoff = new ResubscribeBackoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), random: () => 0.5);
+        var backoff = new JitteredBackoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), random: () => 0.5);
 
         TimeSpan[] delays = Enumerable.Range(0, 6).Select(_ => backoff.Next()).ToArray();
         backoff.Reset();
@@ -54,14 +54,21 @@ public sealed class DeliveryAttemptsTests
     }
 
     [Fact]
-    public void ResubscribeBackoff_JitterStaysWithinTheBounds()
+    public void JitteredBackoff_JitterStaysWithinTheBounds()
     {
-        var low = new ResubscribeBackoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), random: () => 0);
-        var high = new ResubscribeBackoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), random: () => 0.999);
+        var low = new JitteredBackoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), random: () => 0);
+        var high = new JitteredBackoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), random: () => 0.999);
 
         Assert.Equal(TimeSpan.FromMilliseconds(100), low.Next());
         Assert.Equal(160, low.Next().TotalMilliseconds, 3);
         Assert.Equal(119.96, high.Next().TotalMilliseconds, 2);
         Assert.Equal(TimeSpan.FromSeconds(1), Enumerable.Range(0, 10).Select(_ => high.Next()).ToArray()[^1]);
+    }
+
+    [Fact]
+    public void JitteredBackoff_WhenMaxIsShorterThanMin_ThrowsNamingIt()
+    {
+        Assert.Equal("max", Assert.Throws<ArgumentOutOfRangeException>(
+            () => new JitteredBackoff(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1))).ParamName);
     }
 }

@@ -189,7 +189,7 @@ public sealed class TopologyRefusalsTests
         var connection = new RabbitHaConnection(Options.Create(options), new RabbitHaMetrics());
 
         connection.TopologyRefusals.Refused(TopologyDeclaration.Queue("orders", true, false, false, null), Inequivalent);
-        await Task.Delay(TopologyRetryBackoff.DefaultDelay * 1.5);
+        await Task.Delay(TopologyRefusals.DefaultDelay * 1.5);
 
         Assert.Equal(ConnectionState.Disconnected, connection.State);
         Assert.False(connection.WasStarted);
