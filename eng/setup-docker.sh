@@ -5,15 +5,32 @@
 # Safe to run again: each step is skipped when its result is already there.
 # Needs root (apt-get, dockerd). Prints the environment variables the tests expect at the end.
 #
-#   bash eng/setup-docker.sh            # install, start, build what is missing
-#   REBUILD=1 bash eng/setup-docker.sh  # rebuild the images even if present
+#   bash eng/setup-docker.sh                   # install, start, build what is missing (RabbitMQ 3)
+#   bash eng/setup-docker.sh --rabbitmq 4      # the RabbitMQ 4 profile: images from Debian 13 "trixie"
+#   REBUILD=1 bash eng/setup-docker.sh         # rebuild the images even if present
+#
+# Profiles (also RABBITHA_RABBITMQ_PROFILE=3|4):
+#   3  Debian 12 "bookworm": RabbitMQ 3.10, HAProxy 2.6 (mirrored classic queues, the seed's design)
+#   4  Debian 13 "trixie":   RabbitMQ 4.0, HAProxy 3.0 (quorum queues; classic mirroring is gone in 4.0)
 set -euo pipefail
 
+profile=${RABBITHA_RABBITMQ_PROFILE:-3}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rabbitmq) profile=${2:?--rabbitmq needs 3 or 4}; shift 2 ;;
+    *) printf '[setup-docker] unknown argument: %s\n' "$1" >&2; exit 2 ;;
+  esac
+done
+
 repo_root=$(cd "$(dirname "$0")/.." && pwd)
-base_image=${RABBITHA_BASE_IMAGE:-rabbitha/debian-base:bookworm}
-rabbitmq_image=${RABBITHA_RABBITMQ_IMAGE:-rabbitha/rabbitmq:3-debian}
-haproxy_image=${RABBITHA_HAPROXY_IMAGE:-rabbitha/haproxy:2-debian}
-suite=bookworm
+case "$profile" in
+  3) suite=bookworm rabbitmq_tag=3-debian haproxy_tag=2-debian ;;
+  4) suite=trixie rabbitmq_tag=4-debian haproxy_tag=3-debian ;;
+  *) printf '[setup-docker] unknown RabbitMQ profile %s (3 or 4)\n' "$profile" >&2; exit 2 ;;
+esac
+base_image=${RABBITHA_BASE_IMAGE:-rabbitha/debian-base:$suite}
+rabbitmq_image=${RABBITHA_RABBITMQ_IMAGE:-rabbitha/rabbitmq:$rabbitmq_tag}
+haproxy_image=${RABBITHA_HAPROXY_IMAGE:-rabbitha/haproxy:$haproxy_tag}
 
 log() { printf '[setup-docker] %s\n' "$*" >&2; }
 
@@ -94,13 +111,18 @@ build_base_image() {
     tail -n 30 /tmp/rabbitha-debootstrap.log >&2
     exit 1
   }
-  # The image installs its packages from the same mirror(s) as this machine.
+  # The image installs its packages from the same mirror(s) as this machine, for its own suite: the
+  # machine's sources name the machine's release, which may not be the image's.
   rm -f "$rootfs/etc/apt/sources.list"
   mkdir -p "$rootfs/etc/apt/sources.list.d"
+  local host_suite
+  host_suite=$(. /etc/os-release && printf '%s' "${VERSION_CODENAME:-bookworm}")
   if compgen -G "/etc/apt/sources.list.d/*.sources" >/dev/null; then
-    cp /etc/apt/sources.list.d/*.sources "$rootfs/etc/apt/sources.list.d/"
+    for file in /etc/apt/sources.list.d/*.sources; do
+      sed "s/\b$host_suite\b/$suite/g" "$file" > "$rootfs/etc/apt/sources.list.d/$(basename "$file")"
+    done
   else
-    cp /etc/apt/sources.list "$rootfs/etc/apt/sources.list"
+    sed "s/\b$host_suite\b/$suite/g" /etc/apt/sources.list > "$rootfs/etc/apt/sources.list"
   fi
   rm -rf "$rootfs/var/cache/apt/archives/"*.deb "$rootfs/var/lib/apt/lists/"*
   log "importing $base_image"
@@ -130,4 +152,5 @@ export TESTCONTAINERS_RYUK_DISABLED=true
 export TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1
 export RABBITHA_RABBITMQ_IMAGE=$rabbitmq_image
 export RABBITHA_HAPROXY_IMAGE=$haproxy_image
+export RABBITHA_RABBITMQ_PROFILE=$profile
 EOF
