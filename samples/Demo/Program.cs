@@ -185,7 +185,7 @@ async Task<int> NodeOfAsync(string connectionName)
 {
     for (var waited = Stopwatch.StartNew(); waited.Elapsed < TimeSpan.FromSeconds(30); await Task.Delay(250, stop.Token))
     {
-        if (await cluster.FindConnectionNodeAsync(connectionName, stop.Token) is { } node)
+        if (await cluster.FindConnectionNodeAsync(connectionName, cancellationToken: stop.Token) is { } node)
         {
             return node;
         }

@@ -37,8 +37,9 @@ public static class RabbitHaHeaders
     /// <summary>
     /// On a message in a consumer's dead-letter queue: why it is there. One of <c>handler-failed</c> (the handler
     /// threw on its last attempt, or at once with <see cref="RabbitHaFailureAction.DeadLetter"/>),
-    /// <c>deserialization-failed</c> (the body is not a valid message of the handler's type; never retried) and
-    /// <c>handler-unavailable</c> (the handler could not be created from dependency injection on its last attempt).
+    /// <c>deserialization-failed</c> (the body is not a valid message of the handler's type; never retried),
+    /// <c>handler-unavailable</c> (the handler could not be created from dependency injection on its last attempt) and
+    /// <c>handler-timed-out</c> (the handler ran longer than <see cref="RabbitHaConsumerOptions.HandlerTimeout"/> on its last attempt).
     /// </summary>
     public const string DeadLetterReason = "x-rabbitha-dead-letter-reason";
 

@@ -41,7 +41,7 @@ public sealed class RabbitHaOptions
 
     /// <summary>
     /// Gets the endpoints tried, in order, when the HAProxy endpoint cannot be reached: usually the nodes
-    /// themselves. Each is <c>host</c>, <c>host:port</c> or <c>amqp://host:port</c>.
+    /// themselves. Each is <c>host</c>, <c>host:port</c>, <c>amqp://host:port</c> or <c>amqps://host:port</c>.
     /// </summary>
     /// <value>The default is empty. A fallback without a port uses 5672 (5671 with TLS).</value>
     /// <remarks>
@@ -49,7 +49,9 @@ public sealed class RabbitHaOptions
     /// connection goes back through the proxy at its next recovery once the proxy is up again. A connection
     /// that fell back to a node does not move back by itself: it stays on that node until it is lost, and
     /// meanwhile only heartbeats, not HAProxy's checks, notice that node failing. Fallbacks share the
-    /// credentials, virtual host and TLS settings of the main endpoint.
+    /// credentials, the virtual host and whether TLS is used with the main endpoint; a fallback's scheme, if
+    /// it has one, must agree (<c>amqps://</c> exactly when TLS is on). With TLS, a fallback's certificate is
+    /// checked against its own host name unless <see cref="RabbitHaTlsOptions.FallbackServerName"/> is set.
     /// </remarks>
     public IList<string> FallbackEndpoints { get; } = new List<string>();
 
@@ -58,7 +60,7 @@ public sealed class RabbitHaOptions
     public string VirtualHost { get; set; } = "/";
 
     /// <summary>Gets or sets the user name.</summary>
-    /// <value>The default is <c>"guest"</c>.</value>
+    /// <value>The default is <c>"guest"</c>. It must not be empty, neither here nor in the user information of <see cref="Uri"/>.</value>
     public string UserName { get; set; } = "guest";
 
     /// <summary>Gets or sets the password. It never appears in logs, exception messages or <see cref="ToString"/>.</summary>
@@ -69,8 +71,11 @@ public sealed class RabbitHaOptions
     /// <value>The default is <see langword="null"/>: the name of the application domain (usually the process name).</value>
     public string? ClientProvidedName { get; set; }
 
-    /// <summary>Gets or sets the requested AMQP heartbeat interval; <see cref="TimeSpan.Zero"/> disables heartbeats.</summary>
-    /// <value>The default is 30 seconds.</value>
+    /// <summary>
+    /// Gets or sets the requested AMQP heartbeat interval, in whole seconds; <see cref="TimeSpan.Zero"/> takes the
+    /// broker's value.
+    /// </summary>
+    /// <value>The default is 30 seconds. Allowed: zero, or 1 to 65535 whole seconds (the protocol's field is an unsigned 16-bit count of seconds).</value>
     /// <remarks>
     /// <para>
     /// Heartbeats are the only thing that notices a node that vanished without closing its sockets (killed
@@ -80,24 +85,25 @@ public sealed class RabbitHaOptions
     /// about a minute and then recovers through the proxy to a live node.
     /// </para>
     /// <para>
-    /// Heartbeat frames are traffic, so any interval shorter than the HAProxy timeouts also keeps an idle
-    /// connection from being cut by the proxy. With heartbeats disabled an idle connection is closed by
-    /// HAProxy after 3 hours and a silent node failure goes unnoticed until then. Much shorter intervals
-    /// than 30 seconds risk false positives on a busy machine.
+    /// Client and broker settle on the lower of their two values, or on the other side's when one of them is zero:
+    /// zero here means the broker's <c>heartbeat</c> setting (60 seconds unless changed), and heartbeats are off only
+    /// when that is zero too. Heartbeat frames are traffic, so any interval shorter than the HAProxy timeouts also
+    /// keeps an idle connection from being cut by the proxy. Much shorter intervals than 30 seconds risk false
+    /// positives on a busy machine.
     /// </para>
     /// </remarks>
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Gets or sets how long one attempt to open the TCP connection (and TLS) may take.</summary>
-    /// <value>The default is 10 seconds.</value>
+    /// <value>The default is 10 seconds. Allowed: 1 millisecond to 1 day.</value>
     public TimeSpan ConnectionTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Gets or sets how long the AMQP handshake after the TCP connect may take.</summary>
-    /// <value>The default is 10 seconds.</value>
+    /// <value>The default is 10 seconds. Allowed: 1 millisecond to 1 day.</value>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Gets or sets how long a protocol operation (declare, bind, close…) waits for the broker's reply.</summary>
-    /// <value>The default is 20 seconds.</value>
+    /// <value>The default is 20 seconds. Allowed: 1 millisecond to 1 day.</value>
     public TimeSpan ContinuationTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Gets the TLS options.</summary>

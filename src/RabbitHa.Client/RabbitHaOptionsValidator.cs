@@ -7,9 +7,17 @@ namespace RabbitHa.Client;
 /// Validates <see cref="RabbitHaOptions"/> when the host starts. Each failure names the option by its
 /// configuration path and quotes the bad value (URIs with their credentials redacted, passwords never).
 /// </summary>
+/// <remarks>
+/// Each range is the one the option's consumer accepts, so that a value that passes here never throws at first use:
+/// RabbitMQ.Client's timeouts become <see cref="CancellationTokenSource"/> delays in whole milliseconds (a shorter one
+/// would cancel at once), its heartbeat a 16-bit count of whole seconds; the start-up options configure Polly, whose
+/// <c>TimeoutStrategyOptions.Timeout</c> takes 10 ms to 1 day and <c>RetryStrategyOptions.Delay</c>/<c>MaxDelay</c> 0 to 1 day.
+/// </remarks>
 internal sealed class RabbitHaOptionsValidator : IValidateOptions<RabbitHaOptions>
 {
+    private static readonly TimeSpan s_minHeartbeat = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_maxHeartbeat = TimeSpan.FromSeconds(ushort.MaxValue);
+    private static readonly TimeSpan s_minTimeout = TimeSpan.FromMilliseconds(1);
     private static readonly TimeSpan s_maxTimeout = TimeSpan.FromDays(1);
     private static readonly TimeSpan s_minStartupTimeout = TimeSpan.FromMilliseconds(10);
 
@@ -34,7 +42,9 @@ internal sealed class RabbitHaOptionsValidator : IValidateOptions<RabbitHaOption
             failures.Add($"{_path}:Uri {problem} (was {Quote(Redaction.RedactUri(options.Uri))}).");
         }
 
-        ValidateEndpoint(options, failures);
+        // TLS is on for every endpoint or for none; an amqps:// URI turns it on as Tls:Enabled does.
+        bool tls = options.Tls.Enabled || uri is { UseTls: true };
+        ValidateEndpoint(options, tls, failures);
         ValidateCredentials(options, uri, failures);
         ValidateTimeouts(options, failures);
         ValidateTls(options, uri, failures);
@@ -44,7 +54,7 @@ internal sealed class RabbitHaOptionsValidator : IValidateOptions<RabbitHaOption
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private void ValidateEndpoint(RabbitHaOptions options, List<string> failures)
+    private void ValidateEndpoint(RabbitHaOptions options, bool tls, List<string> failures)
     {
         if (string.IsNullOrWhiteSpace(options.Host))
         {
@@ -63,9 +73,18 @@ internal sealed class RabbitHaOptionsValidator : IValidateOptions<RabbitHaOption
         for (int i = 0; i < options.FallbackEndpoints.Count; i++)
         {
             string? fallback = options.FallbackEndpoints[i];
-            if (!FallbackEndpoint.TryParse(fallback, out _, out _))
+            if (!FallbackEndpoint.TryParse(fallback, out _, out _, out bool? fallbackTls))
             {
                 failures.Add($"{_path}:FallbackEndpoints:{i} {FallbackEndpoint.Expected} (was {Quote(Redaction.RedactUri(fallback))}).");
+            }
+            else if (fallbackTls is { } asked && asked != tls)
+            {
+                // Rejected rather than obeyed or ignored: a fallback that alone speaks (or drops) TLS would need
+                // TLS settings of its own, and ignoring the scheme would connect differently from what it says.
+                string scheme = asked ? AmqpUri.AmqpsScheme : AmqpUri.AmqpScheme;
+                string mainSetting = tls ? "uses TLS" : "does not use TLS";
+                failures.Add($"{_path}:FallbackEndpoints:{i} must not use {scheme}:// when the main endpoint {mainSetting}: " +
+                    $"every endpoint shares the main endpoint's TLS setting; leave the scheme out (was {Quote(Redaction.RedactUri(fallback))}).");
             }
         }
 
@@ -77,7 +96,13 @@ internal sealed class RabbitHaOptionsValidator : IValidateOptions<RabbitHaOption
 
     private void ValidateCredentials(RabbitHaOptions options, AmqpUri? uri, List<string> failures)
     {
-        if (string.IsNullOrEmpty(uri?.UserName) && string.IsNullOrEmpty(options.UserName))
+        // 'amqp://:pw@host' names an empty user, which would take precedence over UserName and be refused by the broker.
+        if (uri is { UserName.Length: 0 })
+        {
+            failures.Add($"{_path}:Uri must not have an empty user name; leave the user information out to use {_path}:UserName " +
+                $"(was {Quote(Redaction.RedactUri(options.Uri))}).");
+        }
+        else if (string.IsNullOrEmpty(uri?.UserName) && string.IsNullOrEmpty(options.UserName))
         {
             failures.Add($"{_path}:UserName is required (was {Quote(options.UserName)}).");
         }
@@ -91,16 +116,19 @@ internal sealed class RabbitHaOptionsValidator : IValidateOptions<RabbitHaOption
 
     private void ValidateTimeouts(RabbitHaOptions options, List<string> failures)
     {
+        // RabbitMQ.Client sends the heartbeat as whole seconds, dropping any fraction: 0.5 s would become zero, which
+        // asks for the broker's value instead.
         TimeSpan heartbeat = options.Heartbeat;
-        if (heartbeat != TimeSpan.Zero && (heartbeat < TimeSpan.FromSeconds(1) || heartbeat > s_maxHeartbeat))
+        if (heartbeat != TimeSpan.Zero
+            && (heartbeat < s_minHeartbeat || heartbeat > s_maxHeartbeat || heartbeat.Ticks % TimeSpan.TicksPerSecond != 0))
         {
-            failures.Add($"{_path}:Heartbeat must be zero (disabled) or between {TimeSpan.FromSeconds(1)} and {s_maxHeartbeat} (was {heartbeat}).");
+            failures.Add($"{_path}:Heartbeat must be zero (the broker's value) or whole seconds between {s_minHeartbeat} and {s_maxHeartbeat} (was {heartbeat}).");
         }
 
-        RequirePositive(options.ConnectionTimeout, "ConnectionTimeout", failures);
-        RequirePositive(options.HandshakeTimeout, "HandshakeTimeout", failures);
-        RequirePositive(options.ContinuationTimeout, "ContinuationTimeout", failures);
-        RequirePositive(options.Recovery.NetworkRecoveryInterval, "Recovery:NetworkRecoveryInterval", failures);
+        RequireTimeout(options.ConnectionTimeout, "ConnectionTimeout", failures);
+        RequireTimeout(options.HandshakeTimeout, "HandshakeTimeout", failures);
+        RequireTimeout(options.ContinuationTimeout, "ContinuationTimeout", failures);
+        RequireTimeout(options.Recovery.NetworkRecoveryInterval, "Recovery:NetworkRecoveryInterval", failures);
     }
 
     private void ValidateTls(RabbitHaOptions options, AmqpUri? uri, List<string> failures)
@@ -126,7 +154,8 @@ internal sealed class RabbitHaOptionsValidator : IValidateOptions<RabbitHaOption
             failures.Add($"{_path}:Startup:Timeout must be between {s_minStartupTimeout} and {s_maxTimeout} (was {startup.Timeout}).");
         }
 
-        RequirePositive(startup.InitialDelay, "Startup:InitialDelay", failures);
+        // Polly would take zero, but a zero delay retries in a tight loop against a cluster that is still coming up.
+        RequireTimeout(startup.InitialDelay, "Startup:InitialDelay", failures);
         if (startup.MaxDelay < startup.InitialDelay || startup.MaxDelay > s_maxTimeout)
         {
             failures.Add($"{_path}:Startup:MaxDelay must be between {_path}:Startup:InitialDelay ({startup.InitialDelay}) and {s_maxTimeout} (was {startup.MaxDelay}).");
@@ -219,11 +248,11 @@ internal sealed class RabbitHaOptionsValidator : IValidateOptions<RabbitHaOption
         }
     }
 
-    private void RequirePositive(TimeSpan value, string option, List<string> failures)
+    private void RequireTimeout(TimeSpan value, string option, List<string> failures)
     {
-        if (value <= TimeSpan.Zero || value > s_maxTimeout)
+        if (value < s_minTimeout || value > s_maxTimeout)
         {
-            failures.Add($"{_path}:{option} must be greater than zero and at most {s_maxTimeout} (was {value}).");
+            failures.Add($"{_path}:{option} must be between {s_minTimeout} and {s_maxTimeout} (was {value}).");
         }
     }
 

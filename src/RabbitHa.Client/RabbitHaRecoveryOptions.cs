@@ -7,7 +7,7 @@ namespace RabbitHa.Client;
 public sealed class RabbitHaRecoveryOptions
 {
     /// <summary>Gets or sets the pause before each reconnection attempt after the connection was lost.</summary>
-    /// <value>The default is 500 milliseconds.</value>
+    /// <value>The default is 500 milliseconds. Allowed: 1 millisecond to 1 day.</value>
     /// <remarks>
     /// RabbitMQ.Client waits this long before every attempt, without backoff, until one succeeds. Its own
     /// default of 5 seconds would pause publishing for at least that long on every node failover; behind

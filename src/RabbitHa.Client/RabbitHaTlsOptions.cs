@@ -3,7 +3,10 @@ using System.Security.Authentication;
 
 namespace RabbitHa.Client;
 
-/// <summary>TLS options of the connection (the HAProxy endpoint and the fallbacks alike).</summary>
+/// <summary>
+/// TLS options of the connection. TLS is on or off for every endpoint alike (the HAProxy endpoint and the fallbacks);
+/// each endpoint's certificate is checked against its own server name.
+/// </summary>
 public sealed class RabbitHaTlsOptions
 {
     /// <summary>Gets or sets a value indicating whether the connection uses TLS.</summary>
@@ -15,7 +18,18 @@ public sealed class RabbitHaTlsOptions
     /// URI supplies it: behind HAProxy the host connected to is often not the name on the certificate.
     /// </summary>
     /// <value>The default is <see langword="null"/>.</value>
+    /// <remarks>It applies to the HAProxy endpoint only; see <see cref="FallbackServerName"/> for the fallbacks.</remarks>
     public string? ServerName { get; set; }
+
+    /// <summary>
+    /// Gets or sets the name the certificates of the <see cref="RabbitHaOptions.FallbackEndpoints"/> must carry, when
+    /// it is not their host names: for instance when every node presents one certificate issued for the cluster's name.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="null"/>: each fallback's certificate must carry that fallback's own host name (or
+    /// address), as a node's certificate normally does.
+    /// </value>
+    public string? FallbackServerName { get; set; }
 
     /// <summary>Gets or sets the path of a client certificate file, for certificate authentication.</summary>
     /// <value>The default is <see langword="null"/>: no client certificate.</value>
@@ -31,6 +45,11 @@ public sealed class RabbitHaTlsOptions
 
     /// <summary>Gets or sets the certificate errors tolerated. Anything but <see cref="SslPolicyErrors.None"/> weakens TLS.</summary>
     /// <value>The default is <see cref="SslPolicyErrors.None"/>.</value>
+    /// <remarks>
+    /// It applies to every endpoint, the HAProxy endpoint and each fallback alike, and the main connection logs a warning
+    /// naming the errors when it first connects. Accepting <see cref="SslPolicyErrors.RemoteCertificateNameMismatch"/>
+    /// lets any trusted certificate through, whatever name it carries.
+    /// </remarks>
     public SslPolicyErrors AcceptablePolicyErrors { get; set; } = SslPolicyErrors.None;
 
     /// <summary>Gets or sets a value indicating whether the server certificate's revocation is checked.</summary>
@@ -40,7 +59,7 @@ public sealed class RabbitHaTlsOptions
     /// <summary>Describes the TLS options with the certificate passphrase redacted.</summary>
     /// <returns>A description safe to log.</returns>
     public override string ToString() =>
-        $"{{ Enabled = {Enabled}, ServerName = {ServerName}, CertificatePath = {CertificatePath}, " +
+        $"{{ Enabled = {Enabled}, ServerName = {ServerName}, FallbackServerName = {FallbackServerName}, CertificatePath = {CertificatePath}, " +
         $"CertificatePassphrase = {(CertificatePassphrase is null ? "" : Redaction.Mask)}, Protocols = {Protocols}, " +
         $"AcceptablePolicyErrors = {AcceptablePolicyErrors}, CheckCertificateRevocation = {CheckCertificateRevocation} }}";
 }

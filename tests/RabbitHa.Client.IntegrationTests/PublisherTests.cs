@@ -136,8 +136,10 @@ public sealed class PublisherTests(RabbitHaClusterFixture fixture, ITestOutputHe
             .Select(i => new OutgoingMessage(string.Empty, _queue, Encoding.UTF8.GetBytes(i.ToString(System.Globalization.CultureInfo.InvariantCulture))))
             .ToArray();
 
-        await Publisher.PublishBatchAsync(messages);
+        var result = await Publisher.PublishBatchAsync(messages);
 
+        Assert.True(result.AllConfirmed);
+        Assert.Equal(500, result.ConfirmedCount);
         await using var channel = await _services.GetRequiredService<IRabbitHaConnection>().CreateChannelAsync();
         Assert.Equal(500u, await channel.MessageCountAsync(_queue));
     }

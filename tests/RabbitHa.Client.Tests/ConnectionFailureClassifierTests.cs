@@ -41,24 +41,77 @@ public sealed class ConnectionFailureClassifierTests
     [MemberData(nameof(TransientFailures))]
     public void IsTransient_WhenNetworkOrAvailabilityFailure_ReturnsTrue(Exception exception)
     {
-        Assert.True(ConnectionFailureClassifier.IsTransient(exception));
+        Assert.True(ConnectionFailureClassifier.IsTransient(exception, CancellationToken.None));
     }
 
     [Theory]
     [MemberData(nameof(PermanentFailures))]
     public void IsTransient_WhenAuthenticationOrConfigurationFailure_ReturnsFalse(Exception exception)
     {
-        Assert.False(ConnectionFailureClassifier.IsTransient(exception));
+        Assert.False(ConnectionFailureClassifier.IsTransient(exception, CancellationToken.None));
         Assert.True(ConnectionFailureClassifier.IsPermanent(exception));
     }
 
     [Theory]
     [InlineData(typeof(InvalidOperationException))]
-    [InlineData(typeof(OperationCanceledException))]
     [InlineData(typeof(ArgumentException))]
     public void IsTransient_WhenUnrelatedException_ReturnsFalse(Type type)
     {
-        Assert.False(ConnectionFailureClassifier.IsTransient((Exception)Activator.CreateInstance(type)!));
+        Assert.False(ConnectionFailureClassifier.IsTransient((Exception)Activator.CreateInstance(type)!, CancellationToken.None));
+    }
+
+    public static TheoryData<Exception> ContinuationTimeouts => new()
+    {
+        // AsyncRpcContinuation completes a channel.open or a declaration past ContinuationTimeout as cancelled.
+        new TaskCanceledException("A task was canceled."),
+        new OperationCanceledException(new CancellationToken(canceled: true)),
+
+        // ConnectionFactory wraps a cancellation that is not its caller's (the handshake timing out).
+        new BrokerUnreachableException(new TaskCanceledException()),
+    };
+
+    [Theory]
+    [MemberData(nameof(ContinuationTimeouts))]
+    public void IsTransient_WhenRabbitMqClientCancelledAnOperationOfItsOwn_ReturnsTrue(Exception exception)
+    {
+        Assert.True(ConnectionFailureClassifier.IsTransient(exception, CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData(typeof(TaskCanceledException))]
+    [InlineData(typeof(OperationCanceledException))]
+    public void IsTransient_WhenTheCallersTokenWasCancelled_ReturnsFalse(Type type)
+    {
+        using var stop = new CancellationTokenSource();
+        stop.Cancel();
+
+        Assert.False(ConnectionFailureClassifier.IsTransient((Exception)Activator.CreateInstance(type)!, stop.Token));
+    }
+
+    [Fact]
+    public void IsTransient_WhenCancellationComesWithAPermanentFailure_ReturnsFalse()
+    {
+        var exception = new AggregateException(
+            new TaskCanceledException(),
+            new AuthenticationFailureException("ACCESS_REFUSED - Login was refused"));
+
+        Assert.False(ConnectionFailureClassifier.IsTransient(exception, CancellationToken.None));
+    }
+
+    [Fact]
+    public void IsTransient_WhenExceptionNull_ThrowsArgumentNullExceptionNamingIt()
+    {
+        var ex = Assert.Throws<ArgumentNullException>(() => ConnectionFailureClassifier.IsTransient(null!, CancellationToken.None));
+
+        Assert.Equal("exception", ex.ParamName);
+    }
+
+    [Fact]
+    public void Describe_WhenCancelled_SaysThatNoAnswerCameInTime()
+    {
+        string description = ConnectionFailureClassifier.Describe(new TaskCanceledException("A task was canceled."));
+
+        Assert.Equal("TaskCanceledException: A task was canceled. (no answer in time: a connection, handshake or continuation timeout)", description);
     }
 
     [Fact]

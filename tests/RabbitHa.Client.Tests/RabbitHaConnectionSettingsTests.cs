@@ -1,3 +1,4 @@
+using System.Net.Security;
 using RabbitMQ.Client;
 
 namespace RabbitHa.Client.Tests;
@@ -53,33 +54,93 @@ public sealed class RabbitHaConnectionSettingsTests
 
         RabbitHaConnectionSettings settings = RabbitHaConnectionSettings.FromOptions(options);
 
+        Assert.True(settings.UseTls);
         Assert.All(settings.Endpoints, e =>
         {
             Assert.True(e.Ssl.Enabled);
-            Assert.Equal("haproxy.example", e.Ssl.ServerName);
             Assert.Equal(5671, e.Port);
         });
+        Assert.Equal(["haproxy.example", "rabbit1"], settings.Endpoints.Select(e => e.Ssl.ServerName));
     }
 
     [Fact]
-    public void FromOptions_WhenTlsOptions_AppliesThemToEveryEndpoint()
+    public void FromOptions_WhenTlsOptions_AppliesThemToEveryEndpointEachWithItsOwnServerName()
     {
         var options = new RabbitHaOptions
         {
             Port = 5671,
-            Tls = { Enabled = true, ServerName = "rabbit.example", CheckCertificateRevocation = true },
+            Tls =
+            {
+                Enabled = true,
+                ServerName = "rabbit.example",
+                CheckCertificateRevocation = true,
+                AcceptablePolicyErrors = SslPolicyErrors.RemoteCertificateChainErrors,
+            },
         };
         options.FallbackEndpoints.Add("rabbit1");
+        options.FallbackEndpoints.Add("amqps://10.0.0.2:5673");
 
         RabbitHaConnectionSettings settings = RabbitHaConnectionSettings.FromOptions(options);
 
         Assert.All(settings.Endpoints, e =>
         {
             Assert.True(e.Ssl.Enabled);
-            Assert.Equal("rabbit.example", e.Ssl.ServerName);
             Assert.True(e.Ssl.CheckCertificateRevocation);
+            Assert.Equal(SslPolicyErrors.RemoteCertificateChainErrors, e.Ssl.AcceptablePolicyErrors);
         });
-        Assert.Equal([5671, 5671], settings.Endpoints.Select(e => e.Port));
+        Assert.Equal(["rabbit.example", "rabbit1", "10.0.0.2"], settings.Endpoints.Select(e => e.Ssl.ServerName));
+        Assert.Equal([5671, 5671, 5673], settings.Endpoints.Select(e => e.Port));
+        Assert.Equal(3, settings.Endpoints.Select(e => e.Ssl).Distinct().Count());
+    }
+
+    [Fact]
+    public void FromOptions_WhenFallbackServerNameSet_ChecksEveryFallbackAgainstItButNotTheProxy()
+    {
+        var options = new RabbitHaOptions { Uri = "amqps://haproxy.example", Tls = { FallbackServerName = "cluster.example" } };
+        options.FallbackEndpoints.Add("rabbit1");
+        options.FallbackEndpoints.Add("rabbit2");
+
+        RabbitHaConnectionSettings settings = RabbitHaConnectionSettings.FromOptions(options);
+
+        Assert.Equal(["haproxy.example", "cluster.example", "cluster.example"], settings.Endpoints.Select(e => e.Ssl.ServerName));
+    }
+
+    [Fact]
+    public void FromOptions_WhenServerNamesBlank_TreatsThemAsUnset()
+    {
+        // As configuration binds `"ServerName": ""`.
+        var options = new RabbitHaOptions { Uri = "amqps://haproxy.example", Tls = { ServerName = "", FallbackServerName = " " } };
+        options.FallbackEndpoints.Add("rabbit1");
+
+        RabbitHaConnectionSettings settings = RabbitHaConnectionSettings.FromOptions(options);
+
+        Assert.Equal(["haproxy.example", "rabbit1"], settings.Endpoints.Select(e => e.Ssl.ServerName));
+    }
+
+    [Fact]
+    public void FromOptions_WhenTlsOff_NoEndpointUsesTls()
+    {
+        var options = new RabbitHaOptions { Host = "haproxy" };
+        options.FallbackEndpoints.Add("amqp://rabbit1");
+
+        RabbitHaConnectionSettings settings = RabbitHaConnectionSettings.FromOptions(options);
+
+        Assert.False(settings.UseTls);
+        Assert.All(settings.Endpoints, e => Assert.False(e.Ssl.Enabled));
+    }
+
+    [Theory]
+    [InlineData("amqp://haproxy", "amqps://rabbit1")]
+    [InlineData("amqps://haproxy", "amqp://rabbit1")]
+    public void FromOptions_WhenFallbackSchemeDisagreesWithMainEndpoint_Throws(string uri, string fallback)
+    {
+        var options = new RabbitHaOptions { Uri = uri };
+        options.FallbackEndpoints.Add(fallback);
+
+        var ex = Assert.Throws<InvalidOperationException>(() => RabbitHaConnectionSettings.FromOptions(options));
+
+        Assert.Contains("RabbitHa:FallbackEndpoints", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"(was '{fallback}')", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -98,6 +159,15 @@ public sealed class RabbitHaConnectionSettingsTests
 
         Assert.DoesNotContain("hunter2", ex.Message, StringComparison.Ordinal);
         Assert.Contains("RabbitHa:Uri", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromOptions_WhenUriHasEmptyUserName_ThrowsWithRedactedValue()
+    {
+        var ex = Assert.Throws<InvalidOperationException>(() =>
+            RabbitHaConnectionSettings.FromOptions(new RabbitHaOptions { Uri = "amqp://:hunter2@haproxy" }));
+
+        Assert.Equal("RabbitHa:Uri must not have an empty user name (was 'amqp://***@haproxy').", ex.Message);
     }
 
     [Fact]

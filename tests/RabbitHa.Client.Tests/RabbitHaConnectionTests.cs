@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RabbitHa.Client.Tests.TestSupport;
@@ -33,7 +34,49 @@ public sealed class RabbitHaConnectionTests
         Assert.DoesNotContain(Password, ex.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain(Password, logs.AllText, StringComparison.Ordinal);
         Assert.Contains("[ConnectAttemptFailed]", logs.AllText, StringComparison.Ordinal);
-        Assert.Contains("[ConnectFailed]", logs.AllText, StringComparison.Ordinal);
+
+        // The failure is the caller's to report (the host logs it at start); RabbitHa does not write it down as well.
+        Assert.DoesNotContain(logs.Lines, l => l.StartsWith("Error ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ConnectAsync_WhenCertificateErrorsAccepted_WarnsOnceOnTheMainConnectionOnly()
+    {
+        using var logs = new CapturingLoggerProvider();
+        int port = ClosedPort.Get();
+        Action<RabbitHaOptions> tls = o =>
+        {
+            o.Tls.Enabled = true;
+            o.Tls.ServerName = "haproxy.example";
+            o.Tls.AcceptablePolicyErrors = SslPolicyErrors.RemoteCertificateNameMismatch;
+        };
+        await using RabbitHaConnection main = CreateConnection(port, TimeSpan.FromMilliseconds(100), logs, configure: tls);
+        await using RabbitHaConnection publishing = CreateConnection(port, TimeSpan.FromMilliseconds(100), logs, configure: tls, purpose: ConnectionPurpose.Publishing);
+
+        await Assert.ThrowsAsync<RabbitHaConnectionException>(() => main.ConnectAsync());
+        await Assert.ThrowsAsync<RabbitHaConnectionException>(() => main.ConnectAsync());
+        await Assert.ThrowsAsync<RabbitHaConnectionException>(() => publishing.ConnectAsync());
+
+        string warning = Assert.Single(logs.Lines, l => l.Contains("[CertificateErrorsAccepted]", StringComparison.Ordinal));
+        Assert.StartsWith("Warning ", warning, StringComparison.Ordinal);
+        Assert.Contains("'unit-test'", warning, StringComparison.Ordinal);
+        Assert.Contains("RemoteCertificateNameMismatch", warning, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{port}", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConnectAsync_WhenCertificateErrorsNotAccepted_DoesNotWarn()
+    {
+        using var logs = new CapturingLoggerProvider();
+        await using RabbitHaConnection connection = CreateConnection(ClosedPort.Get(), TimeSpan.FromMilliseconds(100), logs, configure: o =>
+        {
+            o.Tls.Enabled = true;
+            o.Tls.ServerName = "haproxy.example";
+        });
+
+        await Assert.ThrowsAsync<RabbitHaConnectionException>(() => connection.ConnectAsync());
+
+        Assert.DoesNotContain("[CertificateErrorsAccepted]", logs.AllText, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -176,7 +219,13 @@ public sealed class RabbitHaConnectionTests
         Assert.Equal(expected, RabbitHaConnection.WillRecover(new ShutdownEventArgs(initiator, (ushort)replyCode, "reason")));
     }
 
-    private static RabbitHaConnection CreateConnection(int port, TimeSpan startupTimeout, ILoggerProvider? logs = null, int? fallbackPort = null)
+    private static RabbitHaConnection CreateConnection(
+        int port,
+        TimeSpan startupTimeout,
+        ILoggerProvider? logs = null,
+        int? fallbackPort = null,
+        Action<RabbitHaOptions>? configure = null,
+        ConnectionPurpose purpose = ConnectionPurpose.Main)
     {
         var options = new RabbitHaOptions
         {
@@ -193,6 +242,7 @@ public sealed class RabbitHaConnectionTests
             },
         };
         options.FallbackEndpoints.Add($"127.0.0.1:{fallbackPort ?? port}");
+        configure?.Invoke(options);
 
         ILoggerFactory loggerFactory = LoggerFactory.Create(builder =>
         {
@@ -202,7 +252,7 @@ public sealed class RabbitHaConnectionTests
                 builder.AddProvider(logs);
             }
         });
-        return new RabbitHaConnection(Options.Create(options), new RabbitHaMetrics(), loggerFactory.CreateLogger<RabbitHaConnection>());
+        return new RabbitHaConnection(Options.Create(options), new RabbitHaMetrics(), loggerFactory.CreateLogger<RabbitHaConnection>(), purpose: purpose);
     }
 
     private static async Task<ConnectionState> WaitForStateAsync(RabbitHaConnection connection, ConnectionState expected)

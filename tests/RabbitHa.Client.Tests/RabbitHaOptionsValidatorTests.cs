@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 
 namespace RabbitHa.Client.Tests;
@@ -49,15 +50,26 @@ public sealed class RabbitHaOptionsValidatorTests
     {
         IReadOnlyList<string> failures = Failures(o => o.Heartbeat = TimeSpan.FromSeconds(-1));
 
-        Assert.Contains("RabbitHa:Heartbeat must be zero (disabled) or between 00:00:01 and 18:12:15 (was -00:00:01).", failures);
+        Assert.Contains("RabbitHa:Heartbeat must be zero (the broker's value) or whole seconds between 00:00:01 and 18:12:15 (was -00:00:01).", failures);
     }
 
-    [Fact]
-    public void Validate_WhenHeartbeatBelowOneSecond_NamesOptionAndValue()
+    [Theory]
+    [InlineData("00:00:00.5000000")] // sent as 0 s, which would ask for the broker's value instead
+    [InlineData("00:00:01.5000000")] // sent as 1 s
+    [InlineData("18:12:16")] // 65536 s: more than the protocol's 16 bits
+    public void Validate_WhenHeartbeatNotWholeSecondsInRange_NamesOptionAndValue(string heartbeat)
     {
-        IReadOnlyList<string> failures = Failures(o => o.Heartbeat = TimeSpan.FromMilliseconds(500));
+        IReadOnlyList<string> failures = Failures(o => o.Heartbeat = TimeSpan.Parse(heartbeat, CultureInfo.InvariantCulture));
 
-        Assert.Contains("RabbitHa:Heartbeat must be zero (disabled) or between 00:00:01 and 18:12:15 (was 00:00:00.5000000).", failures);
+        Assert.Equal([$"RabbitHa:Heartbeat must be zero (the broker's value) or whole seconds between 00:00:01 and 18:12:15 (was {heartbeat})."], failures);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(ushort.MaxValue)]
+    public void Validate_WhenHeartbeatAtBounds_Succeeds(int seconds)
+    {
+        Assert.Empty(Failures(o => o.Heartbeat = TimeSpan.FromSeconds(seconds)));
     }
 
     [Fact]
@@ -126,9 +138,66 @@ public sealed class RabbitHaOptionsValidatorTests
 
         Assert.Equal(
         [
-            "RabbitHa:FallbackEndpoints:1 must be 'host', 'host:port' or 'amqp://host:port' without credentials or path (was 'rabbit2:notaport').",
-            "RabbitHa:FallbackEndpoints:2 must be 'host', 'host:port' or 'amqp://host:port' without credentials or path (was 'amqp://***@rabbit3').",
+            "RabbitHa:FallbackEndpoints:1 must be 'host', 'host:port', 'amqp://host:port' or 'amqps://host:port' without credentials or path (was 'rabbit2:notaport').",
+            "RabbitHa:FallbackEndpoints:2 must be 'host', 'host:port', 'amqp://host:port' or 'amqps://host:port' without credentials or path (was 'amqp://***@rabbit3').",
         ], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenFallbackSchemeIsNotAmqp_NamesIndexAndValue()
+    {
+        IReadOnlyList<string> failures = Failures(o => o.FallbackEndpoints.Add("http://x"));
+
+        Assert.Equal(["RabbitHa:FallbackEndpoints:0 must be 'host', 'host:port', 'amqp://host:port' or 'amqps://host:port' without credentials or path (was 'http://x')."], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenFallbackAsksForTlsButMainEndpointDoesNotUseIt_NamesIndexAndValue()
+    {
+        IReadOnlyList<string> failures = Failures(o =>
+        {
+            o.Uri = "amqp://haproxy";
+            o.FallbackEndpoints.Add("node1");
+            o.FallbackEndpoints.Add("amqps://node2");
+        });
+
+        Assert.Equal(
+            ["RabbitHa:FallbackEndpoints:1 must not use amqps:// when the main endpoint does not use TLS: every endpoint shares the main endpoint's TLS setting; leave the scheme out (was 'amqps://node2')."],
+            failures);
+    }
+
+    [Fact]
+    public void Validate_WhenFallbackAsksForPlainAmqpButMainEndpointUsesTls_NamesIndexAndValue()
+    {
+        IReadOnlyList<string> failures = Failures(o =>
+        {
+            o.Tls.Enabled = true;
+            o.Tls.ServerName = "rabbit.example";
+            o.FallbackEndpoints.Add("amqp://node1:5672");
+        });
+
+        Assert.Equal(
+            ["RabbitHa:FallbackEndpoints:0 must not use amqp:// when the main endpoint uses TLS: every endpoint shares the main endpoint's TLS setting; leave the scheme out (was 'amqp://node1:5672')."],
+            failures);
+    }
+
+    [Fact]
+    public void Validate_WhenFallbackSchemesAgreeWithMainEndpoint_Succeeds()
+    {
+        Assert.Empty(Failures(o =>
+        {
+            o.Uri = "amqps://haproxy.example";
+            o.FallbackEndpoints.Add("amqps://node1.example:5671");
+            o.FallbackEndpoints.Add("node2.example");
+        }));
+    }
+
+    [Fact]
+    public void Validate_WhenUriHasEmptyUserName_NamesOptionAndRedactedValue()
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Uri = "amqp://:hunter2@haproxy/");
+
+        Assert.Equal(["RabbitHa:Uri must not have an empty user name; leave the user information out to use RabbitHa:UserName (was 'amqp://***@haproxy/')."], failures);
     }
 
     [Fact]
@@ -184,14 +253,16 @@ public sealed class RabbitHaOptionsValidatorTests
     }
 
     [Theory]
-    [InlineData(nameof(RabbitHaOptions.ConnectionTimeout))]
-    [InlineData(nameof(RabbitHaOptions.HandshakeTimeout))]
-    [InlineData(nameof(RabbitHaOptions.ContinuationTimeout))]
-    public void Validate_WhenTimeoutNotPositive_NamesOptionAndValue(string option)
+    [InlineData(nameof(RabbitHaOptions.ConnectionTimeout), "00:00:00")]
+    [InlineData(nameof(RabbitHaOptions.HandshakeTimeout), "00:00:00.0009999")] // a CancellationTokenSource of 0 ms: cancelled at once
+    [InlineData(nameof(RabbitHaOptions.ContinuationTimeout), "-00:00:01")]
+    [InlineData(nameof(RabbitHaOptions.ContinuationTimeout), "1.00:00:00.0010000")]
+    public void Validate_WhenTimeoutOutOfRange_NamesOptionAndValue(string option, string value)
     {
-        IReadOnlyList<string> failures = Failures(o => typeof(RabbitHaOptions).GetProperty(option)!.SetValue(o, TimeSpan.Zero));
+        IReadOnlyList<string> failures = Failures(o =>
+            typeof(RabbitHaOptions).GetProperty(option)!.SetValue(o, TimeSpan.Parse(value, CultureInfo.InvariantCulture)));
 
-        Assert.Equal([$"RabbitHa:{option} must be greater than zero and at most 1.00:00:00 (was 00:00:00)."], failures);
+        Assert.Equal([$"RabbitHa:{option} must be between 00:00:00.0010000 and 1.00:00:00 (was {value})."], failures);
     }
 
     [Fact]
@@ -199,7 +270,7 @@ public sealed class RabbitHaOptionsValidatorTests
     {
         IReadOnlyList<string> failures = Failures(o => o.Recovery.NetworkRecoveryInterval = TimeSpan.FromMilliseconds(-5));
 
-        Assert.Equal(["RabbitHa:Recovery:NetworkRecoveryInterval must be greater than zero and at most 1.00:00:00 (was -00:00:00.0050000)."], failures);
+        Assert.Equal(["RabbitHa:Recovery:NetworkRecoveryInterval must be between 00:00:00.0010000 and 1.00:00:00 (was -00:00:00.0050000)."], failures);
     }
 
     [Fact]
@@ -208,6 +279,22 @@ public sealed class RabbitHaOptionsValidatorTests
         IReadOnlyList<string> failures = Failures(o => o.Startup.Timeout = TimeSpan.FromMilliseconds(1));
 
         Assert.Equal(["RabbitHa:Startup:Timeout must be between 00:00:00.0100000 and 1.00:00:00 (was 00:00:00.0010000)."], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenStartupTimeoutLongerThanPollyAllows_NamesOptionAndValue()
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Startup.Timeout = TimeSpan.FromDays(2));
+
+        Assert.Equal(["RabbitHa:Startup:Timeout must be between 00:00:00.0100000 and 1.00:00:00 (was 2.00:00:00)."], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenStartupMaxDelayLongerThanPollyAllows_NamesOptionAndValue()
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Startup.MaxDelay = TimeSpan.FromDays(1) + TimeSpan.FromTicks(1));
+
+        Assert.Equal(["RabbitHa:Startup:MaxDelay must be between RabbitHa:Startup:InitialDelay (00:00:00.2000000) and 1.00:00:00 (was 1.00:00:00.0000001)."], failures);
     }
 
     [Fact]
@@ -227,7 +314,7 @@ public sealed class RabbitHaOptionsValidatorTests
     {
         IReadOnlyList<string> failures = Failures(o => o.Startup.InitialDelay = TimeSpan.Zero);
 
-        Assert.Equal(["RabbitHa:Startup:InitialDelay must be greater than zero and at most 1.00:00:00 (was 00:00:00)."], failures);
+        Assert.Equal(["RabbitHa:Startup:InitialDelay must be between 00:00:00.0010000 and 1.00:00:00 (was 00:00:00)."], failures);
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Sockets;
 using Polly;
 using Polly.Timeout;
@@ -70,6 +72,81 @@ public sealed class StartupRetryPipelineTests
         }));
 
         Assert.Equal(1, attempts);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_WhenRabbitMqClientTimesOutAnOperation_Retries()
+    {
+        int attempts = 0;
+        ResiliencePipeline pipeline = StartupRetryPipeline.Create(s_fast);
+
+        string result = await pipeline.ExecuteAsync(async _ =>
+        {
+            attempts++;
+            await Task.Yield();
+
+            // What a channel.open or a declaration past ContinuationTimeout throws during a failover.
+            return attempts < 3 ? throw new TaskCanceledException("A task was canceled.") : "open";
+        });
+
+        Assert.Equal("open", result);
+        Assert.Equal(3, attempts);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_WhenCallersTokenCancelsTheAttempt_DoesNotRetry()
+    {
+        int attempts = 0;
+        ResiliencePipeline pipeline = StartupRetryPipeline.Create(s_fast);
+        using var stop = new CancellationTokenSource();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await pipeline.ExecuteAsync(async token =>
+        {
+            attempts++;
+            await stop.CancelAsync();
+            token.ThrowIfCancellationRequested();
+        }, stop.Token));
+
+        Assert.Equal(1, attempts);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_WhenStartupTimeoutCancelsTheAttempt_FailsWithTimeoutInsteadOfRetrying()
+    {
+        int attempts = 0;
+        var options = new RabbitHaStartupOptions { Timeout = TimeSpan.FromMilliseconds(200), InitialDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(10) };
+        ResiliencePipeline pipeline = StartupRetryPipeline.Create(options);
+
+        await Assert.ThrowsAsync<TimeoutRejectedException>(async () => await pipeline.ExecuteAsync(async token =>
+        {
+            attempts++;
+            await Task.Delay(Timeout.InfiniteTimeSpan, token);
+        }));
+
+        Assert.Equal(1, attempts);
+    }
+
+    [Theory]
+    [InlineData("00:00:00.0099999", "00:00:00.2", "00:00:05")]
+    [InlineData("00:00:00.010", "00:00:00.2", "00:00:05")]
+    [InlineData("1.00:00:00", "00:00:00.2", "00:00:05")]
+    [InlineData("1.00:00:00.0000001", "00:00:00.2", "00:00:05")]
+    [InlineData("00:01:00", "00:00:00.001", "1.00:00:00")]
+    [InlineData("00:01:00", "00:00:00.2", "1.00:00:00.0000001")]
+    [InlineData("00:01:00", "1.00:00:00", "1.00:00:00")]
+    public void Create_BuildsForEveryValueTheValidatorAccepts(string timeout, string initialDelay, string maxDelay)
+    {
+        var options = new RabbitHaOptions();
+        options.Startup.Timeout = TimeSpan.Parse(timeout, CultureInfo.InvariantCulture);
+        options.Startup.InitialDelay = TimeSpan.Parse(initialDelay, CultureInfo.InvariantCulture);
+        options.Startup.MaxDelay = TimeSpan.Parse(maxDelay, CultureInfo.InvariantCulture);
+        bool valid = new RabbitHaOptionsValidator().Validate(null, options).Succeeded;
+
+        Exception? pollyRefusal = Record.Exception(() => StartupRetryPipeline.Create(options.Startup));
+
+        // Polly checks its ranges when the pipeline is built, at the first connect: validation must refuse first.
+        Assert.Equal(valid, pollyRefusal is null);
+        Assert.True(pollyRefusal is null or ValidationException, pollyRefusal?.ToString());
     }
 
     [Fact]

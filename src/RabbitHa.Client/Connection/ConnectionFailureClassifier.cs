@@ -53,17 +53,33 @@ internal static class ConnectionFailureClassifier
         });
 
     /// <summary>Whether the failure is a transient network or availability problem, worth retrying.</summary>
-    public static bool IsTransient(Exception exception)
+    /// <param name="exception">What the attempt threw.</param>
+    /// <param name="cancellationToken">
+    /// The token the attempt ran under (the caller's, linked with any overall timeout). A cancellation is transient
+    /// unless this token asked for it: RabbitMQ.Client reports a handshake or continuation timeout (a channel open or
+    /// a declaration the broker did not answer in time, as during a failover) as a cancellation of its own.
+    /// </param>
+    public static bool IsTransient(Exception exception, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        return !IsPermanent(exception) && Flatten(exception).Any(static e => e is
+        if (IsPermanent(exception))
+        {
+            return false;
+        }
+
+        bool stopped = cancellationToken.IsCancellationRequested;
+        return Flatten(exception).Any(e => e switch
+        {
+            OperationCanceledException => !stopped,
             BrokerUnreachableException
-            or ConnectFailureException
-            or SocketException
-            or IOException
-            or TimeoutException
-            or OperationInterruptedException
-            or PossibleAuthenticationFailureException);
+                or ConnectFailureException
+                or SocketException
+                or IOException
+                or TimeoutException
+                or OperationInterruptedException
+                or PossibleAuthenticationFailureException => true,
+            _ => false,
+        });
     }
 
     /// <summary>The messages of the innermost exceptions, which say what actually happened (RabbitMQ.Client's outer ones do not).</summary>
@@ -72,7 +88,10 @@ internal static class ConnectionFailureClassifier
         ArgumentNullException.ThrowIfNull(exception);
         IEnumerable<string> causes = Flatten(exception)
             .Where(static e => e.InnerException is null && e is not AggregateException)
-            .Select(static e => $"{e.GetType().Name}: {e.Message}")
+            .Select(static e => e is OperationCanceledException
+                // "A task was canceled." alone does not say that it was RabbitMQ.Client giving up on the broker.
+                ? $"{e.GetType().Name}: {e.Message} (no answer in time: a connection, handshake or continuation timeout)"
+                : $"{e.GetType().Name}: {e.Message}")
             .Distinct(StringComparer.Ordinal);
         string description = string.Join("; ", causes);
         return description.Length == 0 ? $"{exception.GetType().Name}: {exception.Message}" : description;

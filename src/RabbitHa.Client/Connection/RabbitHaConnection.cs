@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -48,6 +49,7 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
     private bool _started;
     private string? _blockedReason;
     private long _blockedSince;
+    private int _certificateWarningLogged;
 
     /// <param name="options">The validated options; reading <see cref="IOptions{TOptions}.Value"/> validates them.</param>
     /// <param name="metrics">Where to count losses, recoveries and blocked time.</param>
@@ -326,7 +328,8 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         {
             Task connecting = Task.Run(ConnectCoreAsync, CancellationToken.None);
 
-            // Callers may all have stopped waiting; the failure is logged by ConnectCoreAsync, so mark it observed.
+            // Every connect is started by a caller that awaits it and receives its failure; one that stopped waiting
+            // (cancelled) chose not to hear it, so it is marked observed rather than left to UnobservedTaskException.
             _ = connecting.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
                 TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             _connectTask = connecting;
@@ -348,6 +351,7 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
             SetStateLocked(ConnectionState.Connecting);
         }
 
+        WarnOfAcceptedCertificateErrors();
         _logger.Connecting(ClientProvidedName, _settings.EndpointList, _settings.VirtualHost, _settings.UserName);
         var attempts = new StartupAttempts();
         ResiliencePipeline pipeline = StartupRetryPipeline.Create(_options.Startup, args =>
@@ -356,7 +360,7 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
             if (_logger.IsEnabled(LogLevel.Warning))
             {
                 // Only the cause: a stack trace per attempt would bury the log while the cluster comes up;
-                // the final failure is logged with the whole exception.
+                // the final failure goes, whole, to the caller.
                 string cause = args.Outcome.Exception is { } error ? ConnectionFailureClassifier.Describe(error) : "no exception";
                 _logger.ConnectAttemptFailed(ClientProvidedName, attempts.Count, cause, args.RetryDelay);
             }
@@ -388,7 +392,9 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
                 }
             }
 
-            _logger.ConnectFailed(ClientProvidedName, failure);
+            // Thrown, not logged: a failure is written down once, by whoever receives it. At host start that is the
+            // host ("Hosting failed to start", with this message and its causes), and a log here would repeat it with a
+            // second stack trace. The attempts before it were logged already, as one-line warnings.
             throw failure;
         }
 
@@ -413,6 +419,22 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         Subscribe(connection);
         _logger.Connected(ClientProvidedName, connection.Endpoint);
         ReportTopology(topology);
+    }
+
+    /// <summary>
+    /// Says once, on the main connection (the first to connect, and the publishing one shares its options), that
+    /// certificate errors are accepted: RabbitMQ.Client applies them to every endpoint, the proxy and each fallback.
+    /// </summary>
+    private void WarnOfAcceptedCertificateErrors()
+    {
+        SslPolicyErrors accepted = _options.Tls.AcceptablePolicyErrors;
+        if (_purpose != ConnectionPurpose.Main || !_settings.UseTls || accepted == SslPolicyErrors.None
+            || Interlocked.Exchange(ref _certificateWarningLogged, 1) != 0)
+        {
+            return;
+        }
+
+        _logger.CertificateErrorsAccepted(ClientProvidedName, accepted, _settings.EndpointList);
     }
 
     private void ReportTopology(IReadOnlyList<(TopologyDeclaration Declaration, TopologyRefusal? Refusal)> outcomes)

@@ -12,9 +12,10 @@ internal sealed class RabbitHaConnectionSettings
     private const int DefaultTlsPort = AmqpTcpEndpoint.DefaultAmqpSslPort;
 
     private RabbitHaConnectionSettings(
-        IReadOnlyList<AmqpTcpEndpoint> endpoints, string virtualHost, string userName, string password, string clientProvidedName)
+        IReadOnlyList<AmqpTcpEndpoint> endpoints, bool useTls, string virtualHost, string userName, string password, string clientProvidedName)
     {
         Endpoints = endpoints;
+        UseTls = useTls;
         VirtualHost = virtualHost;
         UserName = userName;
         Password = password;
@@ -23,6 +24,9 @@ internal sealed class RabbitHaConnectionSettings
 
     /// <summary>Gets the HAProxy endpoint followed by the fallbacks, in the order given.</summary>
     public IReadOnlyList<AmqpTcpEndpoint> Endpoints { get; }
+
+    /// <summary>Gets a value indicating whether every endpoint is reached over TLS.</summary>
+    public bool UseTls { get; }
 
     public string VirtualHost { get; }
 
@@ -47,13 +51,21 @@ internal sealed class RabbitHaConnectionSettings
         string userName = options.UserName;
         string password = options.Password;
         bool tls = options.Tls.Enabled;
-        string? serverName = options.Tls.ServerName;
+
+        // Blank is unset, as configuration binds an empty value: an empty server name would fail every certificate.
+        string? serverName = NullIfBlank(options.Tls.ServerName);
 
         if (options.Uri is not null)
         {
             if (!AmqpUri.TryParse(options.Uri, out AmqpUri? uri, out string? problem))
             {
                 throw new InvalidOperationException($"{RabbitHaOptions.SectionName}:Uri {problem} (was '{Redaction.RedactUri(options.Uri)}').");
+            }
+
+            if (uri.UserName is { Length: 0 })
+            {
+                throw new InvalidOperationException(
+                    $"{RabbitHaOptions.SectionName}:Uri must not have an empty user name (was '{Redaction.RedactUri(options.Uri)}').");
             }
 
             host = uri.Host;
@@ -66,23 +78,30 @@ internal sealed class RabbitHaConnectionSettings
         }
 
         int defaultPort = tls ? DefaultTlsPort : DefaultPort;
-        SslOption ssl = CreateSslOption(options.Tls, tls, serverName);
-        var endpoints = new List<AmqpTcpEndpoint> { new(host, port ?? defaultPort, ssl) };
+        var endpoints = new List<AmqpTcpEndpoint> { new(host, port ?? defaultPort, CreateSslOption(options.Tls, tls, serverName)) };
+
+        // A fallback is a node, not the proxy: its certificate names the node, so by default it is checked against its
+        // own host name. The proxy's name would fail every fallback over TLS unless name mismatches were accepted, and
+        // RabbitMQ.Client would then accept a certificate for any name on every endpoint, the proxy included.
+        string? fallbackServerName = NullIfBlank(options.Tls.FallbackServerName);
         foreach (string fallback in options.FallbackEndpoints)
         {
-            if (!FallbackEndpoint.TryParse(fallback, out string? fallbackHost, out int? fallbackPort))
+            if (!FallbackEndpoint.TryParse(fallback, out string? fallbackHost, out int? fallbackPort, out bool? fallbackTls)
+                || (fallbackTls is { } asked && asked != tls))
             {
                 throw new InvalidOperationException(
-                    $"{RabbitHaOptions.SectionName}:FallbackEndpoints {FallbackEndpoint.Expected} (was '{Redaction.RedactUri(fallback)}').");
+                    $"{RabbitHaOptions.SectionName}:FallbackEndpoints {FallbackEndpoint.Expected}, in the main endpoint's scheme " +
+                    $"(was '{Redaction.RedactUri(fallback)}').");
             }
 
-            endpoints.Add(new AmqpTcpEndpoint(fallbackHost, fallbackPort ?? defaultPort, ssl));
+            endpoints.Add(new AmqpTcpEndpoint(fallbackHost, fallbackPort ?? defaultPort,
+                CreateSslOption(options.Tls, tls, fallbackServerName ?? fallbackHost)));
         }
 
         string clientProvidedName = string.IsNullOrWhiteSpace(options.ClientProvidedName)
             ? AppDomain.CurrentDomain.FriendlyName
             : options.ClientProvidedName;
-        return new RabbitHaConnectionSettings(endpoints, virtualHost, userName, password, clientProvidedName);
+        return new RabbitHaConnectionSettings(endpoints, tls, virtualHost, userName, password, clientProvidedName);
     }
 
     /// <summary>
@@ -121,6 +140,7 @@ internal sealed class RabbitHaConnectionSettings
         return factory;
     }
 
+    /// <summary>A new <see cref="SslOption"/> per endpoint: each carries the server name its certificate is checked against.</summary>
     private static SslOption CreateSslOption(RabbitHaTlsOptions tls, bool enabled, string? serverName)
     {
         if (!enabled)
@@ -136,4 +156,6 @@ internal sealed class RabbitHaConnectionSettings
             CheckCertificateRevocation = tls.CheckCertificateRevocation,
         };
     }
+
+    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

@@ -31,8 +31,11 @@ internal static class StartupRetryPipeline
             .AddTimeout(options.Timeout)
             .AddRetry(new RetryStrategyOptions
             {
+                // The context's token is the caller's linked with the timeout above: once either has fired, a
+                // cancellation is the stop it asked for, not RabbitMQ.Client timing out an operation.
                 ShouldHandle = static args => ValueTask.FromResult(
-                    args.Outcome.Exception is { } exception && ConnectionFailureClassifier.IsTransient(exception)),
+                    args.Outcome.Exception is { } exception
+                    && ConnectionFailureClassifier.IsTransient(exception, args.Context.CancellationToken)),
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.InitialDelay,

@@ -8,8 +8,14 @@ namespace RabbitHa.Client;
 /// <summary>
 /// Keeps one consumer subscribed, and is the only thing that restores its subscription: open a subscription
 /// (waiting for an open connection) → wait until it ends, for any reason (connection lost, channel closed by
-/// the broker, consumer cancelled by the broker) → close it → back off → again, until stopped.
+/// the broker, consumer cancelled by the broker) → close it in the background → back off → again, until stopped.
 /// </summary>
+/// <remarks>
+/// Nothing that happens in the loop ends it but a stop or the application closing the connection: whatever throws
+/// (a logger, closing a channel, a handler's cancellation callback) is logged and the loop goes on, since a loop that
+/// died would stop consumption without a word. An ended subscription is never waited for: its handlers may be hung,
+/// and the new subscription runs with the handler slots they leave free.
+/// </remarks>
 internal sealed class ConsumerSupervisor : IAsyncDisposable
 {
     private readonly IRabbitHaConnection _connection;
@@ -22,12 +28,19 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _hardStop = new();
     private readonly object _gate = new();
+    private readonly List<Task> _retiring = [];
 
     private Task? _loop;
     private bool _disposed;
     private bool _cancelOnHaFailover;
     private bool _deadLetterQueueDeclared;
     private volatile Subscription? _current;
+
+    /// <summary>Since when (a timestamp of <see cref="_timeProvider"/>) the consumer has had no subscription; 0 while it has one. Under <see cref="_gate"/>.</summary>
+    private long _notSubscribedSince;
+
+    /// <summary>Why the last subscription ended or could not be opened. Under <see cref="_gate"/>.</summary>
+    private string? _lastError;
 
     /// <param name="connection">The connection to consume on, and to declare the dead-letter queue on.</param>
     /// <param name="options">The options, validated; copied, so later changes do not reach the running consumer.</param>
@@ -41,7 +54,7 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
     /// <param name="metrics">The consumers' instruments.</param>
     /// <param name="logger">The consumer's logger.</param>
     /// <param name="topology">The declared topology, if known: a queue declared there as quorum counts deliveries itself, and gets a quorum dead-letter queue.</param>
-    /// <param name="timeProvider">The clock of the back-off and of the requeue delay.</param>
+    /// <param name="timeProvider">The clock of the back-off, of the handlers' and the store's timeouts, of the requeue delay and of the health check.</param>
     public ConsumerSupervisor(
         IRabbitHaConnection connection,
         RabbitHaConsumerOptions options,
@@ -74,6 +87,28 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
     /// <summary>Gets the channel of the current subscription, for tests that break it on purpose.</summary>
     internal IChannel? CurrentChannel => _current?.Channel;
 
+    /// <summary>Gets the consumer's handler slots, for tests.</summary>
+    internal HandlerSlots Slots => _processor.Slots;
+
+    /// <summary>Gets where the consumer stands, for the health check: reads state only.</summary>
+    public ConsumerStatus GetStatus()
+    {
+        long now = _timeProvider.GetTimestamp();
+        bool subscribed = IsSubscribed;
+        TimeSpan notSubscribedFor;
+        string? lastError;
+        bool running;
+        lock (_gate)
+        {
+            notSubscribedFor = subscribed || _notSubscribedSince == 0 ? TimeSpan.Zero : _timeProvider.GetElapsedTime(_notSubscribedSince, now);
+            lastError = _lastError;
+            running = _loop is not null && !_disposed && !_stopping.IsCancellationRequested;
+        }
+
+        return new ConsumerStatus(Name, Queue, running, subscribed, notSubscribedFor, lastError, _options.UnhealthyAfter, _options.Concurrency,
+            _processor.Slots.Hung(now, _timeProvider));
+    }
+
     /// <summary>Starts the supervision loop and returns; subscribing happens in the background. Idempotent.</summary>
     /// <exception cref="ObjectDisposedException">The consumer has been stopped.</exception>
     public void Start()
@@ -86,6 +121,7 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
                 return;
             }
 
+            _notSubscribedSince = _timeProvider.GetTimestamp();
             _logger.ConsumerStarting(Name, Queue, _options.PrefetchCount, _options.Concurrency, _options.DeduplicateByMessageId);
             _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
         }
@@ -119,7 +155,7 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
         using (cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _hardStop))
         {
             // The loop never faults (it logs and retries), and once stopping it is bounded by StopTimeout plus
-            // a few seconds for cancelled handlers and the channel's close.
+            // a few seconds for cancelled handlers and the channels' close; hung handlers are not waited for.
             await loop.ConfigureAwait(false);
         }
     }
@@ -145,102 +181,240 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
     private async Task RunAsync(CancellationToken stopping)
     {
         var backoff = new JitteredBackoff(_options.ResubscribeMinDelay, _options.ResubscribeMaxDelay);
-        Subscription? active = null;
         while (!stopping.IsCancellationRequested)
         {
-            SubscriptionEnd end;
-            long subscribedAt = 0;
             try
             {
-                if (!_deadLetterQueueDeclared && _options.DeadLetterStrategy == RabbitHaDeadLetterStrategy.Queue)
+                if (!await SubscribeOnceAsync(backoff, stopping).ConfigureAwait(false))
                 {
-                    // Before the first subscription, until the broker has answered: a refusal is logged inside and does not
-                    // stop consuming, and a dead-letter copy that later finds no queue declares it again.
-                    _deadLetterQueueDeclared = await _deadLetterQueue.DeclareAsync(stopping).ConfigureAwait(false);
+                    break;
                 }
-
-                active = await Subscription.OpenAsync(_connection, _options, _cancelOnHaFailover, _processor, _logger, _hardStop.Token, stopping).ConfigureAwait(false);
-                subscribedAt = Stopwatch.GetTimestamp();
-                _current = active;
-                _logger.ConsumerSubscribed(Name, Queue, _connection.ClientProvidedName, _connection.CurrentEndpoint, active.ConsumerTag ?? string.Empty);
-                end = await active.Ended.WaitAsync(stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
                 break;
             }
-            catch (ObjectDisposedException) when (_connection.State == ConnectionState.Closed)
-            {
-                // The application closed the connection (it is final): nothing to resubscribe on.
-                _logger.ConsumerConnectionClosed(Name);
-                break;
-            }
-            catch (Exception ex) when (_cancelOnHaFailover && Subscription.IsCancelOnHaFailoverRefused(ex))
-            {
-                // Not a classic queue, so there is no master to move: consume without the argument from now on. Such a
-                // queue (quorum) counts deliveries itself, so failed messages are simply returned to it.
-                _cancelOnHaFailover = false;
-                _processor.QueueCountsDeliveries();
-                _logger.CancelOnHaFailoverRefused(Name, Queue);
-                continue;
-            }
-            catch (Exception ex) when (IsTransient(ex))
-            {
-                end = new SubscriptionEnd(SubscriptionEndReason.SubscribeFailed, ex.Message, ex);
-                _logger.SubscribeFailed(Name, Queue, ex.Message);
-            }
-            // Anything else is a surprise, logged as an error; the consumer still keeps trying, since giving up would silently stop consumption.
+            // The loop is the consumer's only way back to a subscription: whatever else fails in it (a logger that throws,
+            // closing a channel) is reported, and it goes on after the next back-off delay.
             catch (Exception ex)
             {
-                end = new SubscriptionEnd(SubscriptionEndReason.SubscribeFailed, ex.Message, ex);
-                _logger.SubscribeFailedUnexpectedly(Name, Queue, ex);
-            }
-
-            _current = null;
-            if (active is not null)
-            {
-                // Handlers still running finish first: after a broker cancel the channel is open and their
-                // acknowledgements still count; after a channel loss their tokens are already cancelled.
-                await active.CloseAsync(_options.StopTimeout, cancelConsumer: false, _hardStop.Token).ConfigureAwait(false);
-                active = null;
-            }
-
-            if (subscribedAt != 0)
-            {
-                TimeSpan lasted = Stopwatch.GetElapsedTime(subscribedAt);
-                _logger.SubscriptionEnded(Name, Queue, lasted, end.Reason, end.Detail);
-
-                // A subscription that was healthy for a while says the last problem is over: retry quickly.
-                if (lasted >= _options.ResubscribeMaxDelay)
+                RetireCurrent();
+                MarkNotSubscribed(Describe(ex));
+                Report("resubscribing", ex);
+                if (!await DelayAsync(backoff.Next(), stopping).ConfigureAwait(false))
                 {
-                    backoff.Reset();
+                    break;
                 }
             }
-
-            _metrics.Resubscribing(Name, end.Tag);
-            TimeSpan delay = backoff.Next();
-            _logger.Resubscribing(Name, Queue, delay, backoff.Attempt);
-            try
-            {
-                await Task.Delay(delay, _timeProvider, stopping).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                break;
-            }
         }
 
-        _current = null;
-        if (active is not null)
+        await StopSubscriptionsAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>One subscription, from opening it to the back-off after it ended.</summary>
+    /// <returns><see langword="false"/> when there is nothing to resubscribe on: stopping, or the connection is closed for good.</returns>
+    private async Task<bool> SubscribeOnceAsync(JitteredBackoff backoff, CancellationToken stopping)
+    {
+        SubscriptionEnd end;
+        long subscribedAt = 0;
+        try
         {
-            _logger.ConsumerStopping(Name, _options.StopTimeout, active.InFlight);
-            await active.CloseAsync(_options.StopTimeout, cancelConsumer: true, _hardStop.Token).ConfigureAwait(false);
+            if (!_deadLetterQueueDeclared && _options.DeadLetterStrategy == RabbitHaDeadLetterStrategy.Queue)
+            {
+                // Before the first subscription, until the broker has answered: a refusal is logged inside and does not
+                // stop consuming, and a dead-letter copy that later finds no queue declares it again.
+                _deadLetterQueueDeclared = await _deadLetterQueue.DeclareAsync(stopping).ConfigureAwait(false);
+            }
+
+            Subscription active = await Subscription.OpenAsync(_connection, _options, _cancelOnHaFailover, _processor, _logger, stopping).ConfigureAwait(false);
+            _current = active;
+            subscribedAt = Stopwatch.GetTimestamp();
+            lock (_gate)
+            {
+                _notSubscribedSince = 0;
+            }
+
+            _logger.ConsumerSubscribed(Name, Queue, _connection.ClientProvidedName, _connection.CurrentEndpoint, active.ConsumerTag ?? string.Empty);
+            end = await active.Ended.WaitAsync(stopping).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException) when (_connection.State == ConnectionState.Closed)
+        {
+            // The application closed the connection (it is final): nothing to resubscribe on.
+            _logger.ConsumerConnectionClosed(Name);
+            return false;
+        }
+        catch (Exception ex) when (_cancelOnHaFailover && Subscription.IsCancelOnHaFailoverRefused(ex))
+        {
+            // Not a classic queue, so there is no master to move: consume without the argument from now on. Such a
+            // queue (quorum) counts deliveries itself, so failed messages are simply returned to it.
+            _cancelOnHaFailover = false;
+            _processor.QueueCountsDeliveries();
+            _logger.CancelOnHaFailoverRefused(Name, Queue);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && IsTransient(ex))
+        {
+            end = new SubscriptionEnd(SubscriptionEndReason.SubscribeFailed, Describe(ex), ex);
+            _logger.SubscribeFailed(Name, Queue, end.Detail);
+        }
+        // Anything else is a surprise, logged as an error; the consumer still keeps trying, since giving up would silently stop consumption.
+        catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
+        {
+            end = new SubscriptionEnd(SubscriptionEndReason.SubscribeFailed, Describe(ex), ex);
+            _logger.SubscribeFailedUnexpectedly(Name, Queue, ex);
         }
 
-        _logger.ConsumerStopped(Name);
+        MarkNotSubscribed(end.Detail);
+
+        // Closed in the background: after a broker cancel its handlers may still acknowledge on the open channel, after a
+        // channel loss they are cancelled at once; either way a hung one must not hold back the next subscription.
+        RetireCurrent();
+        if (subscribedAt != 0)
+        {
+            TimeSpan lasted = Stopwatch.GetElapsedTime(subscribedAt);
+            _logger.SubscriptionEnded(Name, Queue, lasted, end.Reason, end.Detail);
+
+            // A subscription that was healthy for a while says the last problem is over: retry quickly.
+            if (lasted >= _options.ResubscribeMaxDelay)
+            {
+                backoff.Reset();
+            }
+        }
+
+        _metrics.Resubscribing(Name, end.Tag);
+        TimeSpan delay = backoff.Next();
+        _logger.Resubscribing(Name, Queue, delay, backoff.Attempt);
+        return await DelayAsync(delay, stopping).ConfigureAwait(false);
+    }
+
+    /// <returns><see langword="false"/> when stopping cut the delay short.</returns>
+    private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken stopping)
+    {
+        try
+        {
+            await Task.Delay(delay, _timeProvider, stopping).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private void MarkNotSubscribed(string error)
+    {
+        lock (_gate)
+        {
+            _lastError = error;
+            if (_notSubscribedSince == 0)
+            {
+                _notSubscribedSince = _timeProvider.GetTimestamp();
+            }
+        }
+    }
+
+    /// <summary>Takes the current subscription out of service and closes it in the background; <see cref="StopAsync"/> waits for it.</summary>
+    private void RetireCurrent()
+    {
+        Subscription? retired = Interlocked.Exchange(ref _current, null);
+        if (retired is null)
+        {
+            return;
+        }
+
+        Task closing = Task.Run(() => CloseRetiredAsync(retired), CancellationToken.None);
+        lock (_retiring)
+        {
+            _retiring.RemoveAll(static task => task.IsCompleted);
+            _retiring.Add(closing);
+        }
+    }
+
+    private async Task CloseRetiredAsync(Subscription subscription)
+    {
+        try
+        {
+            await subscription.CloseAsync(_options.StopTimeout, cancelConsumer: false, _hardStop.Token).ConfigureAwait(false);
+        }
+        // Nobody awaits this but the stop: a failure is reported here, or it would vanish with the task.
+        catch (Exception ex)
+        {
+            Report("closing an ended subscription", ex);
+        }
+    }
+
+    /// <summary>The end of the loop: the current subscription is closed, its handlers drained; the ended ones finish closing.</summary>
+    private async Task StopSubscriptionsAsync()
+    {
+        Subscription? active = Interlocked.Exchange(ref _current, null);
+        try
+        {
+            if (active is not null)
+            {
+                _logger.ConsumerStopping(Name, _options.StopTimeout, active.InFlight);
+                await active.CloseAsync(_options.StopTimeout, cancelConsumer: true, _hardStop.Token).ConfigureAwait(false);
+            }
+        }
+        // Stopping goes on to the end whatever fails: the caller waits for it.
+        catch (Exception ex)
+        {
+            Report("stopping", ex);
+        }
+
+        Task[] retiring;
+        lock (_retiring)
+        {
+            retiring = [.. _retiring];
+            _retiring.Clear();
+        }
+
+        // Each one reports its own failure; bounded by StopTimeout (or the hard stop) and the channel's close timeout.
+        await Task.WhenAll(retiring).ConfigureAwait(false);
+        try
+        {
+            int hung = _processor.Slots.Hung(_timeProvider.GetTimestamp(), _timeProvider).Count;
+            if (hung > 0)
+            {
+                _logger.HungHandlersAtStop(Name, hung);
+            }
+
+            _logger.ConsumerStopped(Name);
+        }
+        catch (Exception ex)
+        {
+            Report("logging its stop", ex);
+        }
+    }
+
+    /// <summary>Logs a failure of the loop, and keeps it as the last error, which the health check shows while the consumer is not subscribed.</summary>
+    private void Report(string step, Exception exception)
+    {
+        lock (_gate)
+        {
+            _lastError = $"{step}: {Describe(exception)}";
+        }
+
+        try
+        {
+            _logger.SupervisorStepFailed(Name, step, exception);
+        }
+        // A logger that throws cannot report its own failure, and the loop must go on: the failure stays in the last
+        // error, where the health check shows it.
+        catch (Exception loggingFailure)
+        {
+            lock (_gate)
+            {
+                _lastError = $"{step}: {Describe(exception)} (logging it failed too: {loggingFailure.Message})";
+            }
+        }
     }
 
     /// <summary>Failures that the next attempt may not meet: the connection dropped, the broker refused (a missing queue), a timeout.</summary>
     private static bool IsTransient(Exception exception) =>
         exception is OperationInterruptedException or RabbitHaConnectionException or IOException or TimeoutException or ProtocolViolationException;
+
+    /// <summary>The broker's own words when it has any (<c>404 NOT_FOUND - no queue 'orders' in vhost '/'</c>), else the message.</summary>
+    private static string Describe(Exception exception) => exception is OperationInterruptedException { ShutdownReason: { } reason }
+        ? $"{reason.ReplyCode} {reason.ReplyText}"
+        : exception.Message;
 }

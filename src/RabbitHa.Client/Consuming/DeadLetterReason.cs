@@ -11,6 +11,9 @@ internal enum DeadLetterReason
 
     /// <summary>The handler could not be created from dependency injection.</summary>
     HandlerUnavailable = 2,
+
+    /// <summary>The handler ran longer than <see cref="RabbitHaConsumerOptions.HandlerTimeout"/> (on the last attempt).</summary>
+    HandlerTimedOut = 3,
 }
 
 /// <summary>The header values of <see cref="DeadLetterReason"/>, documented on <see cref="RabbitHaHeaders.DeadLetterReason"/>.</summary>
@@ -20,6 +23,7 @@ internal static class DeadLetterReasonExtensions
     {
         DeadLetterReason.DeserializationFailed => "deserialization-failed",
         DeadLetterReason.HandlerUnavailable => "handler-unavailable",
+        DeadLetterReason.HandlerTimedOut => "handler-timed-out",
         _ => "handler-failed",
     };
 }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
@@ -6,20 +6,14 @@ using RabbitMQ.Client.Exceptions;
 namespace RabbitHa.Client;
 
 /// <summary>
-/// What happens to each delivery of one consumer: deduplication (when on), the handler, then exactly one of
-/// acknowledge, try again or dead-letter (see DeliveryProcessor.Failures.cs). Shared by the consumer's successive
-/// subscriptions. It keeps no count of failures itself: the count travels with the message.
+/// What happens to each delivery of one consumer: deduplication (when on, DeliveryProcessor.Deduplication.cs), the
+/// handler (DeliveryProcessor.Handler.cs), then exactly one of acknowledge, try again or dead-letter
+/// (DeliveryProcessor.Failures.cs). Shared by the consumer's successive subscriptions. It keeps no count of failures
+/// itself: the count travels with the message.
 /// </summary>
 internal sealed partial class DeliveryProcessor
 {
-    /// <summary>How long a copy waits for another copy of the same message that is being handled right now.</summary>
-    private static readonly TimeSpan s_inProgressPatience = TimeSpan.FromSeconds(5);
-
-    /// <summary>The longest pause between two looks at a copy in progress.</summary>
-    private static readonly TimeSpan s_inProgressPollMax = TimeSpan.FromSeconds(1);
-
-    /// <summary>How long a message waits before it is returned to the queue when the deduplication store failed, so that a store outage does not spin.</summary>
-    private static readonly TimeSpan s_storeFailurePause = TimeSpan.FromSeconds(1);
+    private static readonly object s_retired = new();
 
     private readonly RabbitHaConsumerOptions _options;
     private readonly IMessageInvoker _invoker;
@@ -29,6 +23,7 @@ internal sealed partial class DeliveryProcessor
     private readonly ConsumerMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
+    private readonly ConditionalWeakTable<IChannel, object> _retiredChannels = new();
     private volatile bool _queueCountsDeliveries;
 
     /// <param name="options">The consumer's validated options.</param>
@@ -39,7 +34,7 @@ internal sealed partial class DeliveryProcessor
     /// <param name="queueType">The consumer's queue as the topology declares it: a quorum queue counts deliveries itself.</param>
     /// <param name="metrics">The consumers' instruments.</param>
     /// <param name="logger">The consumer's logger.</param>
-    /// <param name="timeProvider">The clock of <see cref="RabbitHaConsumerOptions.RequeueDelay"/> and of <see cref="RabbitHaHeaders.DeadLetteredAt"/>.</param>
+    /// <param name="timeProvider">The clock of the timeouts, of <see cref="RabbitHaConsumerOptions.RequeueDelay"/> and of <see cref="RabbitHaHeaders.DeadLetteredAt"/>.</param>
     public DeliveryProcessor(
         RabbitHaConsumerOptions options,
         IMessageInvoker invoker,
@@ -61,9 +56,13 @@ internal sealed partial class DeliveryProcessor
         _logger = logger;
         _timeProvider = timeProvider ?? TimeProvider.System;
         Name = options.EffectiveName;
+        Slots = new HandlerSlots(options.Concurrency);
     }
 
     public string Name { get; }
+
+    /// <summary>Gets the consumer's handler slots, shared by its successive subscriptions: <see cref="RabbitHaConsumerOptions.Concurrency"/> holds across them.</summary>
+    public HandlerSlots Slots { get; }
 
     /// <summary>
     /// Learns that the queue counts deliveries itself although the topology did not say so (the broker refused
@@ -72,6 +71,19 @@ internal sealed partial class DeliveryProcessor
     /// </summary>
     public void QueueCountsDeliveries() => _queueCountsDeliveries = true;
 
+    /// <summary>
+    /// Processes one delivery to the end: deduplication, the handler (within <see cref="RabbitHaConsumerOptions.HandlerTimeout"/>),
+    /// then acknowledged, tried again or dead-lettered. It does not throw for what the handler, the store or the channel do.
+    /// </summary>
+    /// <param name="channel">The channel the delivery came on, where it is settled (unless it has been retired since).</param>
+    /// <param name="deliveryTag">The delivery's tag on that channel.</param>
+    /// <param name="redelivered">The broker's redelivered flag.</param>
+    /// <param name="exchange">The exchange the delivery came through.</param>
+    /// <param name="routingKey">Its routing key.</param>
+    /// <param name="properties">Its properties.</param>
+    /// <param name="body">Its body, valid while this runs (and while an abandoned handler runs on).</param>
+    /// <param name="cancellationToken">The subscription's: cancelled when it closes (stopping, or its channel is gone).</param>
+    /// <param name="slot">The handler slot taken for this delivery; <see langword="null"/> to wait for one of <see cref="Slots"/> here.</param>
     public async Task ProcessAsync(
         IChannel channel,
         ulong deliveryTag,
@@ -80,6 +92,43 @@ internal sealed partial class DeliveryProcessor
         string routingKey,
         IReadOnlyBasicProperties properties,
         ReadOnlyMemory<byte> body,
+        CancellationToken cancellationToken,
+        HandlerSlot? slot = null)
+    {
+        HandlerSlot? own = slot is null ? await Slots.AcquireAsync(CancellationToken.None).ConfigureAwait(false) : null;
+        try
+        {
+            await ProcessInSlotAsync(channel, deliveryTag, redelivered, exchange, routingKey, properties, body, slot ?? own!, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            own?.Release();
+        }
+    }
+
+    /// <summary>Returns a delivery to its queue, unhandled: a handler of another copy of the same message still runs in this consumer.</summary>
+    public Task ReturnRunningCopyAsync(IChannel channel, ulong deliveryTag, string? messageId)
+    {
+        _logger.RunningCopyReturned(Name, messageId);
+        return SettleAsync(channel, deliveryTag, ack: false, requeue: true);
+    }
+
+    /// <summary>
+    /// Settles nothing more on <paramref name="channel"/>: it has closed, and RabbitMQ.Client may recover it under the same
+    /// object, numbering deliveries from 1 again, where an old delivery tag would settle another message or close the
+    /// recovered channel (unknown delivery tag). The broker requeues what was not settled.
+    /// </summary>
+    public void RetireChannel(IChannel channel) => _retiredChannels.AddOrUpdate(channel, s_retired);
+
+    private async Task ProcessInSlotAsync(
+        IChannel channel,
+        ulong deliveryTag,
+        bool redelivered,
+        string exchange,
+        string routingKey,
+        IReadOnlyBasicProperties properties,
+        ReadOnlyMemory<byte> body,
+        HandlerSlot slot,
         CancellationToken cancellationToken)
     {
         _metrics.Delivered(Name);
@@ -113,22 +162,16 @@ internal sealed partial class DeliveryProcessor
                     await SettleAsync(channel, deliveryTag, ack: false, requeue: true).ConfigureAwait(false);
                     return;
                 default:
-                    // The store failed (logged) or the wait was cancelled: not the message's fault, not counted.
+                    // The store failed or was too slow (logged), or the wait was cancelled: not the message's fault, not counted.
                     await SettleAsync(channel, deliveryTag, ack: false, requeue: true).ConfigureAwait(false);
                     return;
             }
         }
 
-        long started = Stopwatch.GetTimestamp();
-        DeadLetterReason reason = DeadLetterReason.HandlerFailed;
-        Exception? failure = null;
-        try
+        HandlerResult result = await RunHandlerAsync(body, context, deliveryTag, slot, cancellationToken).ConfigureAwait(false);
+        _metrics.HandlerRan(Name, result.Duration);
+        if (result.Outcome == HandlerOutcome.Cancelled)
         {
-            await _invoker.InvokeAsync(body, context, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            _metrics.HandlerRan(Name, Stopwatch.GetElapsedTime(started));
             await ReleaseClaimAsync(claimed, messageId).ConfigureAwait(false);
             _logger.HandlerCancelled(Name, messageId);
 
@@ -137,26 +180,13 @@ internal sealed partial class DeliveryProcessor
             await SettleAsync(channel, deliveryTag, ack: false, requeue: true).ConfigureAwait(false);
             return;
         }
-        catch (MessageDeserializationException ex)
-        {
-            (reason, failure) = (DeadLetterReason.DeserializationFailed, ex);
-        }
-        catch (MessageHandlerUnavailableException ex)
-        {
-            (reason, failure) = (DeadLetterReason.HandlerUnavailable, ex);
-        }
-        // The handler is user code: whatever it throws is logged and decides the message's fate; nothing is hidden.
-        catch (Exception ex)
-        {
-            failure = ex;
-        }
 
-        _metrics.HandlerRan(Name, Stopwatch.GetElapsedTime(started));
-        if (failure is not null)
+        if (result.Outcome == HandlerOutcome.Failed)
         {
             _metrics.Failed(Name);
             await ReleaseClaimAsync(claimed, messageId).ConfigureAwait(false);
-            var failed = new FailedDelivery(channel, deliveryTag, attempt, brokerCount is not null, originalExchange, originalRoutingKey, properties, body, reason, failure);
+            var failed = new FailedDelivery(channel, deliveryTag, attempt, brokerCount is not null, originalExchange, originalRoutingKey,
+                properties, body, result.Reason, result.Exception!);
             await SettleFailureAsync(failed, cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -165,7 +195,7 @@ internal sealed partial class DeliveryProcessor
         {
             // Recorded before the acknowledgement: if the channel dies before the broker has it, the
             // redelivered copy is then dropped instead of handled twice.
-            await StoreAsync(messageId!, "mark as handled", static (store, scope, id) => store.MarkHandledAsync(scope, id, CancellationToken.None))
+            await StoreAsync(messageId!, "mark as handled", static (store, scope, id, token) => store.MarkHandledAsync(scope, id, token))
                 .ConfigureAwait(false);
         }
 
@@ -173,70 +203,15 @@ internal sealed partial class DeliveryProcessor
         await SettleAsync(channel, deliveryTag, ack: true, requeue: false).ConfigureAwait(false);
     }
 
-    /// <summary>Claims the message, waiting a little while another copy of it is being handled.</summary>
-    /// <returns>The store's answer, or <see langword="null"/> when the store failed or the wait was cancelled.</returns>
-    private async Task<RabbitHaDeduplicationResult?> ClaimAsync(string messageId, CancellationToken cancellationToken)
-    {
-        TimeSpan pause = TimeSpan.FromMilliseconds(50);
-        long started = Stopwatch.GetTimestamp();
-        try
-        {
-            while (true)
-            {
-                RabbitHaDeduplicationResult result = await _store!.TryClaimAsync(_options.Queue, messageId, cancellationToken).ConfigureAwait(false);
-                if (result != RabbitHaDeduplicationResult.InProgress || Stopwatch.GetElapsedTime(started) >= s_inProgressPatience)
-                {
-                    return result;
-                }
-
-                // The other copy may yet fail (then this one must be handled) or succeed (then it is dropped):
-                // acknowledging it now could lose the message, requeueing it at once would spin.
-                await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
-                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, s_inProgressPollMax.Ticks));
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return null;
-        }
-        // A pluggable store (a database, a cache) may fail in any way; logged as an error, and the message goes back to the queue.
-        catch (Exception ex)
-        {
-            _logger.DeduplicationStoreFailed(Name, "claim", messageId, ex);
-            try
-            {
-                await Task.Delay(s_storeFailurePause, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                // Stopping: return the message now.
-            }
-
-            return null;
-        }
-    }
-
-    private Task ReleaseClaimAsync(bool claimed, string? messageId) =>
-        claimed
-            ? StoreAsync(messageId!, "release", static (store, scope, id) => store.ReleaseAsync(scope, id, CancellationToken.None))
-            : Task.CompletedTask;
-
-    private async Task StoreAsync(string messageId, string operation, Func<IRabbitHaDeduplicationStore, string, string, ValueTask> call)
-    {
-        try
-        {
-            await call(_store!, _options.Queue, messageId).ConfigureAwait(false);
-        }
-        // As in ClaimAsync: the store's failure is logged as an error; the message's own outcome stands.
-        catch (Exception ex)
-        {
-            _logger.DeduplicationStoreFailed(Name, operation, messageId, ex);
-        }
-    }
-
     /// <summary>Acknowledges or rejects a delivery. On a channel that has closed meanwhile this cannot be done, and need not be: the broker requeues the message.</summary>
     private async Task SettleAsync(IChannel channel, ulong deliveryTag, bool ack, bool requeue)
     {
+        if (_retiredChannels.TryGetValue(channel, out _))
+        {
+            _logger.SettleSkipped(Name, ack ? "acknowledge" : requeue ? "requeue" : "dead-letter", deliveryTag);
+            return;
+        }
+
         try
         {
             if (ack)

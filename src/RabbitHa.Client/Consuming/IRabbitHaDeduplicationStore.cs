@@ -18,6 +18,21 @@ namespace RabbitHa.Client;
 /// store should therefore let claims expire.
 /// </para>
 /// <para>Implementations must be safe to call concurrently.</para>
+/// <para>
+/// A store that fails or is slow never loses a message nor stops the consumer. Each call runs on its own task (a store
+/// that blocks its thread is fine) and may take <see cref="RabbitHaConsumerOptions.DeduplicationStoreTimeout"/> (5 seconds
+/// by default); then its token is cancelled, the consumer stops waiting for it, and it counts as failed. What a failure
+/// costs, logged as an error each time:
+/// </para>
+/// <list type="bullet">
+/// <item><description><see cref="TryClaimAsync"/>: the message goes back to its queue unhandled after a pause of 1 second
+/// (not counted as an attempt; a quorum queue counts the return as a delivery). A claim the store grants after the timeout
+/// is released.</description></item>
+/// <item><description><see cref="MarkHandledAsync"/>: the message is acknowledged all the same; a later copy of it may be
+/// handled again.</description></item>
+/// <item><description><see cref="ReleaseAsync"/>: the failed message is retried or dead-lettered all the same; its claim
+/// stays until the store lets it expire, and meanwhile its copies are returned to the queue as in progress.</description></item>
+/// </list>
 /// </remarks>
 public interface IRabbitHaDeduplicationStore
 {

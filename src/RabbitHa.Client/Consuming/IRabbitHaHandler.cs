@@ -33,6 +33,9 @@ public interface IRabbitHaHandler<in TMessage>
     /// stopping, or when the channel the message came on has closed (its acknowledgement can no longer
     /// be sent: the broker delivers the message again). A handler that stops early should throw
     /// <see cref="OperationCanceledException"/>; the message is then left to the broker, not counted as failed.
+    /// Also cancelled when the handler has run for <see cref="RabbitHaConsumerOptions.HandlerTimeout"/>: that attempt
+    /// counts as failed. A handler that ignores its token is given up on after a moment: its message is settled
+    /// without it, and it keeps one of the consumer's <see cref="RabbitHaConsumerOptions.Concurrency"/> slots until it returns.
     /// </param>
     /// <returns>A task that completes when the message has been handled.</returns>
     Task HandleAsync(TMessage message, RabbitHaMessageContext context, CancellationToken cancellationToken);

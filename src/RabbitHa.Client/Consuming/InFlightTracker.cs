@@ -1,8 +1,9 @@
 namespace RabbitHa.Client;
 
 /// <summary>
-/// Counts the handlers running on one subscription, so that closing it can stop taking deliveries and wait
-/// for the running ones: their acknowledgements need the channel still open.
+/// Counts the deliveries being processed on one subscription, so that closing it can stop taking deliveries and wait
+/// for the running ones: their acknowledgements need the channel still open. A handler given up on (hung) no longer
+/// counts here once its message is settled; its slot (<see cref="HandlerSlots"/>) still does.
 /// </summary>
 internal sealed class InFlightTracker
 {

@@ -28,6 +28,11 @@ public sealed class RabbitHaConsumerOptions
 
     /// <summary>Gets or sets how many messages are handled at the same time.</summary>
     /// <value>The default is 1: one at a time, in the order the broker delivers them. Must be between 1 and <see cref="PrefetchCount"/>.</value>
+    /// <remarks>
+    /// A bound for the consumer in this process, across its subscriptions: a handler abandoned because it ignored its
+    /// cancellation (see <see cref="HandlerTimeout"/>) counts until it returns, and a new subscription after a failover
+    /// runs with the slots that are left.
+    /// </remarks>
     public int Concurrency { get; set; } = 1;
 
     /// <summary>Gets or sets what happens to a message whose handler throws.</summary>
@@ -101,7 +106,10 @@ public sealed class RabbitHaConsumerOptions
     /// <value>The default is <see langword="false"/>: every delivery reaches the handler.</value>
     /// <remarks>
     /// Uses the registered <see cref="IRabbitHaDeduplicationStore"/> (by default a bounded in-memory window,
-    /// per process). Messages without a message id are always handled.
+    /// per process). Messages without a message id are always handled. A store that fails, or takes longer than
+    /// <see cref="DeduplicationStoreTimeout"/>, never loses a message: a claim that fails returns the message to its queue,
+    /// a record that fails only risks a duplicate later (see <see cref="IRabbitHaDeduplicationStore"/>). Independently of
+    /// this option, two copies of one message id are never handled at the same time by one consumer in one process.
     /// </remarks>
     public bool DeduplicateByMessageId { get; set; }
 
@@ -134,8 +142,77 @@ public sealed class RabbitHaConsumerOptions
     /// cancellation tokens are cancelled and the channel is closed: the broker requeues what was not acknowledged.
     /// </summary>
     /// <value>The default is 20 seconds, within the generic host's default shutdown timeout of 30 seconds. Must not be negative.</value>
-    /// <remarks>The host's own shutdown timeout cuts it short.</remarks>
+    /// <remarks>
+    /// The host's own shutdown timeout cuts it short. A handler that ignores its cancellation is given a moment more, then
+    /// left running (and logged): stopping does not wait for it. After a subscription ends by itself (a broker cancel), its
+    /// handlers get this long too on the still open channel, while the new subscription already takes messages.
+    /// </remarks>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Gets or sets how long a handler may run on one message. Then its cancellation token is cancelled and the attempt
+    /// counts as failed: the message is tried again or dead-lettered like one whose handler threw, with the reason
+    /// <c>handler-timed-out</c>.
+    /// </summary>
+    /// <value>
+    /// The default is 5 minutes. <see cref="Timeout.InfiniteTimeSpan"/> turns it off. Otherwise it must be positive and at
+    /// most one day.
+    /// </value>
+    /// <remarks>
+    /// <para>
+    /// Why 5 minutes: far longer than a message handler normally runs, and well within the broker's
+    /// <c>consumer_timeout</c> (30 minutes by default), after which the broker itself closes the channel of a delivery
+    /// that was never acknowledged, taking every other message in flight on it back too, and the consumer resubscribes.
+    /// With this timeout the consumer decides first, and only for the one message. Raise it (or turn it off) for
+    /// handlers that legitimately run for long; keep it below the broker's <c>consumer_timeout</c>.
+    /// </para>
+    /// <para>
+    /// A handler that honours its token stops, and its message takes the failure path. A handler that ignores it is
+    /// given a moment more, then abandoned: its message takes the failure path all the same, a warning names the message
+    /// and how long the handler has run (again each time that doubles), and the handler keeps its place among the
+    /// <see cref="Concurrency"/> handlers until it returns. The bound holds: a consumer never runs more than
+    /// <see cref="Concurrency"/> handlers at once, abandoned ones included; the others run with the slots left, and the
+    /// health check reports the consumer Degraded (Unhealthy once every slot is held by a hung handler, as only a restart
+    /// frees it). Whatever an abandoned handler does later is not acknowledged: its message was settled already. Another
+    /// copy of the same message (same message id) delivered meanwhile is not handled next to it: it waits, without
+    /// a slot, for up to 5 seconds, then goes back to the queue.
+    /// </para>
+    /// </remarks>
+    public TimeSpan HandlerTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Gets or sets how long the consumer may go without a subscription before the <c>"rabbitha"</c> health check reports
+    /// it Unhealthy, naming it and its last error (for example <c>404 NOT_FOUND - no queue 'orders'</c>).
+    /// </summary>
+    /// <value>
+    /// The default is 30 seconds. <see cref="Timeout.InfiniteTimeSpan"/> leaves the consumer out of the health check.
+    /// Otherwise it must be positive and at most one day.
+    /// </value>
+    /// <remarks>
+    /// Why 30 seconds: a failover, or a connection recovery, resubscribes within seconds (the connection retries every
+    /// 500 ms, resubscribing backs off up to <see cref="ResubscribeMaxDelay"/>), so a probe never fails for one; a queue
+    /// that is gone, or a permission that is missing, shows within half a minute. Keep it above
+    /// <see cref="ResubscribeMaxDelay"/>. The check counts from the consumer's start, and is healthy again as soon as
+    /// the consumer has resubscribed.
+    /// </remarks>
+    public TimeSpan UnhealthyAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Gets or sets how long one call of the <see cref="IRabbitHaDeduplicationStore"/> may take, with
+    /// <see cref="DeduplicateByMessageId"/>.
+    /// </summary>
+    /// <value>The default is 5 seconds. Must be positive and at most 5 minutes.</value>
+    /// <remarks>
+    /// A call that takes longer is given up on (its token is cancelled) and counts as a failure of the store: see
+    /// <see cref="IRabbitHaDeduplicationStore"/> for what then happens to the message.
+    /// </remarks>
+    public TimeSpan DeduplicationStoreTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Gets or sets how long a handler whose token was cancelled (timed out, stopping, channel lost) gets to return
+    /// before the consumer stops waiting for it. Not an option: tests shorten it.
+    /// </summary>
+    internal TimeSpan CancellationGrace { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Gets the consumer name: <see cref="Name"/>, or the queue when it is not set.</summary>
     internal string EffectiveName => string.IsNullOrWhiteSpace(Name) ? Queue : Name;

@@ -15,6 +15,9 @@ internal sealed class RabbitHaConsumerOptionsValidator : IValidateOptions<Rabbit
     private static readonly TimeSpan s_maxResubscribeDelay = TimeSpan.FromHours(1);
     private static readonly TimeSpan s_maxStopTimeout = TimeSpan.FromDays(1);
     private static readonly TimeSpan s_maxRequeueDelay = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan s_maxHandlerTimeout = TimeSpan.FromDays(1);
+    private static readonly TimeSpan s_maxUnhealthyAfter = TimeSpan.FromDays(1);
+    private static readonly TimeSpan s_maxDeduplicationStoreTimeout = TimeSpan.FromMinutes(5);
 
     public ValidateOptionsResult Validate(string? name, RabbitHaConsumerOptions options)
     {
@@ -101,8 +104,27 @@ internal sealed class RabbitHaConsumerOptionsValidator : IValidateOptions<Rabbit
             failures.Add($"{prefix} StopTimeout must be between {TimeSpan.Zero} and {s_maxStopTimeout} (was {options.StopTimeout}).");
         }
 
+        if (!IsPositiveOrInfinite(options.HandlerTimeout, s_maxHandlerTimeout))
+        {
+            failures.Add($"{prefix} HandlerTimeout must be positive and at most {s_maxHandlerTimeout}, or Timeout.InfiniteTimeSpan ({Timeout.InfiniteTimeSpan}) for none (was {options.HandlerTimeout}).");
+        }
+
+        if (!IsPositiveOrInfinite(options.UnhealthyAfter, s_maxUnhealthyAfter))
+        {
+            failures.Add($"{prefix} UnhealthyAfter must be positive and at most {s_maxUnhealthyAfter}, or Timeout.InfiniteTimeSpan ({Timeout.InfiniteTimeSpan}) to leave the consumer out of the health check (was {options.UnhealthyAfter}).");
+        }
+
+        if (options.DeduplicationStoreTimeout <= TimeSpan.Zero || options.DeduplicationStoreTimeout > s_maxDeduplicationStoreTimeout)
+        {
+            // No infinite value: a store that never answers would hold a handler slot for ever.
+            failures.Add($"{prefix} DeduplicationStoreTimeout must be positive and at most {s_maxDeduplicationStoreTimeout} (was {options.DeduplicationStoreTimeout}).");
+        }
+
         return failures;
     }
+
+    private static bool IsPositiveOrInfinite(TimeSpan value, TimeSpan max) =>
+        value == Timeout.InfiniteTimeSpan || (value > TimeSpan.Zero && value <= max);
 
     private static void CheckDeadLetterQueue(string prefix, RabbitHaConsumerOptions options, List<string> failures)
     {

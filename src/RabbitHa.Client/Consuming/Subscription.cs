@@ -6,11 +6,14 @@ using RabbitMQ.Client.Exceptions;
 namespace RabbitHa.Client;
 
 /// <summary>
-/// One subscription of a consumer: its own channel, prefetch and <c>basic.consume</c>. It ends, once, for
-/// whichever comes first of the ways a subscription dies (<see cref="Ended"/>); the supervisor then closes it
-/// and opens a new one. It is never reused: a consumer is never subscribed twice.
+/// One subscription of a consumer: its own channel, prefetch and <c>basic.consume</c>, and a <see cref="DeliveryPump"/>
+/// that runs its deliveries. It ends, once, for whichever comes first of the ways a subscription dies
+/// (<see cref="Ended"/>); the supervisor then closes it and opens a new one. It is never reused, and never waited for:
+/// an old subscription is closed in the background while the new one takes deliveries.
 /// </summary>
+#pragma warning disable CA1001 // _handlers is cancelled, never disposed: a handler abandoned at the close may still hold a registration on it, and a source without a timer holds nothing to release.
 internal sealed class Subscription : IAsyncBasicConsumer
+#pragma warning restore CA1001
 {
     /// <summary>The consume argument that makes the broker cancel the consumer when a mirrored queue's master moves.</summary>
     public const string CancelOnHaFailoverArgument = "x-cancel-on-ha-failover";
@@ -23,26 +26,31 @@ internal sealed class Subscription : IAsyncBasicConsumer
         exception is OperationInterruptedException { ShutdownReason: { ReplyCode: Constants.PreconditionFailed } reason }
         && reason.ReplyText.Contains(CancelOnHaFailoverArgument, StringComparison.Ordinal);
 
-    /// <summary>How long handlers get to finish after their cancellation token fired.</summary>
-    private static readonly TimeSpan s_cancelGrace = TimeSpan.FromSeconds(2);
-
     /// <summary>How long closing the channel may take before it is left to finish in the background (a recovery may hold RabbitMQ.Client's bookkeeping).</summary>
     private static readonly TimeSpan s_closeTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long closing waits, beyond the handlers' grace, for the messages of handlers given up on to be returned.</summary>
+    private static readonly TimeSpan s_settleMargin = TimeSpan.FromSeconds(1);
 
     private readonly IRabbitHaConnection _connection;
     private readonly DeliveryProcessor _processor;
     private readonly ILogger _logger;
-    private readonly InFlightTracker _inFlight = new();
-    private readonly CancellationTokenSource _handlers;
-    private readonly TaskCompletionSource<SubscriptionEnd> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TimeSpan _cancellationGrace;
 
-    private Subscription(IRabbitHaConnection connection, IChannel channel, DeliveryProcessor processor, ILogger logger, CancellationToken hardStop)
+    /// <summary>The handlers' token: cancelled by <see cref="CloseAsync"/> only (see <see cref="HandlerCancellation"/>).</summary>
+    private readonly CancellationTokenSource _handlers = new();
+    private readonly DeliveryPump _pump;
+    private readonly TaskCompletionSource<SubscriptionEnd> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _channelGone;
+
+    private Subscription(IRabbitHaConnection connection, IChannel channel, DeliveryProcessor processor, ILogger logger, TimeSpan cancellationGrace)
     {
         _connection = connection;
         Channel = channel;
         _processor = processor;
         _logger = logger;
-        _handlers = CancellationTokenSource.CreateLinkedTokenSource(hardStop);
+        _cancellationGrace = cancellationGrace;
+        _pump = new DeliveryPump(channel, processor, logger, _handlers.Token);
     }
 
     public IChannel Channel { get; }
@@ -54,28 +62,25 @@ internal sealed class Subscription : IAsyncBasicConsumer
     /// <summary>Gets a task that completes with the reason when the subscription ends without the application ending it.</summary>
     public Task<SubscriptionEnd> Ended => _ended.Task;
 
-    public int InFlight => _inFlight.Count;
+    public int InFlight => _pump.InFlight;
 
-    /// <summary>
-    /// Opens a channel (waiting for an open connection), sets the prefetch and subscribes. <paramref name="hardStop"/>
-    /// cancels the handlers when stopping has run out of time; <paramref name="cancellationToken"/> cancels opening.
-    /// </summary>
+    /// <summary>Opens a channel (waiting for an open connection), sets the prefetch and subscribes. <paramref name="cancellationToken"/> cancels opening.</summary>
     public static async Task<Subscription> OpenAsync(
         IRabbitHaConnection connection,
         RabbitHaConsumerOptions options,
         bool cancelOnHaFailover,
         DeliveryProcessor processor,
         ILogger logger,
-        CancellationToken hardStop,
         CancellationToken cancellationToken)
     {
-        // RabbitMQ.Client's dispatcher runs up to this many deliveries of the channel at once.
+        // One dispatcher worker is enough: it only hands deliveries over to the pump, which bounds the handlers itself
+        // (Concurrency, across this consumer's subscriptions), and keeps the broker's cancel from queueing behind a handler.
         var channelOptions = new CreateChannelOptions(
             publisherConfirmationsEnabled: false,
             publisherConfirmationTrackingEnabled: false,
-            consumerDispatchConcurrency: checked((ushort)options.Concurrency));
+            consumerDispatchConcurrency: 1);
         IChannel channel = await connection.CreateChannelAsync(channelOptions, cancellationToken).ConfigureAwait(false);
-        var subscription = new Subscription(connection, channel, processor, logger, hardStop);
+        var subscription = new Subscription(connection, channel, processor, logger, options.CancellationGrace);
         try
         {
             // Subscribed first: a channel that is already closed raises it at once.
@@ -92,46 +97,52 @@ internal sealed class Subscription : IAsyncBasicConsumer
         catch
         {
             // Half-open (a channel without a consumer): never handed out.
+            subscription._pump.StopAccepting();
             await subscription.CloseChannelAsync().ConfigureAwait(false);
-            subscription._handlers.Dispose();
             throw;
         }
     }
 
     /// <summary>
-    /// Closes the subscription: no new deliveries, the running handlers get <paramref name="drainTimeout"/>
-    /// to finish (and acknowledge on the still-open channel), then the channel is closed, which makes the
-    /// broker requeue whatever was not acknowledged.
+    /// Closes the subscription: no new deliveries; while the channel is open, the running handlers get
+    /// <paramref name="drainTimeout"/> to finish (and acknowledge); then the handlers' tokens are cancelled, they get a
+    /// moment to return, and the channel is closed, which makes the broker requeue whatever was not acknowledged. A
+    /// handler still running then is not waited for: it keeps its slot, and nothing it settles reaches the broker.
     /// </summary>
-    /// <param name="drainTimeout">How long to wait for running handlers.</param>
+    /// <param name="drainTimeout">How long to wait for running handlers, while the channel is open.</param>
     /// <param name="cancelConsumer">Whether to tell the broker first (<c>basic.cancel</c>), when stopping; pointless once the broker ended it.</param>
     /// <param name="hardStop">Cuts the wait short.</param>
+    /// <remarks>The channel is closed whatever fails before; a failure is then thrown, for the supervisor to log.</remarks>
     public async Task CloseAsync(TimeSpan drainTimeout, bool cancelConsumer, CancellationToken hardStop)
     {
-        _inFlight.StopAccepting();
-        if (cancelConsumer && ConsumerTag is not null && Channel.IsOpen)
+        _pump.StopAccepting();
+        try
         {
-            try
+            if (cancelConsumer && ConsumerTag is not null && Channel.IsOpen)
             {
-                using var timeout = new CancellationTokenSource(s_closeTimeout);
-                await Channel.BasicCancelAsync(ConsumerTag, noWait: false, timeout.Token).ConfigureAwait(false);
+                await CancelConsumerAsync(ConsumerTag).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is OperationInterruptedException or OperationCanceledException or TimeoutException or IOException)
+
+            // A channel that is gone cannot take an acknowledgement: its handlers are cancelled at once.
+            bool drained = !_channelGone && Channel.IsOpen && await _pump.WaitIdleAsync(drainTimeout, hardStop).ConfigureAwait(false);
+            if (!drained)
             {
-                // The channel is going anyway; closing it below stops the deliveries just as well.
-                _logger.ChannelCloseFailed(_processor.Name, ex);
+                if (_pump.InFlight > 0 && !_channelGone)
+                {
+                    _logger.HandlersStillRunning(_processor.Name, _pump.InFlight, drainTimeout);
+                }
+
+                // The processor gives a cancelled handler the same grace, then gives up on it and returns its message:
+                // waiting a little longer lets that return reach the broker while the channel is still open.
+                await HandlerCancellation.CancelAsync(_handlers, _logger, _processor.Name).ConfigureAwait(false);
+                await _pump.WaitIdleAsync(_cancellationGrace + s_settleMargin, CancellationToken.None).ConfigureAwait(false);
             }
         }
-
-        if (!await _inFlight.WaitIdleAsync(drainTimeout, hardStop).ConfigureAwait(false))
+        finally
         {
-            _logger.HandlersStillRunning(_processor.Name, _inFlight.Count, drainTimeout);
-            await _handlers.CancelAsync().ConfigureAwait(false);
-            await _inFlight.WaitIdleAsync(s_cancelGrace, CancellationToken.None).ConfigureAwait(false);
+            _processor.RetireChannel(Channel);
+            await CloseChannelAsync().ConfigureAwait(false);
         }
-
-        await CloseChannelAsync().ConfigureAwait(false);
-        _handlers.Dispose();
     }
 
     public Task HandleBasicDeliverAsync(string consumerTag, ulong deliveryTag, bool redelivered, string exchange, string routingKey,
@@ -140,12 +151,12 @@ internal sealed class Subscription : IAsyncBasicConsumer
         // The token is RabbitMQ.Client's: cancelled once the channel shuts down, when deliveries still queued
         // in its dispatcher can no longer be acknowledged. Those, and any after closing began, are left alone:
         // the broker requeues them when the channel is gone.
-        if (cancellationToken.IsCancellationRequested || !_inFlight.TryEnter())
+        if (!cancellationToken.IsCancellationRequested && !_channelGone)
         {
-            return Task.CompletedTask;
+            _ = _pump.Post(new Delivery(deliveryTag, redelivered, exchange, routingKey, properties, body.ToArray()));
         }
 
-        return ProcessAsync(deliveryTag, redelivered, exchange, routingKey, properties, body, cancellationToken);
+        return Task.CompletedTask;
     }
 
     public Task HandleBasicCancelAsync(string consumerTag, CancellationToken cancellationToken = default)
@@ -159,31 +170,30 @@ internal sealed class Subscription : IAsyncBasicConsumer
 
     public Task HandleBasicConsumeOkAsync(string consumerTag, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
-    public Task HandleChannelShutdownAsync(object channel, ShutdownEventArgs reason)
-    {
-        End(Describe(reason));
-        return Task.CompletedTask;
-    }
-
-    private async Task ProcessAsync(ulong deliveryTag, bool redelivered, string exchange, string routingKey,
-        IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken dispatcherToken)
-    {
-        try
-        {
-            using var handlerToken = CancellationTokenSource.CreateLinkedTokenSource(_handlers.Token, dispatcherToken);
-            await _processor.ProcessAsync(Channel, deliveryTag, redelivered, exchange, routingKey, properties, body, handlerToken.Token)
-                .ConfigureAwait(false);
-        }
-        finally
-        {
-            _inFlight.Exit();
-        }
-    }
+    public Task HandleChannelShutdownAsync(object channel, ShutdownEventArgs reason) => OnChannelShutdownAsync(channel, reason);
 
     private Task OnChannelShutdownAsync(object sender, ShutdownEventArgs reason)
     {
+        // Before anything else: RabbitMQ.Client may recover this channel under the same object, where the delivery tags
+        // of the handlers still running would mean other messages.
+        _channelGone = true;
+        _processor.RetireChannel(Channel);
         End(Describe(reason));
         return Task.CompletedTask;
+    }
+
+    private async Task CancelConsumerAsync(string consumerTag)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(s_closeTimeout);
+            await Channel.BasicCancelAsync(consumerTag, noWait: false, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationInterruptedException or OperationCanceledException or TimeoutException or IOException)
+        {
+            // The channel is going anyway; closing it below stops the deliveries just as well.
+            _logger.ChannelCloseFailed(_processor.Name, ex);
+        }
     }
 
     private Task OnCallbackExceptionAsync(object sender, CallbackExceptionEventArgs e)
@@ -228,8 +238,15 @@ internal sealed class Subscription : IAsyncBasicConsumer
     {
         try
         {
-            await Channel.AbortAsync(CancellationToken.None).ConfigureAwait(false);
-            await Channel.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await Channel.AbortAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Disposed even when the abort failed: a channel left recorded would be recovered with the connection.
+                await Channel.DisposeAsync().ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is OperationInterruptedException or IOException or ObjectDisposedException or TimeoutException or OperationCanceledException)
         {

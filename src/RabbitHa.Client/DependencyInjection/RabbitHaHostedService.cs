@@ -67,6 +67,7 @@ internal sealed class RabbitHaHostedService : IHostedService, IAsyncDisposable
 
         var options = _services.GetRequiredService<IOptionsMonitor<RabbitHaConsumerOptions>>();
         var metrics = _services.GetRequiredService<ConsumerMetrics>();
+        var registry = _services.GetRequiredService<ConsumerRegistry>();
         ILogger logger = _loggerFactory.CreateLogger<RabbitHaConsumer>();
         foreach (ConsumerRegistration registration in _registrations)
         {
@@ -75,6 +76,9 @@ internal sealed class RabbitHaHostedService : IHostedService, IAsyncDisposable
             var supervisor = new ConsumerSupervisor(_main, consumerOptions, registration.CreateInvoker(_services), store,
                 _services.GetRequiredService<IRabbitHaPublisher>(), metrics, logger, _services.GetRequiredService<IOptions<RabbitHaOptions>>().Value.Topology);
             _consumers.Add(new RabbitHaConsumer(supervisor));
+
+            // The health check reports on every consumer, from its start.
+            registry.Add(supervisor);
         }
 
         foreach (RabbitHaConsumer consumer in _consumers)
@@ -86,6 +90,13 @@ internal sealed class RabbitHaHostedService : IHostedService, IAsyncDisposable
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await Task.WhenAll(_consumers.Select(consumer => consumer.StopAsync(cancellationToken))).ConfigureAwait(false);
+
+        // Publishes in flight get the publisher's StopTimeout to be confirmed while the publishing connection is still open.
+        if (_services.GetService<CreatedPublisher>()?.Publisher is { } publisher)
+        {
+            await publisher.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await _publishing.CloseAsync(cancellationToken).ConfigureAwait(false);
         await _main.CloseAsync(cancellationToken).ConfigureAwait(false);
     }

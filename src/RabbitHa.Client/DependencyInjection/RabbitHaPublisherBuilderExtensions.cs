@@ -58,11 +58,12 @@ public static class RabbitHaPublisherBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitHaPublisherOptions>>(new RabbitHaPublisherOptionsValidator(sectionPath)));
         services.TryAddSingleton<IRabbitHaSerializer, SystemTextJsonRabbitHaSerializer>();
         services.TryAddSingleton(static sp => new PublisherMetrics(sp.GetRequiredService<RabbitHaMetrics>()));
-        services.TryAddSingleton<IRabbitHaPublisher>(static sp => new RabbitHaPublisher(
+        services.TryAddSingleton<CreatedPublisher>();
+        services.TryAddSingleton<IRabbitHaPublisher>(static sp => sp.GetRequiredService<CreatedPublisher>().Remember(new RabbitHaPublisher(
             sp.GetRequiredKeyedService<RabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection),
             sp.GetRequiredService<IOptions<RabbitHaPublisherOptions>>(),
             sp.GetRequiredService<IRabbitHaSerializer>(),
             sp.GetRequiredService<PublisherMetrics>(),
-            sp.GetService<ILogger<RabbitHaPublisher>>()));
+            sp.GetService<ILogger<RabbitHaPublisher>>())));
     }
 }

@@ -89,6 +89,9 @@ public static class RabbitHaServiceCollectionExtensions
             static (sp, key) => sp.GetRequiredKeyedService<RabbitHaConnection>(key));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RabbitHaHostedService>());
 
+        // The consumers the hosted service starts, for the health check; empty without AddConsumer.
+        services.TryAddSingleton<ConsumerRegistry>();
+
         // Guarded by the registration marker above: health check names must be unique, so this runs once.
         services.AddHealthChecks().AddCheck<RabbitHaHealthCheck>(RabbitHaDiagnostics.HealthCheckName, tags: ["rabbitmq"]);
         return registration;

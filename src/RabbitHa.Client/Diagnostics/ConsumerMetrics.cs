@@ -14,6 +14,8 @@ internal sealed class ConsumerMetrics
     private readonly Counter<long> _duplicatesDropped;
     private readonly Counter<long> _resubscriptions;
     private readonly Histogram<double> _handlerDuration;
+    private readonly Counter<long> _handlerTimeouts;
+    private readonly UpDownCounter<long> _hungHandlers;
 
     public ConsumerMetrics(RabbitHaMetrics metrics)
     {
@@ -37,6 +39,10 @@ internal sealed class ConsumerMetrics
             "Consumer subscriptions that ended without the application stopping them, and were restored.");
         _handlerDuration = meter.CreateHistogram<double>(RabbitHaConsumerDiagnostics.HandlerDurationInstrument, "s",
             "How long message handlers ran.");
+        _handlerTimeouts = meter.CreateCounter<long>(RabbitHaConsumerDiagnostics.HandlerTimeoutsInstrument, "{attempt}",
+            "Handler attempts that ran longer than HandlerTimeout and were cancelled.");
+        _hungHandlers = meter.CreateUpDownCounter<long>(RabbitHaConsumerDiagnostics.HungHandlersInstrument, "{handler}",
+            "Handlers that ignored their cancellation and still run, each holding a handler slot.");
     }
 
     public void Delivered(string consumer) => _deliveries.Add(1, Tag(consumer));
@@ -57,6 +63,12 @@ internal sealed class ConsumerMetrics
         _resubscriptions.Add(1, Tag(consumer), new KeyValuePair<string, object?>(RabbitHaConsumerDiagnostics.ResubscribeReasonTag, reason));
 
     public void HandlerRan(string consumer, TimeSpan duration) => _handlerDuration.Record(duration.TotalSeconds, Tag(consumer));
+
+    public void HandlerTimedOut(string consumer) => _handlerTimeouts.Add(1, Tag(consumer));
+
+    public void HungHandlerAbandoned(string consumer) => _hungHandlers.Add(1, Tag(consumer));
+
+    public void HungHandlerReturned(string consumer) => _hungHandlers.Add(-1, Tag(consumer));
 
     private static KeyValuePair<string, object?> Tag(string consumer) => new(RabbitHaConsumerDiagnostics.ConsumerNameTag, consumer);
 }

@@ -116,4 +116,45 @@ internal static partial class Log
     [LoggerMessage(EventId = 227, EventName = "DeadLetterQueueDeclareInterrupted", Level = LogLevel.Warning,
         Message = "Consumer '{ConsumerName}' could not declare its dead-letter queue '{DeadLetterQueue}' because the connection failed ({Detail}); it tries again.")]
     public static partial void DeadLetterQueueDeclareInterrupted(this ILogger logger, string consumerName, string deadLetterQueue, string detail);
+
+    [LoggerMessage(EventId = 228, EventName = "HandlerHung", Level = LogLevel.Warning,
+        Message = "The handler of consumer '{ConsumerName}' on message '{MessageId}' (delivery {DeliveryTag}) has run for {Running} and ignores its cancellation. " +
+                  "The consumer no longer waits for it, and its message {Outcome}; it keeps one of the consumer's {Concurrency} handler slots until it returns ({FreeSlots} free now).")]
+    public static partial void HandlerHung(this ILogger logger, string consumerName, string? messageId, ulong deliveryTag, TimeSpan running, int concurrency, int freeSlots, string outcome);
+
+    [LoggerMessage(EventId = 229, EventName = "HandlerStillHung", Level = LogLevel.Warning,
+        Message = "The hung handler of consumer '{ConsumerName}' on message '{MessageId}' still runs after {Running}, holding one of the consumer's {Concurrency} handler slots ({FreeSlots} free now).")]
+    public static partial void HandlerStillHung(this ILogger logger, string consumerName, string? messageId, TimeSpan running, int concurrency, int freeSlots);
+
+    [LoggerMessage(EventId = 230, EventName = "HungHandlerReturned", Level = LogLevel.Information,
+        Message = "The hung handler of consumer '{ConsumerName}' on message '{MessageId}' returned after {Running}; its slot is free again. What it did is not acknowledged: its message was settled when it was abandoned.")]
+    public static partial void HungHandlerReturned(this ILogger logger, string consumerName, string? messageId, TimeSpan running, Exception? exception);
+
+    [LoggerMessage(EventId = 231, EventName = "RunningCopyReturned", Level = LogLevel.Debug,
+        Message = "Consumer '{ConsumerName}' returned message '{MessageId}' to the queue unhandled: a handler of another copy of it still runs in this process.")]
+    public static partial void RunningCopyReturned(this ILogger logger, string consumerName, string? messageId);
+
+    [LoggerMessage(EventId = 232, EventName = "SettleSkipped", Level = LogLevel.Debug,
+        Message = "Consumer '{ConsumerName}' did not {Action} delivery {DeliveryTag}: the channel it came on has closed since; the broker delivers the message again.")]
+    public static partial void SettleSkipped(this ILogger logger, string consumerName, string action, ulong deliveryTag);
+
+    [LoggerMessage(EventId = 233, EventName = "CancellationCallbackFailed", Level = LogLevel.Warning,
+        Message = "Consumer '{ConsumerName}': a callback registered on a handler's cancellation token threw when the token was cancelled.")]
+    public static partial void CancellationCallbackFailed(this ILogger logger, string consumerName, Exception exception);
+
+    [LoggerMessage(EventId = 234, EventName = "SupervisorStepFailed", Level = LogLevel.Error,
+        Message = "Consumer '{ConsumerName}' failed unexpectedly while {Step}; it keeps itself subscribed all the same.")]
+    public static partial void SupervisorStepFailed(this ILogger logger, string consumerName, string step, Exception exception);
+
+    [LoggerMessage(EventId = 235, EventName = "DeliveryProcessingFailed", Level = LogLevel.Error,
+        Message = "Consumer '{ConsumerName}' failed unexpectedly while processing delivery {DeliveryTag} (message '{MessageId}'); the message returns to the queue when the channel closes.")]
+    public static partial void DeliveryProcessingFailed(this ILogger logger, string consumerName, ulong deliveryTag, string? messageId, Exception exception);
+
+    [LoggerMessage(EventId = 236, EventName = "HungHandlersAtStop", Level = LogLevel.Warning,
+        Message = "Consumer '{ConsumerName}' stopped with {Hung} hung handler(s) still running; they ignore their cancellation, and only the process's end stops them.")]
+    public static partial void HungHandlersAtStop(this ILogger logger, string consumerName, int hung);
+
+    [LoggerMessage(EventId = 237, EventName = "LateClaimReleased", Level = LogLevel.Debug,
+        Message = "Consumer '{ConsumerName}': the deduplication store granted the claim of message '{MessageId}' after the consumer had stopped waiting; released.")]
+    public static partial void LateClaimReleased(this ILogger logger, string consumerName, string messageId);
 }

@@ -20,9 +20,7 @@ internal static partial class Log
         Message = "Connecting '{ConnectionName}' failed (attempt {Attempt}: {Cause}); retrying in {RetryDelay}.")]
     public static partial void ConnectAttemptFailed(this ILogger logger, string connectionName, int attempt, string cause, TimeSpan retryDelay);
 
-    [LoggerMessage(EventId = 4, EventName = "ConnectFailed", Level = LogLevel.Error,
-        Message = "Connection '{ConnectionName}' could not be opened.")]
-    public static partial void ConnectFailed(this ILogger logger, string connectionName, Exception exception);
+    // EventId 4 (ConnectFailed) is retired: the final connect failure is thrown to the caller, who logs it (the host does at start).
 
     [LoggerMessage(EventId = 5, EventName = "ConnectionLost", Level = LogLevel.Warning,
         Message = "Connection '{ConnectionName}' to {Endpoint} was lost ({Initiator}, {ReplyCode} {ReplyText}); automatic recovery: {WillRecover}.")]
@@ -89,4 +87,10 @@ internal static partial class Log
     [LoggerMessage(EventId = 20, EventName = "TopologyRetryFailed", Level = LogLevel.Error,
         Message = "Declaring refused topology again on connection '{ConnectionName}' failed unexpectedly; next attempt in {RetryDelay}.")]
     public static partial void TopologyRetryFailed(this ILogger logger, string connectionName, TimeSpan retryDelay, Exception exception);
+
+    [LoggerMessage(EventId = 21, EventName = "CertificateErrorsAccepted", Level = LogLevel.Warning,
+        Message = "Connection '{ConnectionName}' accepts the TLS certificate errors {AcceptedErrors} from every endpoint ({Endpoints}): " +
+                  "TLS no longer proves which server it talks to. Set Tls:AcceptablePolicyErrors to None, and Tls:ServerName or " +
+                  "Tls:FallbackServerName to the names the certificates carry.")]
+    public static partial void CertificateErrorsAccepted(this ILogger logger, string connectionName, System.Net.Security.SslPolicyErrors acceptedErrors, string endpoints);
 }

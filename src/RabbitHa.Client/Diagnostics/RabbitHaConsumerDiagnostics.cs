@@ -48,4 +48,16 @@ public static class RabbitHaConsumerDiagnostics
 
     /// <summary>Histogram of how long handlers ran, in seconds, successful or not: <c>"rabbitha.consumer.handler.duration"</c>.</summary>
     public const string HandlerDurationInstrument = "rabbitha.consumer.handler.duration";
+
+    /// <summary>
+    /// Counter of handler attempts that ran longer than <see cref="RabbitHaConsumerOptions.HandlerTimeout"/> and were
+    /// cancelled: <c>"rabbitha.consumer.handler.timeouts"</c>. Each is also counted in <see cref="FailuresInstrument"/>.
+    /// </summary>
+    public const string HandlerTimeoutsInstrument = "rabbitha.consumer.handler.timeouts";
+
+    /// <summary>
+    /// Up-down counter of handlers that ignored their cancellation, were abandoned, and still run, each holding one of its
+    /// consumer's <see cref="RabbitHaConsumerOptions.Concurrency"/> slots: <c>"rabbitha.consumer.handlers.hung"</c>.
+    /// </summary>
+    public const string HungHandlersInstrument = "rabbitha.consumer.handlers.hung";
 }

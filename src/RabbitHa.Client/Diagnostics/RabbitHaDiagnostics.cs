@@ -56,15 +56,18 @@ public static class RabbitHaDiagnostics
     /// <summary>Counter: negative confirms (nacks) received.</summary>
     public const string NackedInstrument = "rabbitha.publish.nacked";
 
-    /// <summary>Counter: publishes that failed for good, tagged with <c>rabbitha.publish.failure_reason</c>.</summary>
+    /// <summary>
+    /// Counter: publishes that ended without a confirm, tagged with <c>rabbitha.publish.failure_reason</c>: a
+    /// <see cref="PublishFailureReason"/> name, <c>Cancelled</c> (the caller's token) or <c>Disposed</c>.
+    /// </summary>
     public const string PublishFailedInstrument = "rabbitha.publish.failed";
 
     /// <summary>Counter: sends of a message that was not confirmed the first time (failover, timeout, nack).</summary>
     public const string PublishRetriedInstrument = "rabbitha.publish.retried";
 
-    /// <summary>Up-down counter: publishes waiting for their confirm.</summary>
+    /// <summary>Up-down counter: publishes holding a window slot, waiting for their confirm.</summary>
     public const string PublishInFlightInstrument = "rabbitha.publish.in_flight";
 
-    /// <summary>Histogram, in milliseconds: from the publish call to the confirm, retries included.</summary>
+    /// <summary>Histogram, in milliseconds: from the publish call to the confirm, the wait for a window slot and retries included.</summary>
     public const string ConfirmLatencyInstrument = "rabbitha.publish.confirm_latency";
 }

@@ -3,12 +3,12 @@ using RabbitMQ.Client;
 
 namespace RabbitHa.Client;
 
-/// <summary>One message on its way to a confirm: what to send, and what happened to the sends so far.</summary>
-internal sealed class PublishAttempt
+/// <summary>One message on its way to a confirm: what to send, and what happened to it so far.</summary>
+internal sealed class PublishAttempt : IDisposable
 {
     private readonly long _started = Stopwatch.GetTimestamp();
 
-    public PublishAttempt(RabbitHaPublisher publisher, string exchange, string routingKey, ReadOnlyMemory<byte> body, BasicProperties properties, bool mandatory)
+    public PublishAttempt(RabbitHaPublisher publisher, string exchange, string routingKey, ReadOnlyMemory<byte> body, BasicProperties properties, bool mandatory, CancellationToken callerToken = default)
     {
         Publisher = publisher;
         Exchange = exchange;
@@ -16,6 +16,7 @@ internal sealed class PublishAttempt
         Body = body;
         Properties = properties;
         Mandatory = mandatory;
+        CallerToken = callerToken;
     }
 
     public RabbitHaPublisher Publisher { get; }
@@ -30,13 +31,28 @@ internal sealed class PublishAttempt
 
     public bool Mandatory { get; }
 
+    public CancellationToken CallerToken { get; }
+
     public string MessageId => Properties.MessageId!;
 
     public int Sends { get; private set; }
 
     public int Nacks { get; set; }
 
-    public int Rejections { get; set; }
+    /// <summary>Gets or sets how many channels the broker closed under this message without naming what it refused.</summary>
+    public int UnexplainedClosures { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the message is sent alone, on a channel of its own, to learn whether the broker refuses it.</summary>
+    public bool Isolated { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the publisher counts this message among the publishes a stop waits for.</summary>
+    public bool Admitted { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the message holds a window slot.</summary>
+    public bool HoldsSlot { get; set; }
+
+    /// <summary>Gets or sets the message's cancellation, once it needs one (a wait for a slot, a send).</summary>
+    public PublishCancellation? Cancellation { get; set; }
 
     public Exception? LastError { get; set; }
 
@@ -59,4 +75,10 @@ internal sealed class PublishAttempt
 
     public RabbitHaPublishException Fail(PublishFailureReason reason, string detail, Exception? cause) =>
         new(reason, MessageId, Exchange, RoutingKey, Sends, detail, cause);
+
+    public void Dispose()
+    {
+        Cancellation?.Dispose();
+        Cancellation = null;
+    }
 }

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Threading.Channels;
 using Polly.Timeout;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
@@ -10,8 +11,8 @@ internal static class PublishFailureClassifier
 {
     /// <summary>
     /// The broker closed the channel because of what was published: no such exchange (404), access refused (403),
-    /// resource locked (405), precondition failed (406). Sending the same message again fails the same way;
-    /// other messages in flight on that channel fail with it through no fault of their own.
+    /// resource locked (405), precondition failed (406). Every message in flight on that channel fails with it;
+    /// <see cref="ChannelRejection"/> tells the one it was about from the others.
     /// </summary>
     public static bool IsRejection(Exception exception) =>
         exception is OperationInterruptedException { ShutdownReason: { Initiator: ShutdownInitiator.Peer } reason }
@@ -19,21 +20,24 @@ internal static class PublishFailureClassifier
 
     /// <summary>
     /// A failure that says nothing about the message: the connection or channel went away (a node died, HAProxy
-    /// cut the session, the broker is shutting down), the connection could not be opened yet, or the confirm did
-    /// not arrive in time. The same message is sent again once the connection is back.
+    /// cut the session, the broker is shutting down), the connection could not be opened yet, the broker did not
+    /// answer in time (a confirm, or RabbitMQ.Client's own wait for channel.open or confirm.select), or the
+    /// connection's writer was already closed. The same message is sent again once the connection is back.
     /// </summary>
     public static bool IsTransient(Exception exception) => exception switch
     {
         PublishException => false,
         OperationInterruptedException => !IsRejection(exception),
-        TimeoutRejectedException => true,
+        TimeoutRejectedException or TimeoutException => true,
         RabbitHaConnectionException => true,
         IOException or SocketException => true,
+        ChannelClosedException => true,
         _ => false,
     };
 
-    /// <summary>What the retry pipeline sends again: transient failures, nacks and rejections still within their bounds
-    /// (the publisher throws <see cref="RabbitHaPublishException"/> once a bound is reached, which is never retried).</summary>
+    /// <summary>What the retry pipeline sends again: transient failures, nacks within their bound, and channels closed by
+    /// another message (the publisher throws <see cref="RabbitHaPublishException"/> once a message itself is to blame,
+    /// which is never retried).</summary>
     public static bool IsRetriable(Exception exception) =>
         exception is PublishException { IsReturn: false } || IsRejection(exception) || IsTransient(exception);
 

@@ -2,36 +2,34 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Polly;
-using Polly.Retry;
-using Polly.Timeout;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 
 namespace RabbitHa.Client;
 
 /// <summary>
 /// <see cref="IRabbitHaPublisher"/> on one confirm-tracking channel. RabbitMQ.Client numbers the publishes and
-/// matches the confirms; this adds the window, the wait while blocked, and sending again what a failover left
-/// unconfirmed. The caller's task holds the message until it is confirmed, so nothing else has to.
+/// matches the confirms; this adds the window, the deadline, the wait while blocked, sending again what a failover
+/// or another message's refusal left unconfirmed, and the stop. The caller's task holds the message until it is
+/// confirmed, so nothing else has to.
 /// </summary>
-internal sealed class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisposable
+/// <remarks>
+/// One type, one file per concern: the calls and their properties here; <c>.Sending</c> the way to a confirm;
+/// <c>.Outcomes</c> the four shapes a publish ends in; <c>.Batch</c>; <c>.Stopping</c>.
+/// </remarks>
+internal sealed partial class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisposable
 {
-    // A channel the broker closed because of a publish (no such exchange...) takes every message in flight on it
-    // down too: let those be sent again a few times before a message itself is blamed.
-    private const int MaxRejections = 3;
-
     private readonly IRabbitHaConnection _connection;
     private readonly RabbitHaPublisherOptions _options;
     private readonly IRabbitHaSerializer _serializer;
     private readonly PublisherMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _window;
+    private readonly PublishWindow _window;
     private readonly PublisherChannel _channel;
+    private readonly IsolationChannel _isolation;
+    private readonly KnownRejections _rejections = new();
     private readonly UnblockedSignal _unblocked;
     private readonly ResiliencePipeline _pipeline;
-    private readonly ConfirmTimeoutPool _confirmTimeouts = new();
-    private readonly CancellationTokenSource _disposing = new();
-    private int _disposed;
+    private readonly CancellationSourcePool _sources = new();
 
     public RabbitHaPublisher(
         IRabbitHaConnection connection,
@@ -49,10 +47,35 @@ internal sealed class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisposable
         _serializer = serializer;
         _metrics = metrics;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _window = new SemaphoreSlim(_options.MaxInFlight, _options.MaxInFlight);
-        _channel = new PublisherChannel(connection);
+        _window = new PublishWindow(_options.MaxInFlight, _options.MaxWaitingPublishes);
+        _channel = new PublisherChannel(connection, _logger, "shared");
+        _isolation = new IsolationChannel(new PublisherChannel(connection, _logger, "isolation"));
         _unblocked = new UnblockedSignal(connection);
         _pipeline = PublishRetryPipeline.Create(_options, OnRetry);
+    }
+
+    /// <summary>Gets how many channels the publisher holds open (or closed and not released yet); for tests and diagnostics.</summary>
+    internal int ChannelsHeld => _channel.Held + _isolation.Channel.Held;
+
+    /// <summary>Gets how many channels the publisher has opened in all; for tests and diagnostics.</summary>
+    internal int ChannelsOpened => _channel.Opened + _isolation.Channel.Opened;
+
+    /// <summary>Gets the window; for tests.</summary>
+    internal PublishWindow Window => _window;
+
+    /// <summary>Gets how many publishes hold a window slot.</summary>
+    internal int InFlight => _window.InFlight;
+
+    /// <summary>Gets how many publishes wait for a window slot.</summary>
+    internal int Waiting => _window.Waiting;
+
+    /// <inheritdoc />
+    public Task PublishAsync(OutgoingMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(message.Exchange, nameof(message));
+        ArgumentNullException.ThrowIfNull(message.RoutingKey, nameof(message));
+        return PublishCoreAsync(NewAttempt(message.Exchange, message.RoutingKey, message.Body, message.Properties, message.Mandatory, contentType: null, cancellationToken));
     }
 
     /// <inheritdoc />
@@ -60,7 +83,7 @@ internal sealed class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(exchange);
         ArgumentNullException.ThrowIfNull(routingKey);
-        return PublishCoreAsync(exchange, routingKey, body, properties, _options.Mandatory, cancellationToken);
+        return PublishCoreAsync(NewAttempt(exchange, routingKey, body, properties, mandatory: null, contentType: null, cancellationToken));
     }
 
     /// <inheritdoc />
@@ -72,213 +95,45 @@ internal sealed class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisposable
         // A byte[] binds to this overload rather than to the ReadOnlyMemory<byte> one: it is a body, not a message to serialize.
         if (message is byte[] bytes)
         {
-            return PublishCoreAsync(exchange, routingKey, bytes, properties, _options.Mandatory, cancellationToken);
+            return PublishAsync(exchange, routingKey, (ReadOnlyMemory<byte>)bytes, properties, cancellationToken);
         }
 
         if (message is ReadOnlyMemory<byte> memory)
         {
-            return PublishCoreAsync(exchange, routingKey, memory, properties, _options.Mandatory, cancellationToken);
+            return PublishAsync(exchange, routingKey, memory, properties, cancellationToken);
         }
 
-        var body = _serializer.Serialize(message);
-        var typed = properties is null ? new BasicProperties() : new BasicProperties(properties);
-        typed.ContentType ??= _serializer.ContentType;
-        return PublishCoreAsync(exchange, routingKey, body, typed, _options.Mandatory, cancellationToken);
+        return SerializeAndPublishAsync(exchange, routingKey, message, properties, cancellationToken);
     }
 
-    /// <inheritdoc />
-    public async Task PublishBatchAsync(IEnumerable<OutgoingMessage> messages, CancellationToken cancellationToken = default)
+    private async Task SerializeAndPublishAsync<T>(string exchange, string routingKey, T message, BasicProperties? properties, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(messages);
-        var publishes = new List<Task>();
-        foreach (var message in messages)
-        {
-            ArgumentNullException.ThrowIfNull(message, nameof(messages));
-            publishes.Add(PublishAsync(message, cancellationToken));
-        }
-
-        var all = Task.WhenAll(publishes);
+        ReadOnlyMemory<byte> body;
         try
         {
-            await all.ConfigureAwait(false);
+            body = _serializer.Serialize(message);
         }
-        catch (Exception) when (all.Exception is { } failures && !all.IsCanceled)
+        catch (Exception error)
         {
-            // Every failure, not only the first one await would surface: the caller must know which messages to handle.
-            throw failures.Flatten();
+            // The serializer is the application's, and may throw anything: the message cannot be sent as given, and the
+            // caller learns it the one way every failed publish is told, from the task.
+            using var unsent = NewAttempt(exchange, routingKey, ReadOnlyMemory<byte>.Empty, properties, mandatory: null, _serializer.ContentType, cancellationToken);
+            throw Report(unsent, unsent.Fail(
+                PublishFailureReason.Invalid,
+                $"{_serializer.GetType().Name} could not serialize the {typeof(T).Name}: {error.Message}; not sent",
+                error));
         }
+
+        await PublishCoreAsync(NewAttempt(exchange, routingKey, body, properties, mandatory: null, _serializer.ContentType, cancellationToken)).ConfigureAwait(false);
     }
 
-    /// <inheritdoc />
-    public Task PublishAsync(OutgoingMessage message, CancellationToken cancellationToken = default)
+    private PublishAttempt NewAttempt(string exchange, string routingKey, ReadOnlyMemory<byte> body, BasicProperties? properties, bool? mandatory, string? contentType, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(message);
-        ArgumentNullException.ThrowIfNull(message.Exchange, nameof(message));
-        ArgumentNullException.ThrowIfNull(message.RoutingKey, nameof(message));
-        return PublishCoreAsync(message.Exchange, message.RoutingKey, message.Body, message.Properties, message.Mandatory ?? _options.Mandatory, cancellationToken);
+        _metrics.Published();
+        return new PublishAttempt(this, exchange, routingKey, body, PrepareProperties(properties, contentType), mandatory ?? _options.Mandatory, cancellationToken);
     }
 
-    private async Task PublishCoreAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, BasicProperties? properties, bool mandatory, CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-
-        var attempt = new PublishAttempt(this, exchange, routingKey, body, PrepareProperties(properties), mandatory);
-
-        // Most callers pass no token: then disposal is the only thing that cancels, and no linked source is needed.
-        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token) : null;
-        var token = linked?.Token ?? _disposing.Token;
-        await _window.WaitAsync(token).ConfigureAwait(false);
-        _metrics.Started();
-        try
-        {
-            if (!await TrySendFirstAsync(attempt, token).ConfigureAwait(false))
-            {
-                var context = ResilienceContextPool.Shared.Get(token);
-                try
-                {
-                    context.Properties.Set(PublishRetryPipeline.RemainingTime, _options.PublishTimeout - attempt.Elapsed);
-                    await _pipeline.ExecuteAsync(static (context, attempt) => attempt.Publisher.SendAsync(attempt, context.CancellationToken), context, attempt)
-                        .ConfigureAwait(false);
-                }
-                finally
-                {
-                    ResilienceContextPool.Shared.Return(context);
-                }
-            }
-
-            _metrics.Confirmed(attempt.Elapsed);
-        }
-        catch (TimeoutRejectedException ex) when (!token.IsCancellationRequested)
-        {
-            _metrics.Failed(PublishFailureReason.TimedOut);
-            var failure = attempt.Fail(
-                PublishFailureReason.TimedOut,
-                $"not confirmed within {_options.PublishTimeout} (last error: {(attempt.LastError is { } last ? PublishFailureClassifier.Describe(last) : "none")})",
-                attempt.LastError ?? ex);
-            _logger.PublishFailed(failure.Reason, attempt.MessageId, attempt.Sends, failure);
-            throw failure;
-        }
-        catch (RabbitHaPublishException failure)
-        {
-            _metrics.Failed(failure.Reason);
-            _logger.PublishFailed(failure.Reason, attempt.MessageId, attempt.Sends, failure);
-            throw;
-        }
-        catch (OperationCanceledException) when (_disposing.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            throw new ObjectDisposedException(nameof(RabbitHaPublisher), $"The publisher was disposed before message '{attempt.MessageId}' was confirmed; it may or may not have reached the broker.");
-        }
-        finally
-        {
-            _metrics.Finished();
-            _window.Release();
-        }
-    }
-
-    /// <summary>Stops accepting publishes, fails those still waiting, and closes the channel.</summary>
-    /// <returns>A task that completes when the channel is closed.</returns>
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        await _disposing.CancelAsync().ConfigureAwait(false);
-        _unblocked.Dispose();
-        await _channel.DisposeAsync().ConfigureAwait(false);
-        _confirmTimeouts.Dispose();
-        _disposing.Dispose();
-    }
-
-    /// <summary>
-    /// The first send, outside the retry pipeline. Nearly every publish is confirmed at its first send, and the
-    /// pipeline's three nested strategies cost about as much CPU and memory per message as the rest of the
-    /// publish (the benchmark showed 2.2 kB more allocated per message than the raw client with them, on a
-    /// machine whose two cores the brokers share). Returns <see langword="false"/> when the send failed in a way
-    /// worth sending again: the pipeline takes over from there.
-    /// </summary>
-    private async ValueTask<bool> TrySendFirstAsync(PublishAttempt attempt, CancellationToken token)
-    {
-        var timeout = _confirmTimeouts.Rent(_options.ConfirmTimeout);
-        var registration = token.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), timeout);
-        try
-        {
-            await SendAsync(attempt, timeout.Token).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException) when (!token.IsCancellationRequested)
-        {
-            attempt.LastError = new TimeoutRejectedException($"No confirm within the confirm timeout ({_options.ConfirmTimeout}).");
-            return false;
-        }
-        catch (Exception retriable) when (PublishFailureClassifier.IsRetriable(retriable))
-        {
-            return false;
-        }
-        finally
-        {
-            registration.Dispose();
-            _confirmTimeouts.Return(timeout);
-        }
-    }
-
-    /// <summary>One send of the message and the wait for its confirm.</summary>
-    private async ValueTask SendAsync(PublishAttempt attempt, CancellationToken cancellationToken)
-    {
-        attempt.StartSend();
-        await _unblocked.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var channel = await _channel.GetAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            // With confirm tracking on, this completes when the broker acks the message and throws on nack or return.
-            await channel.BasicPublishAsync(attempt.Exchange, attempt.RoutingKey, attempt.Mandatory, attempt.Properties, attempt.Body, cancellationToken)
-                .ConfigureAwait(false);
-        }
-        catch (PublishReturnException returned)
-        {
-            throw attempt.Fail(PublishFailureReason.Unroutable, $"returned by the broker: {returned.ReplyCode} {returned.ReplyText}", returned);
-        }
-        catch (PublishException nacked) when (!nacked.IsReturn)
-        {
-            attempt.LastError = nacked;
-            _metrics.Nacked();
-            if (++attempt.Nacks > _options.MaxNackRetries)
-            {
-                throw attempt.Fail(PublishFailureReason.Nacked, $"nacked by the broker {attempt.Nacks} time(s)", nacked);
-            }
-
-            throw;
-        }
-        catch (OperationInterruptedException rejected) when (PublishFailureClassifier.IsRejection(rejected))
-        {
-            attempt.LastError = rejected;
-            if (++attempt.Rejections >= MaxRejections)
-            {
-                throw attempt.Fail(PublishFailureReason.Rejected, $"the broker closed the channel: {rejected.ShutdownReason?.ReplyCode} {rejected.ShutdownReason?.ReplyText}", rejected);
-            }
-
-            throw;
-        }
-        catch (Exception transient) when (PublishFailureClassifier.IsTransient(transient))
-        {
-            attempt.LastError = transient;
-            throw;
-        }
-    }
-
-    private ValueTask OnRetry(OnRetryArguments<object> args)
-    {
-        _metrics.Retried();
-        if (_logger.IsEnabled(LogLevel.Debug) && args.Outcome.Exception is { } error)
-        {
-            _logger.PublishRetrying(args.AttemptNumber + 1, args.RetryDelay, PublishFailureClassifier.Describe(error), _connection.State);
-        }
-
-        return default;
-    }
-
-    private BasicProperties PrepareProperties(BasicProperties? given)
+    private BasicProperties PrepareProperties(BasicProperties? given, string? contentType)
     {
         // A copy, headers included: the caller may reuse its properties, and RabbitMQ.Client writes its publish
         // sequence number into the headers of the properties it sends.
@@ -298,6 +153,7 @@ internal sealed class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisposable
             properties.DeliveryMode = _options.Persistent ? DeliveryModes.Persistent : DeliveryModes.Transient;
         }
 
+        properties.ContentType ??= contentType;
         return properties;
     }
 }

@@ -15,17 +15,19 @@ internal sealed class RabbitHaPublisherOptionsValidator(string sectionPath) : IV
             failures.Add(Message(nameof(options.MaxInFlight), "must be between 1 and 65535", options.MaxInFlight));
         }
 
-        Positive(failures, nameof(options.ConfirmTimeout), options.ConfirmTimeout);
-        Positive(failures, nameof(options.PublishTimeout), options.PublishTimeout);
-        Positive(failures, nameof(options.RetryMaxDelay), options.RetryMaxDelay);
+        // The ranges Polly's TimeoutStrategyOptions and RetryStrategyOptions accept: outside them, building the
+        // publisher's pipeline would throw at first use, with a message that names no option.
+        InRange(failures, nameof(options.ConfirmTimeout), options.ConfirmTimeout, MinTimeout, MaxDelay);
+        InRange(failures, nameof(options.PublishTimeout), options.PublishTimeout, MinTimeout, MaxDelay);
+        InRange(failures, nameof(options.RetryMaxDelay), options.RetryMaxDelay, TimeSpan.FromTicks(1), MaxDelay);
         if (options.ConfirmTimeout > options.PublishTimeout && options.PublishTimeout > TimeSpan.Zero)
         {
             failures.Add(Message(nameof(options.ConfirmTimeout), $"must not exceed PublishTimeout ({options.PublishTimeout})", options.ConfirmTimeout));
         }
 
-        if (options.RetryBaseDelay < TimeSpan.Zero)
+        if (options.RetryBaseDelay < TimeSpan.Zero || options.RetryBaseDelay > MaxDelay)
         {
-            failures.Add(Message(nameof(options.RetryBaseDelay), "must not be negative", options.RetryBaseDelay));
+            failures.Add(Message(nameof(options.RetryBaseDelay), $"must be between 00:00:00 and {MaxDelay}", options.RetryBaseDelay));
         }
         else if (options.RetryBaseDelay > options.RetryMaxDelay)
         {
@@ -37,14 +39,27 @@ internal sealed class RabbitHaPublisherOptionsValidator(string sectionPath) : IV
             failures.Add(Message(nameof(options.MaxNackRetries), "must not be negative", options.MaxNackRetries));
         }
 
+        if (options.MaxWaitingPublishes < 0)
+        {
+            failures.Add(Message(nameof(options.MaxWaitingPublishes), "must not be negative", options.MaxWaitingPublishes));
+        }
+
+        if (options.StopTimeout < TimeSpan.Zero)
+        {
+            failures.Add(Message(nameof(options.StopTimeout), "must not be negative", options.StopTimeout));
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private void Positive(List<string> failures, string option, TimeSpan value)
+    private static readonly TimeSpan MinTimeout = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromDays(1);
+
+    private void InRange(List<string> failures, string option, TimeSpan value, TimeSpan min, TimeSpan max)
     {
-        if (value <= TimeSpan.Zero)
+        if (value < min || value > max)
         {
-            failures.Add(Message(option, "must be positive", value));
+            failures.Add(Message(option, $"must be between {min} and {max}", value));
         }
     }
 

@@ -18,10 +18,13 @@ internal static class ConsumerHost
         HandlerBehavior? behavior = null,
         Action<RabbitHaConsumerOptions>? configure = null,
         IRabbitHaDeduplicationStore? store = null,
-        bool typed = false)
+        bool typed = false,
+        RecordingLoggerProvider? logs = null)
     {
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Logging.AddProvider(new XunitLoggerProvider(output));
+
+        // A recording provider writes to the test's output too.
+        builder.Logging.AddProvider(logs ?? (ILoggerProvider)new XunitLoggerProvider(output));
         builder.Services.AddSingleton(log);
         builder.Services.AddSingleton(new ConsumerIdentity(name));
         builder.Services.AddSingleton(behavior ?? new HandlerBehavior());

@@ -12,6 +12,7 @@ internal sealed class FakeBrokerConnection : IRabbitHaConnection
 {
     private readonly ConcurrentDictionary<string, DeclaredQueue> _queues = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _operations = new();
+    private readonly List<RecordingChannel> _subscriptionChannels = [];
 
 #pragma warning disable CS0067 // No broker events in these tests.
     public event EventHandler<ShutdownEventArgs>? ConnectionLost;
@@ -24,8 +25,26 @@ internal sealed class FakeBrokerConnection : IRabbitHaConnection
     /// <summary>Gets or sets the broker's answer to every non-passive queue declaration, or <see langword="null"/> to accept them.</summary>
     public ShutdownEventArgs? DeclareRefusal { get; set; }
 
-    /// <summary>Gets or sets what opening a channel with options (a subscription's) throws: subscribing is not what these tests are about.</summary>
-    public Exception SubscriptionChannelFailure { get; set; } = new RabbitHaConnectionException("no subscriptions in this test");
+    /// <summary>
+    /// Gets or sets what opening a channel with options (a subscription's) throws; <see langword="null"/> opens one (see
+    /// <see cref="SubscriptionChannels"/>). By default it throws: subscribing is not what most of these tests are about.
+    /// </summary>
+    public Exception? SubscriptionChannelFailure { get; set; } = new RabbitHaConnectionException("no subscriptions in this test");
+
+    /// <summary>Gets or sets what <c>basic.consume</c> throws on a subscription's channel (a missing queue), or <see langword="null"/> to subscribe.</summary>
+    public Exception? ConsumeFailure { get; set; }
+
+    /// <summary>Gets the subscriptions' channels, in the order they were opened.</summary>
+    public IReadOnlyList<RecordingChannel> SubscriptionChannels
+    {
+        get
+        {
+            lock (_subscriptionChannels)
+            {
+                return [.. _subscriptionChannels];
+            }
+        }
+    }
 
     /// <summary>Gets or sets how many of the next channels (other than a subscription's) fail to open, as while the connection is down.</summary>
     public int ChannelFailures { get; set; }
@@ -62,7 +81,19 @@ internal sealed class FakeBrokerConnection : IRabbitHaConnection
         if (options is not null)
         {
             Record("subscribe");
-            return Task.FromException<IChannel>(SubscriptionChannelFailure);
+            if (SubscriptionChannelFailure is { } failure)
+            {
+                return Task.FromException<IChannel>(failure);
+            }
+
+            (IChannel subscription, RecordingChannel subscriptionRecorder) = RecordingChannel.Create();
+            subscriptionRecorder.Broker = this;
+            lock (_subscriptionChannels)
+            {
+                _subscriptionChannels.Add(subscriptionRecorder);
+            }
+
+            return Task.FromResult(subscription);
         }
 
         if (ChannelFailures > 0)

@@ -60,6 +60,45 @@ public sealed class RabbitHaConsumerOptionsValidatorTests
             result.Failures);
     }
 
+    [Fact]
+    public void Validate_BadTimeouts_NamesEachOneAndItsValue()
+    {
+        var options = new RabbitHaConsumerOptions
+        {
+            Queue = "orders",
+            HandlerTimeout = TimeSpan.Zero,
+            UnhealthyAfter = TimeSpan.FromDays(2),
+            DeduplicationStoreTimeout = Timeout.InfiniteTimeSpan,
+        };
+
+        ValidateOptionsResult result = _validator.Validate("orders", options);
+
+        Assert.Equal(
+            [
+                "Consumer 'orders': HandlerTimeout must be positive and at most 1.00:00:00, or Timeout.InfiniteTimeSpan (-00:00:00.0010000) for none (was 00:00:00).",
+                "Consumer 'orders': UnhealthyAfter must be positive and at most 1.00:00:00, or Timeout.InfiniteTimeSpan (-00:00:00.0010000) to leave the consumer out of the health check (was 2.00:00:00).",
+                "Consumer 'orders': DeduplicationStoreTimeout must be positive and at most 00:05:00 (was -00:00:00.0010000).",
+            ],
+            result.Failures);
+    }
+
+    [Fact]
+    public void Validate_InfiniteHandlerTimeoutAndUnhealthyAfter_Succeed()
+    {
+        var options = new RabbitHaConsumerOptions { Queue = "orders", HandlerTimeout = Timeout.InfiniteTimeSpan, UnhealthyAfter = Timeout.InfiniteTimeSpan };
+
+        Assert.True(_validator.Validate("orders", options).Succeeded);
+    }
+
+    [Fact]
+    public void Defaults_HandlerTimeoutFiveMinutes_UnhealthyAfterThirtySeconds_StoreTimeoutFiveSeconds()
+    {
+        var options = new RabbitHaConsumerOptions();
+
+        Assert.Equal((TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5)),
+            (options.HandlerTimeout, options.UnhealthyAfter, options.DeduplicationStoreTimeout));
+    }
+
     [Theory]
     [InlineData(-1, "Consumer 'orders': RequeueDelay must be between 00:00:00 and 00:01:00 (was -00:00:01).")]
     [InlineData(61, "Consumer 'orders': RequeueDelay must be between 00:00:00 and 00:01:00 (was 00:01:01).")]

@@ -57,6 +57,13 @@ public sealed class PublishFailureClassifierTests
     }
 
     [Fact]
+    public void RabbitMqClientsOwnTimeoutsAndAClosedWriter_AreTransient()
+    {
+        Assert.True(PublishFailureClassifier.IsTransient(new TimeoutException("channel.open")));
+        Assert.True(PublishFailureClassifier.IsTransient(new System.Threading.Channels.ChannelClosedException()));
+    }
+
+    [Fact]
     public void ProgrammingErrors_AreNotRetried()
     {
         Assert.False(PublishFailureClassifier.IsRetriable(new ObjectDisposedException("channel")));

@@ -3,19 +3,14 @@ using System.Collections.Concurrent;
 namespace RabbitHa.Client;
 
 /// <summary>
-/// Reusable cancellation sources for the confirm timeout of first sends (reset, not reallocated, after each
-/// use), so that a publish confirmed at the first send allocates no timer of its own.
+/// Reusable cancellation sources for the time limits of publishes (reset, not reallocated, after each use), so that a
+/// publish confirmed at its first send allocates no source or timer of its own.
 /// </summary>
-internal sealed class ConfirmTimeoutPool : IDisposable
+internal sealed class CancellationSourcePool : IDisposable
 {
     private readonly ConcurrentQueue<CancellationTokenSource> _sources = new();
 
-    public CancellationTokenSource Rent(TimeSpan timeout)
-    {
-        var source = _sources.TryDequeue(out var pooled) ? pooled : new CancellationTokenSource();
-        source.CancelAfter(timeout);
-        return source;
-    }
+    public CancellationTokenSource Rent() => _sources.TryDequeue(out var pooled) ? pooled : new CancellationTokenSource();
 
     public void Return(CancellationTokenSource source)
     {

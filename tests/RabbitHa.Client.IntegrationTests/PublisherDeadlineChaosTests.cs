@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RabbitHa.Testing;
+using RabbitHa.Testing.Xunit;
+using RabbitMQ.Client;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace RabbitHa.Client.IntegrationTests;
+
+/// <summary>
+/// PublishTimeout is the whole deadline of a publish, the wait for a window slot included: with the cluster out of
+/// reach, every caller hears TimedOut within PublishTimeout of its own call, however many wait behind the window,
+/// and the bodies they hold do not pile up.
+/// </summary>
+[Collection(ChaosCollection.Name)]
+[Trait("Category", "Chaos")]
+public sealed class PublisherDeadlineChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper output)
+{
+    private const int MaxInFlight = 10;
+
+    // Five times the window: 40 callers wait for a slot, far below MaxWaitingPublishes (10 000 by default), so that
+    // every failure is the deadline's, not the bound's.
+    private const int Callers = 5 * MaxInFlight;
+    private const int Rounds = 3;
+    private const long MemoryGrowthLimit = 16L * 1024 * 1024;
+
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan HealthyTimeout = TimeSpan.FromMinutes(2);
+
+    private IRabbitHaCluster Cluster => fixture.Cluster;
+
+    [DockerFact]
+    public async Task PublishAsync_WhileHaProxyIsDownLongerThanPublishTimeout_EveryCallEndsTimedOutWithinItsDeadline()
+    {
+        var queue = "deadline-" + Guid.NewGuid().ToString("N");
+        await using var services = new ServiceCollection()
+            .AddLogging(logging => logging.AddProvider(new XunitLoggerProvider(output)).SetMinimumLevel(LogLevel.Information))
+            .AddRabbitHa(o =>
+            {
+                o.Uri = Cluster.AmqpUri.ToString();
+                o.ClientProvidedName = "deadline-" + Guid.NewGuid().ToString("N");
+            })
+            .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue }))
+            .AddPublisher(o =>
+            {
+                o.MaxInFlight = MaxInFlight;
+                o.PublishTimeout = PublishTimeout;
+                o.ConfirmTimeout = PublishTimeout;
+            })
+            .Services
+            .BuildServiceProvider();
+        await services.GetRequiredService<IRabbitHaConnection>().ConnectAsync();
+        var connection = services.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection);
+        await connection.ConnectAsync();
+        var publisher = services.GetRequiredService<IRabbitHaPublisher>();
+        await publisher.PublishAsync(string.Empty, queue, Encoding.UTF8.GetBytes("before"));
+        var baseline = Memory();
+        var afterRounds = new List<long>();
+
+        await Cluster.StopProxyAsync();
+        try
+        {
+            await Eventually.HoldsAsync(() => Task.FromResult(connection.State != ConnectionState.Open), TimeSpan.FromSeconds(15),
+                "the publishing connection noticed that HAProxy is gone");
+
+            // Three rounds, 15 s in all, three times PublishTimeout: the outage outlasts every deadline.
+            for (var round = 0; round < Rounds; round++)
+            {
+                var outcomes = await Task.WhenAll(Enumerable.Range(0, Callers).Select(i => TimedPublishAsync(publisher, queue, i)));
+                var slowest = outcomes.Max(o => o.Elapsed);
+                output.WriteLine($"Round {round + 1}: {outcomes.Count(o => o.Reason == PublishFailureReason.TimedOut)}/{Callers} TimedOut, slowest after {slowest.TotalSeconds:F2} s.");
+
+                Assert.All(outcomes, o => Assert.Equal(PublishFailureReason.TimedOut, o.Reason));
+                Assert.All(outcomes, o => Assert.InRange(o.Elapsed, PublishTimeout - Slack, PublishTimeout + Slack));
+                afterRounds.Add(Memory());
+            }
+        }
+        finally
+        {
+            await Cluster.StartProxyAsync();
+        }
+
+        output.WriteLine($"Managed memory: {baseline / 1024} KiB before, {string.Join(", ", afterRounds.Select(m => $"{m / 1024} KiB"))} after each round.");
+        Assert.All(afterRounds, m => Assert.InRange(m - baseline, long.MinValue, MemoryGrowthLimit));
+
+        await Cluster.WaitUntilHealthyAsync(HealthyTimeout);
+        var recovered = Stopwatch.StartNew();
+        await Eventually.HoldsAsync(async () =>
+        {
+            try
+            {
+                await publisher.PublishAsync(string.Empty, queue, Encoding.UTF8.GetBytes("after"));
+                return true;
+            }
+            catch (RabbitHaPublishException ex) when (ex.Reason == PublishFailureReason.TimedOut)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(60), "a publish is confirmed once HAProxy is back");
+        output.WriteLine($"First confirm {recovered.Elapsed.TotalSeconds:F1} s after the cluster was healthy again.");
+
+        await using var channel = await services.GetRequiredService<IRabbitHaConnection>().CreateChannelAsync();
+        await channel.QueueDeleteAsync(queue);
+    }
+
+    private static async Task<(PublishFailureReason? Reason, TimeSpan Elapsed)> TimedPublishAsync(IRabbitHaPublisher publisher, string queue, int i)
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            await publisher.PublishAsync(string.Empty, queue, Encoding.UTF8.GetBytes($"m{i}"));
+            return (null, clock.Elapsed);
+        }
+        catch (RabbitHaPublishException ex)
+        {
+            return (ex.Reason, clock.Elapsed);
+        }
+    }
+
+    private static long Memory()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+}

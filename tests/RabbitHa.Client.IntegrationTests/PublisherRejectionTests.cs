@@ -1,0 +1,218 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RabbitHa.Testing;
+using RabbitHa.Testing.Xunit;
+using RabbitMQ.Client;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace RabbitHa.Client.IntegrationTests;
+
+/// <summary>
+/// A message the broker refuses closes the shared publishing channel under every publish in flight. Beside a steady
+/// stream of such messages, no valid publish fails, each refused one fails with its own answer, and the channels and
+/// memory the application holds stay flat.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+[Trait("Category", "Integration")]
+public sealed class PublisherRejectionTests(RabbitHaClusterFixture fixture, ITestOutputHelper output)
+{
+    // docker/rabbitmq/rabbitmq.conf sets max_message_size to 16 MiB (RabbitMQ 3.13's default, 128 MiB, would make each
+    // oversized publish cost 128 MiB through HAProxy).
+    private const int MaxMessageSize = 16 * 1024 * 1024;
+    private const int ValidInFlight = 200;
+    private const int MinValidPublishes = 2000;
+    private const int BadPublishes = 1000;
+    private const long MemoryGrowthLimit = 16L * 1024 * 1024;
+
+    private static readonly TimeSpan BadInterval = TimeSpan.FromMilliseconds(20);
+
+    private IRabbitHaCluster Cluster => fixture.Cluster;
+
+    [DockerFact]
+    public async Task PublishAsync_BesideMessagesTheBrokerRefuses_FailsOnlyThoseWithTheirOwnAnswer_AndHoldsChannelsAndMemoryFlat()
+    {
+        var queue = "refused-" + Guid.NewGuid().ToString("N");
+        var name = "refused-" + Guid.NewGuid().ToString("N");
+        await using var services = new ServiceCollection()
+            .AddLogging(logging => logging.AddProvider(new XunitLoggerProvider(output)).SetMinimumLevel(LogLevel.Information))
+            .AddRabbitHa(o =>
+            {
+                o.Uri = Cluster.AmqpUri.ToString();
+                o.ClientProvidedName = name;
+            })
+            .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue }))
+            .AddPublisher()
+            .Services
+            .BuildServiceProvider();
+        await services.GetRequiredService<IRabbitHaConnection>().ConnectAsync();
+        await services.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection).ConnectAsync();
+        var publisher = services.GetRequiredService<IRabbitHaPublisher>();
+        var counters = (RabbitHaPublisher)publisher;
+        var oversized = new byte[MaxMessageSize + 1];
+        var sameMissing = "missing-" + Guid.NewGuid().ToString("N");
+
+        // Warm up the paths measured below, so that the baseline holds what they keep for good.
+        await PublishValidAsync(publisher, queue, ValidInFlight, () => false);
+        await PublishBadAsync(publisher, sameMissing, oversized, 20, TimeSpan.Zero);
+        var baselineMemory = Memory();
+        var baselineChannels = counters.ChannelsHeld;
+
+        using var badDone = new CancellationTokenSource();
+        var valid = PublishValidAsync(publisher, queue, MinValidPublishes, () => !badDone.IsCancellationRequested);
+        var bad = await PublishBadAsync(publisher, sameMissing, oversized, BadPublishes, BadInterval);
+        await badDone.CancelAsync();
+        var (confirmed, validFailures) = await valid;
+
+        output.WriteLine($"{confirmed} valid publishes confirmed, {validFailures.Count} failed; {bad.Count} refused ones; " +
+            $"{counters.ChannelsOpened} channels opened, {counters.ChannelsHeld} held.");
+        Assert.Empty(validFailures);
+        Assert.True(confirmed >= MinValidPublishes, $"only {confirmed} valid publishes");
+        Assert.Equal(BadPublishes, bad.Count);
+        Assert.All(bad, b => AssertRefusedForItself(b.Message, b.Failure));
+
+        var memory = Memory();
+        output.WriteLine($"Managed memory: {baselineMemory / 1024} KiB before, {memory / 1024} KiB after.");
+        Assert.InRange(memory - baselineMemory, long.MinValue, MemoryGrowthLimit);
+        Assert.InRange(counters.ChannelsHeld, 1, Math.Max(2, baselineChannels));
+        await Eventually.HoldsAsync(async () => await ChannelsOfAsync(name + RabbitHaDiagnostics.PublisherConnectionNameSuffix) is <= 2,
+            TimeSpan.FromSeconds(30), "the broker lists at most two channels on the publishing connection");
+
+        await using var channel = await services.GetRequiredService<IRabbitHaConnection>().CreateChannelAsync();
+        await channel.QueueDeleteAsync(queue);
+    }
+
+    private static void AssertRefusedForItself(OutgoingMessage message, RabbitHaPublishException? failure)
+    {
+        Assert.NotNull(failure);
+        Assert.Equal(PublishFailureReason.Rejected, failure.Reason);
+        Assert.Equal(message.Exchange, failure.Exchange);
+        Assert.Equal(message.Properties!.MessageId, failure.MessageId);
+        if (message.Body.Length > MaxMessageSize)
+        {
+            Assert.Matches("message size|max message size", failure.Message);
+        }
+        else
+        {
+            Assert.Contains($"'{message.Exchange}'", failure.Message, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>Keeps <see cref="ValidInFlight"/> valid publishes in flight until <paramref name="more"/> says stop and at least <paramref name="count"/> were made.</summary>
+    private static async Task<(int Confirmed, List<Exception> Failures)> PublishValidAsync(IRabbitHaPublisher publisher, string queue, int count, Func<bool> more)
+    {
+        using var window = new SemaphoreSlim(ValidInFlight);
+        var failures = new ConcurrentQueue<Exception>();
+        var confirmed = 0;
+        var running = new ConcurrentDictionary<int, Task>();
+        for (var i = 0; i < count || more(); i++)
+        {
+            await window.WaitAsync();
+            running[i] = PublishOneAsync(i);
+        }
+
+        await Task.WhenAll(running.Values);
+        return (confirmed, failures.ToList());
+
+        async Task PublishOneAsync(int i)
+        {
+            try
+            {
+                await publisher.PublishAsync(string.Empty, queue, Encoding.UTF8.GetBytes($"valid-{i}"));
+                Interlocked.Increment(ref confirmed);
+            }
+            catch (Exception ex)
+            {
+                failures.Enqueue(ex);
+            }
+            finally
+            {
+                running.TryRemove(i, out _);
+                window.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Publishes messages the broker refuses, one every <paramref name="interval"/>: a quarter with a body over the
+    /// broker's maximum, a quarter to one missing exchange, half to a missing exchange of their own (each of those
+    /// closes the shared channel, as nothing was learned about its exchange).
+    /// </summary>
+    private static async Task<List<(OutgoingMessage Message, RabbitHaPublishException? Failure)>> PublishBadAsync(
+        IRabbitHaPublisher publisher, string sameMissing, byte[] oversized, int count, TimeSpan interval)
+    {
+        var publishes = new List<(OutgoingMessage Message, Task Publish)>();
+        for (var i = 0; i < count; i++)
+        {
+            var message = (i % 4) switch
+            {
+                0 => new OutgoingMessage(string.Empty, "anywhere", oversized),
+                1 => new OutgoingMessage(sameMissing, "x", Encoding.UTF8.GetBytes("bad")),
+                _ => new OutgoingMessage("missing-" + Guid.NewGuid().ToString("N"), "x", Encoding.UTF8.GetBytes("bad")),
+            } with { Properties = new BasicProperties { MessageId = $"bad-{i}-{Guid.NewGuid():N}" } };
+            publishes.Add((message, publisher.PublishAsync(message)));
+            if (interval > TimeSpan.Zero)
+            {
+                await Task.Delay(interval);
+            }
+        }
+
+        var outcomes = new List<(OutgoingMessage Message, RabbitHaPublishException? Failure)>();
+        foreach (var (message, publish) in publishes)
+        {
+            try
+            {
+                await publish;
+                outcomes.Add((message, null));
+            }
+            catch (RabbitHaPublishException ex)
+            {
+                outcomes.Add((message, ex));
+            }
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>The channels the broker lists on a connection, from the management API of the first node that answers.</summary>
+    private async Task<int?> ChannelsOfAsync(string connectionName)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Cluster.UserName}:{Cluster.Password}")));
+        foreach (var node in Cluster.Nodes)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(await http.GetStringAsync(new Uri(node.ManagementUri, "api/connections?columns=user_provided_name,channels")));
+                foreach (var connection in document.RootElement.EnumerateArray())
+                {
+                    if (connection.TryGetProperty("user_provided_name", out var provided) && provided.GetString() == connectionName
+                        && connection.TryGetProperty("channels", out var channels) && channels.ValueKind == JsonValueKind.Number)
+                    {
+                        return channels.GetInt32();
+                    }
+                }
+
+                return null;
+            }
+            catch (HttpRequestException ex)
+            {
+                output.WriteLine($"rmq{node.Number} did not answer: {ex.Message}");
+            }
+        }
+
+        return null;
+    }
+
+    private static long Memory()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+}

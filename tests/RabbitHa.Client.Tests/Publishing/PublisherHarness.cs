@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RabbitHa.Client.Tests.TestSupport;
+
+namespace RabbitHa.Client.Tests.Publishing;
+
+/// <summary>A publisher on a <see cref="PublishingBroker"/>, with its failure metric and its log lines recorded.</summary>
+internal sealed class PublisherHarness : IAsyncDisposable
+{
+    private readonly RabbitHaMetrics _metrics = new();
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentQueue<string> _failureReasons = new();
+    private readonly CapturingLoggerProvider _logs = new();
+    private readonly ILoggerFactory _loggerFactory;
+
+    public PublisherHarness(Action<RabbitHaPublisherOptions>? configure = null, IRabbitHaSerializer? serializer = null)
+    {
+        var options = new RabbitHaPublisherOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(1), RetryMaxDelay = TimeSpan.FromMilliseconds(10) };
+        configure?.Invoke(options);
+        Options = options;
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (ReferenceEquals(instrument.Meter, _metrics.Meter) && instrument.Name == RabbitHaDiagnostics.PublishFailedInstrument)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == PublisherMetrics.ReasonTag)
+                {
+                    _failureReasons.Enqueue((string)tag.Value!);
+                }
+            }
+        });
+        _listener.Start();
+        _loggerFactory = LoggerFactory.Create(logging => logging.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace));
+        Publisher = new RabbitHaPublisher(
+            Broker,
+            Microsoft.Extensions.Options.Options.Create(options),
+            serializer ?? new SystemTextJsonRabbitHaSerializer(),
+            new PublisherMetrics(_metrics),
+            _loggerFactory.CreateLogger<RabbitHaPublisher>());
+    }
+
+    public PublishingBroker Broker { get; } = new();
+
+    public RabbitHaPublisherOptions Options { get; }
+
+    public RabbitHaPublisher Publisher { get; }
+
+    /// <summary>Gets the <c>rabbitha.publish.failed</c> measurements so far, by reason tag.</summary>
+    public IReadOnlyList<string> FailureReasons => _failureReasons.ToArray();
+
+    /// <summary>Gets the log lines so far.</summary>
+    public IReadOnlyList<string> Logs => _logs.Lines.ToArray();
+
+    /// <summary>Gets the log lines of one event, by name.</summary>
+    public IReadOnlyList<string> LogsOf(string eventName) => Logs.Where(line => line.Contains($"[{eventName}]", StringComparison.Ordinal)).ToArray();
+
+    public static OutgoingMessage Message(string exchange = "", string routingKey = "q", int bodySize = 3) => new(exchange, routingKey, new byte[bodySize]);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Publisher.DisposeAsync();
+        _listener.Dispose();
+        _loggerFactory.Dispose();
+        _metrics.Dispose();
+    }
+}
