@@ -1,4 +1,5 @@
-using System.Reflection;
+using System.Text;
+using System.Text.Json;
 
 namespace RabbitHa.Testing;
 
@@ -8,10 +9,10 @@ namespace RabbitHa.Testing;
 /// </summary>
 internal static class ClusterResources
 {
-    public const string UserName = "guest";
-    public const string Password = "guest";
-    public const string ProxyStatsUserName = "admin";
-    public const string ProxyStatsPassword = "admin";
+    public const string UserPlaceholder = "@RABBITHA_USER@";
+    public const string PasswordPlaceholder = "@RABBITHA_PASSWORD@";
+    public const string ProxyStatsUserVariable = "RABBITHA_STATS_USER";
+    public const string ProxyStatsPasswordVariable = "RABBITHA_STATS_PASSWORD";
     public const string ProxyStatsPath = "/rabbit";
     public const int NodeCount = 3;
     public const int AmqpPort = 5672;
@@ -24,7 +25,23 @@ internal static class ClusterResources
 
     public static byte[] EnabledPlugins => Read("enabled_plugins");
 
-    public static byte[] Definitions => Read("definitions.json");
+    /// <summary>
+    /// definitions.json with the cluster's user filled in. The file is a template shared with docker-compose.yml,
+    /// which fills it in with sed when a node starts.
+    /// </summary>
+    public static byte[] Definitions(ClusterCredentials credentials)
+    {
+        var template = Encoding.UTF8.GetString(Read("definitions.json"));
+        if (!template.Contains(UserPlaceholder, StringComparison.Ordinal) || !template.Contains(PasswordPlaceholder, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException(
+                $"The embedded definitions.json has no {UserPlaceholder} or {PasswordPlaceholder}: the cluster would start with a user nobody knows the password of.");
+        }
+
+        return Encoding.UTF8.GetBytes(template
+            .Replace(UserPlaceholder, JsonEncodedText.Encode(credentials.UserName).ToString(), StringComparison.Ordinal)
+            .Replace(PasswordPlaceholder, JsonEncodedText.Encode(credentials.Password).ToString(), StringComparison.Ordinal));
+    }
 
     public static byte[] ErlangCookie => Read("erlang.cookie");
 

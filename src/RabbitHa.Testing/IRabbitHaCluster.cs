@@ -8,7 +8,14 @@ namespace RabbitHa.Testing;
 /// <para>
 /// Nodes are numbered from 1 to <see cref="NodeCount"/>, as in their host names (<c>rmq1</c>, <c>rmq2</c>,
 /// <c>rmq3</c>) and Erlang node names (<c>rabbit@rmq1</c> ...). Every endpoint is on the loopback interface
-/// and keeps its port when a node or the proxy is stopped and started again.
+/// (127.0.0.1, never an address other machines reach) and keeps its port when a node or the proxy is stopped and
+/// started again.
+/// </para>
+/// <para>
+/// Each cluster has credentials of its own, generated when it is created: <see cref="UserName"/> is the only
+/// RabbitMQ user (an administrator of the virtual host <c>/</c>; there is no <c>guest</c>), and the statistics page
+/// has its own login. <see cref="AmqpUri"/> and the node endpoints carry the user's credentials, so do not log them
+/// as they are.
 /// </para>
 /// <para>
 /// Applications should connect through <see cref="AmqpUri"/> (HAProxy). The per-node endpoints exist to
@@ -20,24 +27,26 @@ public interface IRabbitHaCluster : IAsyncDisposable
     /// <summary>Gets the number of RabbitMQ nodes (3).</summary>
     int NodeCount { get; }
 
-    /// <summary>Gets the AMQP address of HAProxy, with credentials, e.g. <c>amqp://guest:guest@127.0.0.1:49153/</c>.</summary>
+    /// <summary>
+    /// Gets the AMQP address of HAProxy, with credentials, e.g. <c>amqp://rabbitha-k3f9q2xz:<i>password</i>@127.0.0.1:49153/</c>.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The cluster has not been started.</exception>
     Uri AmqpUri { get; }
 
-    /// <summary>Gets the user name defined on the cluster.</summary>
+    /// <summary>Gets the user name defined on the cluster: generated for this cluster, and its only user.</summary>
     string UserName { get; }
 
-    /// <summary>Gets the password of <see cref="UserName"/>.</summary>
+    /// <summary>Gets the password of <see cref="UserName"/>: random, of letters, digits, <c>-</c> and <c>_</c> (nothing to escape in a URI).</summary>
     string Password { get; }
 
     /// <summary>Gets the HAProxy statistics page (HTTP basic authentication: <see cref="ProxyStatsUserName"/> / <see cref="ProxyStatsPassword"/>).</summary>
     /// <exception cref="InvalidOperationException">The cluster has not been started.</exception>
     Uri ProxyStatsUri { get; }
 
-    /// <summary>Gets the user name of the HAProxy statistics page.</summary>
+    /// <summary>Gets the user name of the HAProxy statistics page, generated for this cluster.</summary>
     string ProxyStatsUserName { get; }
 
-    /// <summary>Gets the password of the HAProxy statistics page.</summary>
+    /// <summary>Gets the password of the HAProxy statistics page, random like <see cref="Password"/>.</summary>
     string ProxyStatsPassword { get; }
 
     /// <summary>Gets the endpoints of the nodes, in node order (index 0 is node 1).</summary>
@@ -158,11 +167,20 @@ public interface IRabbitHaCluster : IAsyncDisposable
     /// Finds the node that holds the client connection with the given client-provided name
     /// (<c>connection_name</c> client property), so that a test can kill exactly that node.
     /// </summary>
+    /// <remarks>
+    /// The management API lists a connection only once its node has emitted statistics for it, 3 to 5 s after it
+    /// opened. So this asks again, every half second, until the connection is listed or <paramref name="timeout"/>
+    /// has passed: right after opening a connection, call it and use the answer. To ask once, for a connection that
+    /// is expected to be absent, pass <see cref="TimeSpan.Zero"/>.
+    /// </remarks>
     /// <param name="clientProvidedName">The name the client gave its connection.</param>
-    /// <param name="cancellationToken">Cancels the query.</param>
-    /// <returns>The node number, or <see langword="null"/> if no such connection is open.</returns>
+    /// <param name="timeout">How long to wait for the connection to be listed; <see langword="null"/> for 10 s.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The node number, or <see langword="null"/> if no such connection was listed within <paramref name="timeout"/>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="clientProvidedName"/> is null or empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     /// <exception cref="InvalidOperationException">No node answered.</exception>
-    Task<int?> FindConnectionNodeAsync(string clientProvidedName, CancellationToken cancellationToken = default);
+    Task<int?> FindConnectionNodeAsync(string clientProvidedName, TimeSpan? timeout = null, CancellationToken cancellationToken = default);
 
     /// <summary>Gets what a node wrote to its standard output and error since it was created.</summary>
     /// <inheritdoc cref="KillNodeAsync" path="/param"/>

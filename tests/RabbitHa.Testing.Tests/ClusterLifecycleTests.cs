@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using RabbitHa.Testing.Containers;
 using RabbitHa.Testing.Xunit;
 using Xunit;
 using Xunit.Abstractions;
+using Xunit.Sdk;
 
 namespace RabbitHa.Testing.Tests;
 
@@ -14,20 +16,53 @@ namespace RabbitHa.Testing.Tests;
 public sealed class ClusterLifecycleTests(ITestOutputHelper output)
 {
     [DockerFact]
-    public async Task DisposeAsync_AfterStart_RemovesEveryContainerAndTheNetwork()
+    public async Task Fixture_StartThenDispose_RemovesEveryContainerAndTheNetwork_AndLogsNoPassword()
     {
-        var cluster = new ContainerClusterBuilder().WithLog(output.WriteLine).Build();
+        var sink = new RecordingSink();
+        var fixture = new RabbitHaClusterFixture(sink);
+        ContainerCluster cluster;
         try
         {
-            await cluster.StartAsync();
+            await fixture.InitializeAsync();
+            cluster = (ContainerCluster)fixture.Cluster;
             Assert.Equal((4, 1), await ContainerCluster.CountResourcesAsync(cluster.Id, CancellationToken.None));
+            // Something to log besides the start: a chaos operation.
+            await cluster.RaiseMemoryAlarmAsync(1);
+            await cluster.ClearMemoryAlarmAsync(1);
         }
         finally
         {
-            await cluster.DisposeAsync();
+            await fixture.DisposeAsync();
         }
 
         Assert.Equal((0, 0), await ContainerCluster.CountResourcesAsync(cluster.Id, CancellationToken.None));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => cluster.StartAsync());
+
+        foreach (var line in sink.Lines)
+        {
+            output.WriteLine(line);
+        }
+
+        Assert.Contains(sink.Lines, l => l.Contains("cluster up", StringComparison.Ordinal));
+        Assert.Contains(sink.Lines, l => l.Contains("removed", StringComparison.Ordinal));
+        Assert.All(sink.Lines, l => Assert.DoesNotContain(cluster.Password, l, StringComparison.Ordinal));
+        Assert.All(sink.Lines, l => Assert.DoesNotContain(cluster.ProxyStatsPassword, l, StringComparison.Ordinal));
+    }
+
+    private sealed class RecordingSink : LongLivedMarshalByRefObject, IMessageSink
+    {
+        private readonly ConcurrentQueue<string> _lines = new();
+
+        public IReadOnlyCollection<string> Lines => _lines;
+
+        public bool OnMessage(IMessageSinkMessage message)
+        {
+            if (message is IDiagnosticMessage diagnostic)
+            {
+                _lines.Enqueue(diagnostic.Message);
+            }
+
+            return true;
+        }
     }
 }

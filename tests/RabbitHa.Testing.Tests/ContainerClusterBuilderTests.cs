@@ -39,7 +39,32 @@ public sealed class ContainerClusterBuilderTests
         Assert.Equal(8, ports.Distinct().Count());
         Assert.All(cluster.Nodes.Select(n => n.AmqpUri).Append(cluster.AmqpUri), u => Assert.Equal("127.0.0.1", u.Host));
         Assert.Equal(["rabbit@rmq1", "rabbit@rmq2", "rabbit@rmq3"], cluster.Nodes.Select(n => n.NodeName));
-        Assert.Equal("guest:guest", cluster.AmqpUri.UserInfo);
+    }
+
+    [Fact]
+    public void Build_GivesEachClusterGeneratedCredentials_InEveryAmqpUri()
+    {
+        var first = new ContainerClusterBuilder().Build();
+        var second = new ContainerClusterBuilder().Build();
+
+        Assert.NotEqual(first.UserName, second.UserName);
+        Assert.NotEqual(first.Password, second.Password);
+        Assert.NotEqual(first.ProxyStatsUserName, second.ProxyStatsUserName);
+        Assert.NotEqual(first.ProxyStatsPassword, second.ProxyStatsPassword);
+        Assert.NotEqual(first.Password, first.ProxyStatsPassword);
+        Assert.All([first.Password, first.ProxyStatsPassword], p => Assert.Matches("^[A-Za-z0-9_-]{32}$", p));
+        Assert.All([first.UserName, first.ProxyStatsUserName], u => Assert.Matches("^[a-z]+-[a-z0-9]{8}$", u));
+        Assert.All(first.Nodes.Select(n => n.AmqpUri).Append(first.AmqpUri), u => Assert.Equal($"{first.UserName}:{first.Password}", u.UserInfo));
+    }
+
+    [Fact]
+    public async Task FindConnectionNode_WithNegativeTimeout_ThrowsNamingTheParameter()
+    {
+        var cluster = new ContainerClusterBuilder().Build();
+
+        var ex = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(
+            () => cluster.FindConnectionNodeAsync("a-connection", TimeSpan.FromSeconds(-1)));
+        Assert.Equal("timeout", ex.ParamName);
     }
 
     [Fact]

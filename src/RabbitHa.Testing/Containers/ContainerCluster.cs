@@ -12,12 +12,19 @@ namespace RabbitHa.Testing.Containers;
 
 /// <summary>
 /// The cluster on Docker, through Testcontainers: three RabbitMQ containers (<c>rmq1</c>..<c>rmq3</c>)
-/// and one HAProxy container on a private network, every port published on a fixed loopback port.
+/// and one HAProxy container on a private network, every port published on a fixed port of 127.0.0.1.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Create it with <see cref="ContainerClusterBuilder"/>. Everything it creates carries the label
 /// <c>rabbitha.cluster</c> with its <see cref="Id"/>, and <see cref="DisposeAsync"/> removes all of it,
 /// also after a failed start, since Testcontainers' resource reaper may not be running.
+/// </para>
+/// <para>
+/// Each cluster has credentials of its own, generated when it is built: one RabbitMQ user
+/// (<see cref="UserName"/>, an administrator; there is no <c>guest</c>) and the login of HAProxy's statistics page.
+/// Nothing is published on an address other machines can reach.
+/// </para>
 /// </remarks>
 public sealed class ContainerCluster : IRabbitHaCluster
 {
@@ -26,11 +33,17 @@ public sealed class ContainerCluster : IRabbitHaCluster
 
     private const string ProxyBackend = "rabbitmq";
     private const string NodeStartedMessage = "Server startup complete";
+    private const string Loopback = "127.0.0.1";
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    // The management API lists a connection once the node emits its statistics, every 5 s by default
+    // (collect_statistics_interval), so a connection just opened is usually missing for 3 to 5 s.
+    private static readonly TimeSpan DefaultConnectionWait = TimeSpan.FromSeconds(10);
 
     // The cookie must belong to the rabbitmq user and be readable by it alone, or the node exits with
     // status 0. The user's id differs between images, so the container installs its own copy at start
-    // (the same command as docker/docker-compose.yml).
+    // (as docker/docker-compose.yml does; there, the entrypoint also fills in definitions.json, which the fixture
+    // renders itself).
     private static readonly string[] NodeEntrypoint =
     [
         "/bin/sh",
@@ -39,6 +52,7 @@ public sealed class ContainerCluster : IRabbitHaCluster
     ];
 
     private readonly ContainerClusterConfiguration _configuration;
+    private readonly ClusterCredentials _credentials;
     private readonly ManagementApiClient _management;
     private IDockerClient? _docker;
     private readonly int _proxyAmqpPort;
@@ -55,7 +69,8 @@ public sealed class ContainerCluster : IRabbitHaCluster
     {
         _configuration = configuration;
         Id = Guid.NewGuid().ToString("N")[..10];
-        _management = new ManagementApiClient(UserName, Password, ProxyStatsUserName, ProxyStatsPassword, TimeSpan.FromSeconds(5));
+        _credentials = ClusterCredentials.Generate();
+        _management = new ManagementApiClient(_credentials, TimeSpan.FromSeconds(5));
         var ports = FreePort.Take(2 + (2 * NodeCount));
         _proxyAmqpPort = ports[0];
         _proxyStatsPort = ports[1];
@@ -67,10 +82,10 @@ public sealed class ContainerCluster : IRabbitHaCluster
                 n,
                 ClusterResources.HostName(n),
                 AmqpAt(_nodeAmqpPorts[n - 1]),
-                new Uri($"http://127.0.0.1:{_nodeManagementPorts[n - 1]}/")))
+                new Uri($"http://{Loopback}:{_nodeManagementPorts[n - 1]}/")))
             .ToArray();
         AmqpUri = AmqpAt(_proxyAmqpPort);
-        ProxyStatsUri = new Uri($"http://127.0.0.1:{_proxyStatsPort}{ClusterResources.ProxyStatsPath}");
+        ProxyStatsUri = new Uri($"http://{Loopback}:{_proxyStatsPort}{ClusterResources.ProxyStatsPath}");
     }
 
     /// <summary>Gets the identifier of this cluster: part of its container and network names, and the value of its <see cref="ClusterLabel"/>.</summary>
@@ -85,19 +100,19 @@ public sealed class ContainerCluster : IRabbitHaCluster
     public Uri AmqpUri { get; }
 
     /// <inheritdoc />
-    public string UserName => ClusterResources.UserName;
+    public string UserName => _credentials.UserName;
 
     /// <inheritdoc />
-    public string Password => ClusterResources.Password;
+    public string Password => _credentials.Password;
 
     /// <inheritdoc />
     public Uri ProxyStatsUri { get; }
 
     /// <inheritdoc />
-    public string ProxyStatsUserName => ClusterResources.ProxyStatsUserName;
+    public string ProxyStatsUserName => _credentials.ProxyStatsUserName;
 
     /// <inheritdoc />
-    public string ProxyStatsPassword => ClusterResources.ProxyStatsPassword;
+    public string ProxyStatsPassword => _credentials.ProxyStatsPassword;
 
     /// <inheritdoc />
     public IReadOnlyList<ClusterNodeEndpoints> Nodes { get; }
@@ -127,7 +142,7 @@ public sealed class ContainerCluster : IRabbitHaCluster
         _nodes = Enumerable.Range(1, NodeCount).Select(BuildNode).ToArray();
         _proxy = BuildProxy();
 
-        _configuration.Log($"Starting cluster {Id}: {NodeCount} x {_configuration.RabbitMqImage} behind {_configuration.HaProxyImage}, HAProxy AMQP on {AmqpUri.Port}.");
+        _configuration.Log($"Starting cluster {Id}: {NodeCount} x {_configuration.RabbitMqImage} behind {_configuration.HaProxyImage}, HAProxy AMQP on {Loopback}:{AmqpUri.Port}, user {UserName}.");
         try
         {
             await _network.CreateAsync(timeout.Token).ConfigureAwait(false);
@@ -303,12 +318,29 @@ public sealed class ContainerCluster : IRabbitHaCluster
     }
 
     /// <inheritdoc />
-    public async Task<int?> FindConnectionNodeAsync(string clientProvidedName, CancellationToken cancellationToken = default)
+    public async Task<int?> FindConnectionNodeAsync(string clientProvidedName, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(clientProvidedName);
-        var nodeName = await AskAnyNodeAsync((uri, ct) => _management.FindConnectionNodeAsync(uri, clientProvidedName, ct), cancellationToken)
-            .ConfigureAwait(false);
-        return nodeName is null ? null : NodeNumber(nodeName);
+        var limit = timeout ?? DefaultConnectionWait;
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, TimeSpan.Zero, nameof(timeout));
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var nodeName = await AskAnyNodeAsync((uri, ct) => _management.FindConnectionNodeAsync(uri, clientProvidedName, ct), cancellationToken)
+                .ConfigureAwait(false);
+            if (nodeName is not null)
+            {
+                return NodeNumber(nodeName);
+            }
+
+            var left = limit - clock.Elapsed;
+            if (left <= TimeSpan.Zero)
+            {
+                return null;
+            }
+
+            await Task.Delay(left < PollInterval ? left : PollInterval, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc />
@@ -380,8 +412,22 @@ public sealed class ContainerCluster : IRabbitHaCluster
     private static Dictionary<string, IDictionary<string, bool>> LabelFilter(string clusterId) =>
         new() { ["label"] = new Dictionary<string, bool> { [$"{ClusterLabel}={clusterId}"] = true } };
 
-    private static Uri AmqpAt(int port) =>
-        new($"amqp://{ClusterResources.UserName}:{ClusterResources.Password}@127.0.0.1:{port}/");
+    /// <summary>Every binding on 127.0.0.1: Testcontainers publishes on 0.0.0.0 (and Docker on [::] too), which puts a
+    /// broker with an administrator on every network the machine is on.</summary>
+    private static void PublishOnLoopbackOnly(CreateContainerParameters parameters)
+    {
+        if (parameters.HostConfig?.PortBindings is not { } portBindings)
+        {
+            return;
+        }
+
+        foreach (var binding in portBindings.Values.SelectMany(bindings => bindings))
+        {
+            binding.HostIP = Loopback;
+        }
+    }
+
+    private Uri AmqpAt(int port) => new($"amqp://{UserName}:{Password}@{Loopback}:{port}/");
 
     private static int? NodeNumber(string nodeName)
     {
@@ -421,12 +467,13 @@ public sealed class ContainerCluster : IRabbitHaCluster
             .WithLabel(ClusterLabel, Id)
             .WithPortBinding(_nodeAmqpPorts[node - 1], ClusterResources.AmqpPort)
             .WithPortBinding(_nodeManagementPorts[node - 1], ClusterResources.ManagementPort)
+            .WithCreateParameterModifier(PublishOnLoopbackOnly)
             .WithEntrypoint(NodeEntrypoint)
             .WithResourceMapping(ClusterResources.ErlangCookie, "/run/rabbitha/erlang.cookie")
             .WithResourceMapping(ClusterResources.RabbitMqConf, "/etc/rabbitmq/rabbitmq.conf")
             .WithResourceMapping(ClusterResources.AdvancedConfig, "/etc/rabbitmq/advanced.config")
             .WithResourceMapping(ClusterResources.EnabledPlugins, "/etc/rabbitmq/enabled_plugins")
-            .WithResourceMapping(ClusterResources.Definitions, "/etc/rabbitmq/definitions.json")
+            .WithResourceMapping(ClusterResources.Definitions(_credentials), "/etc/rabbitmq/definitions.json")
             .WithWaitStrategy(Wait.ForUnixContainer().UntilMessageIsLogged(NodeStartedMessage))
             .WithLogger(NullLogger.Instance)
             .Build();
@@ -441,6 +488,9 @@ public sealed class ContainerCluster : IRabbitHaCluster
             .WithLabel(ClusterLabel, Id)
             .WithPortBinding(_proxyAmqpPort, ClusterResources.AmqpPort)
             .WithPortBinding(_proxyStatsPort, ClusterResources.ProxyStatsPort)
+            .WithCreateParameterModifier(PublishOnLoopbackOnly)
+            .WithEnvironment(ClusterResources.ProxyStatsUserVariable, ProxyStatsUserName)
+            .WithEnvironment(ClusterResources.ProxyStatsPasswordVariable, ProxyStatsPassword)
             .WithResourceMapping(ClusterResources.HaProxyConfig, "/usr/local/etc/haproxy/haproxy.cfg")
             .WithWaitStrategy(Wait.ForUnixContainer().UntilHttpRequestIsSucceeded(request => request
                 .ForPort(ClusterResources.ProxyStatsPort)

@@ -39,7 +39,10 @@ public sealed class ContainerClusterBuilder
         return this;
     }
 
-    /// <summary>Sets the HAProxy image (2.x; configuration read from /usr/local/etc/haproxy/haproxy.cfg).</summary>
+    /// <summary>
+    /// Sets the HAProxy image: 2.4 or later (the configuration uses conditional blocks), reading its configuration from
+    /// /usr/local/etc/haproxy/haproxy.cfg.
+    /// </summary>
     /// <param name="image">The image reference, e.g. <c>haproxy:2.8</c>.</param>
     /// <returns>This builder.</returns>
     /// <exception cref="ArgumentException"><paramref name="image"/> is null or white space.</exception>

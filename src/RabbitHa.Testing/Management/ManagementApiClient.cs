@@ -15,11 +15,11 @@ internal sealed class ManagementApiClient : IDisposable
     private readonly AuthenticationHeaderValue _rabbitAuth;
     private readonly AuthenticationHeaderValue _proxyAuth;
 
-    public ManagementApiClient(string userName, string password, string proxyUserName, string proxyPassword, TimeSpan requestTimeout)
+    public ManagementApiClient(ClusterCredentials credentials, TimeSpan requestTimeout)
     {
         _http = new HttpClient { Timeout = requestTimeout };
-        _rabbitAuth = Basic(userName, password);
-        _proxyAuth = Basic(proxyUserName, proxyPassword);
+        _rabbitAuth = Basic(credentials.UserName, credentials.Password);
+        _proxyAuth = Basic(credentials.ProxyStatsUserName, credentials.ProxyStatsPassword);
     }
 
     public async Task<IReadOnlyList<ClusterNodeState>> GetNodesAsync(Uri managementUri, CancellationToken cancellationToken)

@@ -17,14 +17,20 @@ namespace RabbitHa.Testing.Xunit;
 /// by <see cref="Cluster"/> at first use, so each test reports the real error rather than a fixture failure.
 /// </para>
 /// <para>
-/// Progress (start-up time, chaos operations) goes to xUnit's diagnostic message sink: enable
-/// <c>diagnosticMessages</c> in xunit.runner.json to see it. Derive from this class and override
-/// <see cref="Configure"/> to change images or timeouts.
+/// Every line of progress (start-up, chaos operations, removal) goes to xUnit's diagnostic message sink, which
+/// xUnit v2 shows only with <c>"diagnosticMessages": true</c> in xunit.runner.json (then at any <c>dotnet test</c>
+/// verbosity, and in an IDE's test output). The start-up lines, which cover the 30-90 s before the first test runs,
+/// also go to standard error, which <c>dotnet test</c> shows from verbosity normal on
+/// (<c>--logger "console;verbosity=normal"</c>) without any configuration. No line carries a password.
+/// </para>
+/// <para>
+/// Derive from this class and override <see cref="Configure"/> to change images or timeouts.
 /// </para>
 /// </remarks>
 public class RabbitHaClusterFixture : IAsyncLifetime
 {
     private readonly IMessageSink _messageSink;
+    private bool _starting;
     private ContainerCluster? _cluster;
     private ExceptionDispatchInfo? _startFailure;
 
@@ -61,11 +67,13 @@ public class RabbitHaClusterFixture : IAsyncLifetime
         }
 
         var clock = Stopwatch.StartNew();
+        _starting = true;
         try
         {
             _cluster = Configure(new ContainerClusterBuilder().WithLog(Log)).Build();
             await _cluster.StartAsync().ConfigureAwait(false);
-            Log($"RabbitHa cluster up in {clock.Elapsed.TotalSeconds:F1} s: {_cluster.AmqpUri.GetLeftPart(UriPartial.Authority).Replace("guest:guest@", "", StringComparison.Ordinal)}");
+            Log($"RabbitHa cluster up in {clock.Elapsed.TotalSeconds:F1} s: {WithoutUserInfo(_cluster.AmqpUri)} (user {_cluster.UserName}; "
+                + $"HAProxy stats {_cluster.ProxyStatsUri}, user {_cluster.ProxyStatsUserName}).");
         }
 #pragma warning disable CA1031 // Kept and rethrown by Cluster, so each test fails with the real error.
         catch (Exception ex)
@@ -73,6 +81,10 @@ public class RabbitHaClusterFixture : IAsyncLifetime
         {
             Log($"RabbitHa cluster failed to start after {clock.Elapsed.TotalSeconds:F1} s: {ex}");
             _startFailure = ExceptionDispatchInfo.Capture(ex);
+        }
+        finally
+        {
+            _starting = false;
         }
     }
 
@@ -91,5 +103,17 @@ public class RabbitHaClusterFixture : IAsyncLifetime
     /// <returns>The builder to build from.</returns>
     protected virtual ContainerClusterBuilder Configure(ContainerClusterBuilder builder) => builder;
 
-    private void Log(string message) => _messageSink.OnMessage(new FixtureDiagnosticMessage($"[{DateTime.UtcNow:HH:mm:ss.fff}] {message}"));
+    private static Uri WithoutUserInfo(Uri uri) => new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri;
+
+    private void Log(string message)
+    {
+        var line = $"[{DateTime.UtcNow:HH:mm:ss.fff}] {message}";
+        _messageSink.OnMessage(new FixtureDiagnosticMessage(line));
+        if (_starting)
+        {
+            // The sink is silent unless diagnosticMessages is on; a start of a minute or more with no sign of life
+            // looks like a hang.
+            Console.Error.WriteLine("[RabbitHa.Testing] " + line);
+        }
+    }
 }
