@@ -49,6 +49,19 @@ public interface IRabbitHaConnection : IAsyncDisposable
     AmqpTcpEndpoint? CurrentEndpoint { get; }
 
     /// <summary>
+    /// Gets the RabbitMQ version of the node the connection last opened or recovered on (the <c>version</c> it reports),
+    /// without any pre-release suffix, or <see langword="null"/> before the first connect and when the broker is not
+    /// RabbitMQ or did not report a version that can be read.
+    /// </summary>
+    /// <remarks>
+    /// RabbitMQ 4 has no classic queue mirroring: there a classic queue lives on one node, and losing that node loses it and
+    /// its messages. RabbitHa reads this to warn about classic queues in the topology, to leave out
+    /// <c>x-cancel-on-ha-failover</c>, and to declare dead-letter queues as quorum queues; an application declaring its own
+    /// queues can read it for the same reason.
+    /// </remarks>
+    Version? BrokerVersion { get; }
+
+    /// <summary>
     /// Opens the connection, retrying transient failures with exponential backoff until
     /// <see cref="RabbitHaStartupOptions.Timeout"/>. Idempotent: concurrent and later callers share one attempt
     /// and return at once when the connection is already open (or recovering).

@@ -39,6 +39,7 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
     private readonly string _name;
     private readonly IReadOnlyList<TopologyDeclaration> _topology;
     private readonly TopologyRefusals _refusals;
+    private readonly ClassicQueueWarnings _classicQueueWarnings;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly object _gate = new();
 
@@ -50,6 +51,7 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
     private string? _blockedReason;
     private long _blockedSince;
     private int _certificateWarningLogged;
+    private BrokerInfo _broker = BrokerInfo.Unknown;
 
     /// <param name="options">The validated options; reading <see cref="IOptions{TOptions}.Value"/> validates them.</param>
     /// <param name="metrics">Where to count losses, recoveries and blocked time.</param>
@@ -77,6 +79,11 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
             : _settings.ClientProvidedName;
         _topology = purpose == ConnectionPurpose.Main ? TopologyDeclarer.Plan(_options.Topology) : [];
         _refusals = new TopologyRefusals(_name, CreateChannelWhenOpenAsync, metrics, _logger, timeProvider);
+        _classicQueueWarnings = new ClassicQueueWarnings(_name, _logger);
+        if (purpose == ConnectionPurpose.Main)
+        {
+            _classicQueueWarnings.Track(_options.Topology);
+        }
 
         // On every connection, not only the main one: the application may declare on any channel it opens, and
         // RabbitMQ.Client re-declares all of it on recovery.
@@ -154,6 +161,27 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
             }
         }
     }
+
+    /// <inheritdoc/>
+    public Version? BrokerVersion => Broker.Version;
+
+    /// <summary>Gets what the broker said it is when the connection last opened or recovered; <see cref="BrokerInfo.Unknown"/> before that.</summary>
+    internal BrokerInfo Broker
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _broker;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gets or sets what opens the RabbitMQ.Client connection in place of the connection factory, for tests that stand in
+    /// for the broker; <see langword="null"/> (the default) uses the factory.
+    /// </summary>
+    internal Func<CancellationToken, Task<IConnection>>? ConnectionOpener { get; init; }
 
     /// <summary>Gets the exchanges, queues and bindings the broker refuses to declare on this connection, being retried.</summary>
     internal TopologyRefusals TopologyRefusals => _refusals;
@@ -240,6 +268,8 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         IReadOnlyList<TopologyDeclaration> declarations = TopologyDeclarer.Plan(topology);
         IReadOnlyList<(TopologyDeclaration, TopologyRefusal?)> outcomes = await TopologyDeclarer.DeclareAsync(
             token => CreateChannelAsync(cancellationToken: token), declarations, cancellationToken).ConfigureAwait(false);
+        _classicQueueWarnings.Track(topology);
+        _classicQueueWarnings.WarnIfUnreplicated(Broker);
         ReportTopology(outcomes);
     }
 
@@ -398,6 +428,8 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
             throw failure;
         }
 
+        // Before Open: whoever waits for the connection to open (a consumer about to choose its consume arguments) reads it next.
+        BrokerInfo broker = ReadBroker(connection);
         bool closed;
         lock (_gate)
         {
@@ -405,6 +437,7 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
             if (!closed)
             {
                 _connection = connection;
+                _broker = broker;
                 SetStateLocked(ConnectionState.Open);
             }
         }
@@ -417,7 +450,8 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
 
         // After Open: a connection already lost by now reports it as soon as the handler is added.
         Subscribe(connection);
-        _logger.Connected(ClientProvidedName, connection.Endpoint);
+        _logger.Connected(ClientProvidedName, connection.Endpoint, broker);
+        _classicQueueWarnings.WarnIfUnreplicated(broker);
         ReportTopology(topology);
     }
 
@@ -459,8 +493,9 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
     private async Task<(IConnection Connection, IReadOnlyList<(TopologyDeclaration, TopologyRefusal?)> Topology)> OpenAsync(
         CancellationToken cancellationToken)
     {
-        IConnection connection = await _factory.CreateConnectionAsync(_endpoints, _name, cancellationToken)
-            .ConfigureAwait(false);
+        IConnection connection = ConnectionOpener is { } open
+            ? await open(cancellationToken).ConfigureAwait(false)
+            : await _factory.CreateConnectionAsync(_endpoints, _name, cancellationToken).ConfigureAwait(false);
         if (_topology.Count == 0)
         {
             return (connection, []);
@@ -550,6 +585,8 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
     private Task OnRecoverySucceededAsync(object sender, AsyncEventArgs e)
     {
         AmqpTcpEndpoint endpoint;
+        BrokerInfo broker;
+        BrokerInfo previous;
         lock (_gate)
         {
             if (_state != ConnectionState.Recovering || _connection is null)
@@ -558,11 +595,20 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
             }
 
             endpoint = _connection.Endpoint;
+            previous = _broker;
+            broker = ReadBroker(_connection);
+            _broker = broker;
             SetStateLocked(ConnectionState.Open);
         }
 
         _metrics.ConnectionRecovered(ClientProvidedName);
         _logger.ConnectionRecovered(ClientProvidedName, endpoint);
+        if (broker != previous)
+        {
+            _logger.BrokerChanged(ClientProvidedName, broker, previous);
+        }
+
+        _classicQueueWarnings.WarnIfUnreplicated(broker);
         Raise(ConnectionRecovered, nameof(ConnectionRecovered));
         return Task.CompletedTask;
     }
@@ -734,6 +780,20 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         finally
         {
             await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The broker's server properties; after a recovery, RabbitMQ.Client's connection shows those of the new one.</summary>
+    private static BrokerInfo ReadBroker(IConnection connection)
+    {
+        try
+        {
+            return BrokerInfo.FromServerProperties(connection.ServerProperties);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed under us (closing while connecting): nothing will read it.
+            return BrokerInfo.Unknown;
         }
     }
 

@@ -37,6 +37,11 @@ internal sealed class RabbitHaConnectionHealthCheck : IHealthCheck
             data["endpoint"] = endpoint;
         }
 
+        if (connection.BrokerVersion is { } brokerVersion)
+        {
+            data["brokerVersion"] = brokerVersion.ToString();
+        }
+
         if (state != ConnectionState.Open)
         {
             return new HealthCheckResult(failureStatus, $"RabbitMQ connection '{connection.ClientProvidedName}' is {state}.", data: data);

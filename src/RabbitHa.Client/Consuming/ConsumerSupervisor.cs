@@ -53,7 +53,10 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
     /// </param>
     /// <param name="metrics">The consumers' instruments.</param>
     /// <param name="logger">The consumer's logger.</param>
-    /// <param name="topology">The declared topology, if known: a queue declared there as quorum counts deliveries itself, and gets a quorum dead-letter queue.</param>
+    /// <param name="topology">
+    /// The declared topology, if known: a queue declared there as quorum counts deliveries itself, and its dead-letter queue
+    /// takes its type; the dead-letter queue of a queue not declared there is a quorum queue on RabbitMQ 4 (see <see cref="DeadLetterQueue"/>).
+    /// </param>
     /// <param name="timeProvider">The clock of the back-off, of the handlers' and the store's timeouts, of the requeue delay and of the health check.</param>
     public ConsumerSupervisor(
         IRabbitHaConnection connection,
@@ -71,9 +74,9 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
         _metrics = metrics;
         _logger = logger;
         _timeProvider = timeProvider ?? TimeProvider.System;
-        QueueType queueType = topology?.Queues.LastOrDefault(q => string.Equals(q.Name, _options.Queue, StringComparison.Ordinal))?.Type ?? QueueType.Classic;
+        QueueType? queueType = DeclaredType(topology, _options.Queue);
         _deadLetterQueue = new DeadLetterQueue(connection, _options.EffectiveDeadLetterQueue, queueType, _options.EffectiveName, _options.Queue, logger, _stopping.Token);
-        _processor = new DeliveryProcessor(_options, invoker, store, publisher, _deadLetterQueue, queueType, metrics, logger, _timeProvider);
+        _processor = new DeliveryProcessor(_options, invoker, store, publisher, _deadLetterQueue, queueType ?? QueueType.Classic, metrics, logger, _timeProvider);
         _cancelOnHaFailover = _options.CancelOnHaFailover;
     }
 
@@ -407,6 +410,20 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
                 _lastError = $"{step}: {Describe(exception)} (logging it failed too: {loggingFailure.Message})";
             }
         }
+    }
+
+    /// <summary>The type the topology declares <paramref name="queue"/> with, or <see langword="null"/> when it does not declare it.</summary>
+    private static QueueType? DeclaredType(RabbitHaTopologyOptions? topology, string queue)
+    {
+        QueueDefinition? definition = topology?.Queues.LastOrDefault(q => string.Equals(q.Name, queue, StringComparison.Ordinal));
+        if (definition is null)
+        {
+            return null;
+        }
+
+        return string.Equals(TopologyDeclarer.DeclaredQueueType(definition), TopologyDeclarer.QuorumQueueType, StringComparison.OrdinalIgnoreCase)
+            ? QueueType.Quorum
+            : QueueType.Classic;
     }
 
     /// <summary>Failures that the next attempt may not meet: the connection dropped, the broker refused (a missing queue), a timeout.</summary>

@@ -9,9 +9,16 @@ namespace RabbitHa.Client;
 /// declared on the consumer's own connection: declaring is not publishing, so a resource alarm does not block it,
 /// and RabbitMQ.Client then re-declares it after every recovery like the rest of the topology.
 /// </summary>
+/// <remarks>
+/// A missing one is declared as the consumer's queue is declared in the topology. When the topology does not say, it is a
+/// classic queue on RabbitMQ 3 (mirrored there by the cluster's policy) and a quorum queue on RabbitMQ 4: there a classic
+/// queue lives on one node (unless the virtual host's default queue type says otherwise, which a client cannot see), and a
+/// dead-letter queue that a node loss deletes would break "dead-lettered means kept".
+/// </remarks>
 internal sealed class DeadLetterQueue
 {
     private readonly IRabbitHaConnection _connection;
+    private readonly QueueType? _sourceQueueType;
     private readonly string _consumerName;
     private readonly string _sourceQueue;
     private readonly ILogger _logger;
@@ -21,16 +28,16 @@ internal sealed class DeadLetterQueue
 
     /// <param name="connection">The consumer's connection.</param>
     /// <param name="name">The queue's name.</param>
-    /// <param name="type">How to declare it when it does not exist: as the consumer's queue is declared in the topology.</param>
+    /// <param name="sourceQueueType">How the topology declares the consumer's queue, or <see langword="null"/> when it does not declare it.</param>
     /// <param name="consumerName">The consumer, for logs.</param>
     /// <param name="sourceQueue">The consumer's queue, for logs.</param>
     /// <param name="logger">Where failures are logged.</param>
     /// <param name="stopping">The consumer's stop: ends a declaration under way.</param>
-    public DeadLetterQueue(IRabbitHaConnection connection, string name, QueueType type, string consumerName, string sourceQueue, ILogger logger, CancellationToken stopping)
+    public DeadLetterQueue(IRabbitHaConnection connection, string name, QueueType? sourceQueueType, string consumerName, string sourceQueue, ILogger logger, CancellationToken stopping)
     {
         _connection = connection;
         Name = name;
-        Type = type;
+        _sourceQueueType = sourceQueueType;
         _consumerName = consumerName;
         _sourceQueue = sourceQueue;
         _logger = logger;
@@ -39,7 +46,11 @@ internal sealed class DeadLetterQueue
 
     public string Name { get; }
 
-    public QueueType Type { get; }
+    /// <summary>The type a missing dead-letter queue is declared with (see the remarks on the class).</summary>
+    /// <param name="sourceQueueType">How the topology declares the consumer's queue, or <see langword="null"/> when it does not.</param>
+    /// <param name="brokerVersion">The RabbitMQ version of the node declaring it, or <see langword="null"/> when unknown.</param>
+    public static QueueType TypeToDeclare(QueueType? sourceQueueType, Version? brokerVersion) =>
+        sourceQueueType ?? (BrokerInfo.HasUnreplicatedClassicQueues(brokerVersion) ? QueueType.Quorum : QueueType.Classic);
 
     /// <summary>
     /// Declares the queue unless it exists; concurrent callers share one declaration. A refusal by the broker or a lost
@@ -79,13 +90,16 @@ internal sealed class DeadLetterQueue
             }
 
             IChannel channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            QueueType type;
             await using (channel.ConfigureAwait(false))
             {
-                await channel.QueueDeclareAsync(Name, durable: true, exclusive: false, autoDelete: false, Arguments(),
+                // With a channel open, the version is that of the node it is on.
+                type = TypeToDeclare(_sourceQueueType, _connection.BrokerVersion);
+                await channel.QueueDeclareAsync(Name, durable: true, exclusive: false, autoDelete: false, Arguments(type),
                     cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
-            _logger.DeadLetterQueueDeclared(_consumerName, Name, Type);
+            _logger.DeadLetterQueueDeclared(_consumerName, Name, type);
             return true;
         }
         catch (OperationInterruptedException ex) when (IsRefusal(ex))
@@ -123,9 +137,10 @@ internal sealed class DeadLetterQueue
         }
     }
 
-    private Dictionary<string, object?>? Arguments() =>
-        Type == QueueType.Quorum
-            ? new Dictionary<string, object?>(StringComparer.Ordinal) { [TopologyDeclarer.QueueTypeArgument] = "quorum" }
+    // A classic one gets no x-queue-type, as in TopologyDeclarer: one declared earlier without it stays equivalent.
+    private static Dictionary<string, object?>? Arguments(QueueType type) =>
+        type == QueueType.Quorum
+            ? new Dictionary<string, object?>(StringComparer.Ordinal) { [TopologyDeclarer.QueueTypeArgument] = TopologyDeclarer.QuorumQueueType }
             : null;
 
     private static string Describe(Exception exception) =>

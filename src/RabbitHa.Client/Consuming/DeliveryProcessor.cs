@@ -69,6 +69,11 @@ internal sealed partial class DeliveryProcessor
     /// <c>x-cancel-on-ha-failover</c>, which only classic queues take): from now on a failed message is returned
     /// to the queue rather than published again, even on a first delivery that carries no count yet.
     /// </summary>
+    /// <remarks>
+    /// On RabbitMQ 4 the argument is never sent (see <see cref="Subscription.ConsumeArguments"/>), so a quorum queue the
+    /// topology does not declare is not learnt this way: its failed messages are retried by a copy carrying the count, as on
+    /// a classic queue, which keeps the count just as well.
+    /// </remarks>
     public void QueueCountsDeliveries() => _queueCountsDeliveries = true;
 
     /// <summary>

@@ -95,8 +95,9 @@ public sealed class RabbitHaConsumerOptions
     /// <remarks>
     /// The consumer declares it before it first subscribes, on its own connection (declaring is not publishing,
     /// so a resource alarm does not stop it): a queue that exists is used as it is; otherwise it is declared
-    /// durable, as a quorum queue when <see cref="Queue"/> is declared as one in <see cref="RabbitHaOptions.Topology"/>,
-    /// else without <c>x-queue-type</c>. Declare it yourself beforehand to give it other arguments. If it cannot be
+    /// durable, of the type <see cref="Queue"/> is declared with in <see cref="RabbitHaOptions.Topology"/>; when the topology
+    /// does not declare it, as a quorum queue on RabbitMQ 4 (where a classic queue lives on one node only) and without
+    /// <c>x-queue-type</c> on RabbitMQ 3. Declare it yourself beforehand to give it other arguments. If it cannot be
     /// declared, the error is logged and consuming goes on; messages to dead-letter then stay in <see cref="Queue"/>
     /// and the declaration is tried again.
     /// </remarks>
@@ -120,7 +121,7 @@ public sealed class RabbitHaConsumerOptions
     /// <value>The default is <see langword="true"/>.</value>
     /// <remarks>
     /// Quorum and stream queues refuse the argument (PRECONDITION_FAILED); the consumer then subscribes again
-    /// at once without it, and logs that it did.
+    /// at once without it, and logs that it did. On RabbitMQ 4, which has no mirrored queues, it is never sent.
     /// </remarks>
     public bool CancelOnHaFailover { get; set; } = true;
 

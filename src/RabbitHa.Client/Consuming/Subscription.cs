@@ -19,6 +19,17 @@ internal sealed class Subscription : IAsyncBasicConsumer
     public const string CancelOnHaFailoverArgument = "x-cancel-on-ha-failover";
 
     /// <summary>
+    /// The arguments of <c>basic.consume</c>: <see cref="CancelOnHaFailoverArgument"/> when asked for, unless the broker has no
+    /// mirrored queues whose master could move (RabbitMQ 4 and later).
+    /// </summary>
+    /// <param name="cancelOnHaFailover">The consumer's wish, as long as the queue has not refused the argument.</param>
+    /// <param name="brokerVersion">The RabbitMQ version of the node the subscription is on, or <see langword="null"/> when unknown.</param>
+    public static Dictionary<string, object?>? ConsumeArguments(bool cancelOnHaFailover, Version? brokerVersion) =>
+        cancelOnHaFailover && !BrokerInfo.HasUnreplicatedClassicQueues(brokerVersion)
+            ? new Dictionary<string, object?>(StringComparer.Ordinal) { [CancelOnHaFailoverArgument] = true }
+            : null;
+
+    /// <summary>
     /// Whether the broker refused <see cref="CancelOnHaFailoverArgument"/>: queue types other than classic
     /// (quorum, stream) reject unknown consume arguments with PRECONDITION_FAILED.
     /// </summary>
@@ -87,9 +98,9 @@ internal sealed class Subscription : IAsyncBasicConsumer
             channel.ChannelShutdownAsync += subscription.OnChannelShutdownAsync;
             channel.CallbackExceptionAsync += subscription.OnCallbackExceptionAsync;
             await channel.BasicQosAsync(0, checked((ushort)options.PrefetchCount), global: false, cancellationToken).ConfigureAwait(false);
-            Dictionary<string, object?>? arguments = cancelOnHaFailover
-                ? new Dictionary<string, object?>(StringComparer.Ordinal) { [CancelOnHaFailoverArgument] = true }
-                : null;
+            // Read once the channel is open: the version is that of the node this channel is on, known even when
+            // subscribing started before the connection's first connect.
+            Dictionary<string, object?>? arguments = ConsumeArguments(cancelOnHaFailover, connection.BrokerVersion);
             subscription.ConsumerTag = await channel.BasicConsumeAsync(options.Queue, autoAck: false, consumerTag: string.Empty,
                 noLocal: false, exclusive: false, arguments, subscription, cancellationToken).ConfigureAwait(false);
             return subscription;

@@ -13,8 +13,8 @@ internal static partial class Log
     public static partial void Connecting(this ILogger logger, string connectionName, string endpoints, string virtualHost, string userName);
 
     [LoggerMessage(EventId = 2, EventName = "Connected", Level = LogLevel.Information,
-        Message = "Connection '{ConnectionName}' is open on {Endpoint}.")]
-    public static partial void Connected(this ILogger logger, string connectionName, RabbitMQ.Client.AmqpTcpEndpoint endpoint);
+        Message = "Connection '{ConnectionName}' is open on {Endpoint}, to {Broker}.")]
+    public static partial void Connected(this ILogger logger, string connectionName, RabbitMQ.Client.AmqpTcpEndpoint endpoint, BrokerInfo broker);
 
     [LoggerMessage(EventId = 3, EventName = "ConnectAttemptFailed", Level = LogLevel.Warning,
         Message = "Connecting '{ConnectionName}' failed (attempt {Attempt}: {Cause}); retrying in {RetryDelay}.")]
@@ -93,4 +93,15 @@ internal static partial class Log
                   "TLS no longer proves which server it talks to. Set Tls:AcceptablePolicyErrors to None, and Tls:ServerName or " +
                   "Tls:FallbackServerName to the names the certificates carry.")]
     public static partial void CertificateErrorsAccepted(this ILogger logger, string connectionName, System.Net.Security.SslPolicyErrors acceptedErrors, string endpoints);
+
+    [LoggerMessage(EventId = 22, EventName = "BrokerChanged", Level = LogLevel.Information,
+        Message = "Connection '{ConnectionName}' recovered to {Broker}; it was connected to {PreviousBroker}.")]
+    public static partial void BrokerChanged(this ILogger logger, string connectionName, BrokerInfo broker, BrokerInfo previousBroker);
+
+    [LoggerMessage(EventId = 23, EventName = "ClassicQueueNotReplicated", Level = LogLevel.Warning,
+        Message = "Queue '{Queue}' in the topology of connection '{ConnectionName}' is a classic queue, and classic queues are not " +
+                  "replicated on RabbitMQ {BrokerVersion} (RabbitMQ 4 removed mirroring): it lives on one node, and losing that node " +
+                  "loses the queue and its messages. Declare it with QueueType.Quorum (an existing queue keeps its type: move its " +
+                  "messages to a new quorum queue, or delete it first).")]
+    public static partial void ClassicQueueNotReplicated(this ILogger logger, string connectionName, string queue, Version brokerVersion);
 }

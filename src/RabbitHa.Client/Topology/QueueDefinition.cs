@@ -8,7 +8,10 @@ public sealed class QueueDefinition
     public string Name { get; set; } = string.Empty;
 
     /// <summary>Gets or sets the kind of queue.</summary>
-    /// <value>The default is <see cref="QueueType.Classic"/>, mirrored by the cluster's <c>ha-all</c> policy.</value>
+    /// <value>
+    /// The default is <see cref="QueueType.Classic"/>, mirrored by the cluster's <c>ha-all</c> policy on RabbitMQ 3 and not
+    /// replicated at all on RabbitMQ 4: there, use <see cref="QueueType.Quorum"/>.
+    /// </value>
     public QueueType Type { get; set; } = QueueType.Classic;
 
     /// <summary>Gets or sets a value indicating whether the queue survives a broker restart.</summary>

@@ -14,6 +14,8 @@ internal static class TopologyDeclarer
     public const string DeadLetterRoutingKeyArgument = "x-dead-letter-routing-key";
     public const string MessageTtlArgument = "x-message-ttl";
     public const string MaxLengthArgument = "x-max-length";
+    public const string ClassicQueueType = "classic";
+    public const string QuorumQueueType = "quorum";
 
     /// <summary>The declarations of the configured topology, in the order they are made.</summary>
     public static IReadOnlyList<TopologyDeclaration> Plan(RabbitHaTopologyOptions topology)
@@ -101,7 +103,7 @@ internal static class TopologyDeclarer
         var arguments = new Dictionary<string, object?>(StringComparer.Ordinal);
         if (queue.Type == QueueType.Quorum)
         {
-            arguments[QueueTypeArgument] = "quorum";
+            arguments[QueueTypeArgument] = QuorumQueueType;
         }
 
         if (queue.DeadLetterExchange is not null)
@@ -130,6 +132,22 @@ internal static class TopologyDeclarer
         }
 
         return arguments.Count == 0 ? null : arguments;
+    }
+
+    /// <summary>
+    /// The type the broker gives the queue: a free-form <c>x-queue-type</c> argument wins over <see cref="QueueDefinition.Type"/>,
+    /// since <see cref="BuildQueueArguments"/> adds the free-form arguments last. Without either, the broker's default is
+    /// classic (unless the virtual host's default queue type says otherwise, which RabbitHa cannot see).
+    /// </summary>
+    public static string DeclaredQueueType(QueueDefinition queue)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        if (queue.Arguments.TryGetValue(QueueTypeArgument, out string? type))
+        {
+            return type;
+        }
+
+        return queue.Type == QueueType.Quorum ? QuorumQueueType : ClassicQueueType;
     }
 
     private static Dictionary<string, object?>? ToArguments(IDictionary<string, string> arguments) =>

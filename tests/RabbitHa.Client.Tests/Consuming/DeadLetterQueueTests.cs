@@ -45,6 +45,54 @@ public sealed class DeadLetterQueueTests
     }
 
     [Fact]
+    public async Task DeclareAsync_OnRabbitMq4_WhenTheConsumersQueueTypeIsUnknown_DeclaresAQuorumQueue()
+    {
+        var broker = new FakeBrokerConnection { BrokerVersion = new Version(4, 0, 5) };
+        using var logs = new CapturingLoggerProvider();
+
+        await DeadLetterQueue(broker, type: null, logs).DeclareAsync(CancellationToken.None);
+
+        FakeBrokerConnection.DeclaredQueue declared = Assert.Single(broker.Queues);
+        Assert.Equal(("orders.dead-letter", true, false, false), (declared.Name, declared.Durable, declared.Exclusive, declared.AutoDelete));
+        Assert.Equal("quorum", declared.Arguments!["x-queue-type"]);
+        Assert.Contains("[DeadLetterQueueDeclared] Consumer 'orders' declared its dead-letter queue 'orders.dead-letter' (Quorum)", logs.AllText, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("3.13.7")]
+    [InlineData(null)]
+    public async Task DeclareAsync_OnRabbitMq3OrAnUnknownVersion_WhenTheConsumersQueueTypeIsUnknown_DeclaresItWithoutAQueueType(string? version)
+    {
+        var broker = new FakeBrokerConnection { BrokerVersion = version is null ? null : Version.Parse(version) };
+
+        await DeadLetterQueue(broker, type: null).DeclareAsync(CancellationToken.None);
+
+        Assert.Null(Assert.Single(broker.Queues).Arguments);
+    }
+
+    [Fact]
+    public async Task DeclareAsync_OnRabbitMq4_WhenTheTopologyDeclaresTheConsumersQueueClassic_DeclaresItClassicToo()
+    {
+        var broker = new FakeBrokerConnection { BrokerVersion = new Version(4, 0, 5) };
+
+        await DeadLetterQueue(broker, QueueType.Classic).DeclareAsync(CancellationToken.None);
+
+        Assert.Null(Assert.Single(broker.Queues).Arguments);
+    }
+
+    [Theory]
+    [InlineData(null, null, QueueType.Classic)]
+    [InlineData(null, "3.13.7", QueueType.Classic)]
+    [InlineData(null, "4.0.5", QueueType.Quorum)]
+    [InlineData(QueueType.Classic, "4.0.5", QueueType.Classic)]
+    [InlineData(QueueType.Quorum, "3.13.7", QueueType.Quorum)]
+    [InlineData(QueueType.Quorum, null, QueueType.Quorum)]
+    public void TypeToDeclare_IsTheConsumersQueuesType_ElseQuorumOnRabbitMq4(QueueType? source, string? version, QueueType expected)
+    {
+        Assert.Equal(expected, Client.DeadLetterQueue.TypeToDeclare(source, version is null ? null : Version.Parse(version)));
+    }
+
+    [Fact]
     public async Task DeclareAsync_WhenTheBrokerRefuses_LogsAnErrorNamingTheQueueAndTheReason_AndDoesNotThrow()
     {
         var broker = new FakeBrokerConnection
@@ -119,6 +167,35 @@ public sealed class DeadLetterQueueTests
     }
 
     [Fact]
+    public async Task Start_OnRabbitMq4_WhenTheTopologyDoesNotDeclareTheQueue_DeclaresAQuorumDeadLetterQueue()
+    {
+        var broker = new FakeBrokerConnection { BrokerVersion = new Version(4, 0, 5) };
+        await using ConsumerSupervisor supervisor = Supervisor(broker, new RabbitHaConsumerOptions { Queue = "orders" });
+
+        supervisor.Start();
+        await Eventually.HoldsAsync(() => Task.FromResult(broker.Operations.Contains("subscribe")), TimeSpan.FromSeconds(5), "a subscription is attempted");
+        await supervisor.StopAsync(CancellationToken.None);
+
+        FakeBrokerConnection.DeclaredQueue declared = Assert.Single(broker.Queues);
+        Assert.Equal(("orders.dead-letter", "quorum"), (declared.Name, declared.Arguments!["x-queue-type"]));
+    }
+
+    [Fact]
+    public async Task Start_WhenTheTopologyDeclaresTheQueueQuorumByArgument_DeclaresAQuorumDeadLetterQueue()
+    {
+        var broker = new FakeBrokerConnection();
+        var topology = new RabbitHaTopologyOptions();
+        topology.Queues.Add(new QueueDefinition { Name = "orders", Arguments = { ["x-queue-type"] = "quorum" } });
+        await using ConsumerSupervisor supervisor = Supervisor(broker, new RabbitHaConsumerOptions { Queue = "orders" }, topology);
+
+        supervisor.Start();
+        await Eventually.HoldsAsync(() => Task.FromResult(broker.Operations.Contains("subscribe")), TimeSpan.FromSeconds(5), "a subscription is attempted");
+        await supervisor.StopAsync(CancellationToken.None);
+
+        Assert.Equal("quorum", Assert.Single(broker.Queues).Arguments!["x-queue-type"]);
+    }
+
+    [Fact]
     public async Task Start_WhenTheDeadLetterQueueCannotBeDeclared_StillSubscribes()
     {
         var broker = new FakeBrokerConnection { DeclareRefusal = new ShutdownEventArgs(ShutdownInitiator.Peer, Constants.PreconditionFailed, "PRECONDITION_FAILED - inequivalent arg") };
@@ -146,7 +223,7 @@ public sealed class DeadLetterQueueTests
         Assert.All(broker.Operations, o => Assert.Equal("subscribe", o));
     }
 
-    private static DeadLetterQueue DeadLetterQueue(FakeBrokerConnection broker, QueueType type, CapturingLoggerProvider? logs = null) =>
+    private static DeadLetterQueue DeadLetterQueue(FakeBrokerConnection broker, QueueType? type, CapturingLoggerProvider? logs = null) =>
         new(broker, "orders.dead-letter", type, "orders", "orders", logs?.CreateLogger("consumer") ?? NullLogger.Instance, CancellationToken.None);
 
     private static ConsumerSupervisor Supervisor(FakeBrokerConnection broker, RabbitHaConsumerOptions options, RabbitHaTopologyOptions? topology = null) =>

@@ -64,6 +64,9 @@ internal sealed class FakeBrokerConnection : IRabbitHaConnection
 
     public AmqpTcpEndpoint? CurrentEndpoint => null;
 
+    /// <summary>Gets or sets the RabbitMQ version the broker reports; <see langword="null"/> (unknown) by default, which RabbitHa takes for RabbitMQ 3.</summary>
+    public Version? BrokerVersion { get; set; }
+
     public void AddQueue(DeclaredQueue queue) => _queues[queue.Name] = queue;
 
     public bool HasQueue(string name) => _queues.ContainsKey(name);

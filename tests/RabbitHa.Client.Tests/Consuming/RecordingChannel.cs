@@ -24,6 +24,9 @@ public class RecordingChannel : DispatchProxy
 
     public string? ConsumerTag { get; private set; }
 
+    /// <summary>Gets the arguments of the last <c>basic.consume</c> on this channel.</summary>
+    public IDictionary<string, object?>? ConsumeArguments { get; private set; }
+
     /// <summary>Gets or sets what closing (aborting) the channel throws, to prove that the supervisor survives it.</summary>
     public Exception? CloseFailure { get; set; }
 
@@ -84,7 +87,7 @@ public class RecordingChannel : DispatchProxy
             "remove_" + nameof(IChannel.ChannelShutdownAsync) => RemoveShutdownHandler((AsyncEventHandler<ShutdownEventArgs>)args[0]!),
             "add_" + nameof(IChannel.CallbackExceptionAsync) or "remove_" + nameof(IChannel.CallbackExceptionAsync) => null,
             nameof(IChannel.BasicQosAsync) => Task.CompletedTask,
-            nameof(IChannel.BasicConsumeAsync) => Consume((IAsyncBasicConsumer)args[6]!),
+            nameof(IChannel.BasicConsumeAsync) => Consume((IDictionary<string, object?>?)args[5], (IAsyncBasicConsumer)args[6]!),
             nameof(IChannel.BasicCancelAsync) => Task.CompletedTask,
             nameof(IChannel.CloseAsync) => Close(),
             nameof(IAsyncDisposable.DisposeAsync) => (object)Dispose(),
@@ -114,8 +117,9 @@ public class RecordingChannel : DispatchProxy
         return null;
     }
 
-    private Task<string> Consume(IAsyncBasicConsumer consumer)
+    private Task<string> Consume(IDictionary<string, object?>? arguments, IAsyncBasicConsumer consumer)
     {
+        ConsumeArguments = arguments;
         FakeBrokerConnection broker = Broker ?? throw new NotSupportedException("Consuming needs a FakeBrokerConnection.");
         if (broker.ConsumeFailure is { } failure)
         {

@@ -87,6 +87,8 @@ internal sealed class PublishingBroker : IRabbitHaConnection
 
     public AmqpTcpEndpoint? CurrentEndpoint => null;
 
+    public Version? BrokerVersion => null;
+
     /// <summary>Loses the connection (HAProxy refusing every node): channel creation waits until <see cref="Reconnect"/>.</summary>
     public void Disconnect()
     {

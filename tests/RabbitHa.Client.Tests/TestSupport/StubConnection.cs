@@ -39,6 +39,8 @@ internal sealed class StubConnection : IRabbitHaConnection
 
     public AmqpTcpEndpoint? CurrentEndpoint { get; set; }
 
+    public Version? BrokerVersion { get; set; }
+
     public Task ConnectAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
     public Task WaitUntilOpenAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
