@@ -26,22 +26,45 @@ internal static class ClusterResources
     public static byte[] EnabledPlugins => Read("enabled_plugins");
 
     /// <summary>
-    /// definitions.json with the cluster's user filled in. The file is a template shared with docker-compose.yml,
-    /// which fills it in with sed when a node starts.
+    /// The definitions of the profile's RabbitMQ line with the cluster's user filled in. The files are templates shared
+    /// with docker-compose.yml, which fills them in with sed when a node starts.
     /// </summary>
-    public static byte[] Definitions(ClusterCredentials credentials)
+    public static byte[] Definitions(ClusterCredentials credentials, RabbitMqProfile profile)
     {
-        var template = Encoding.UTF8.GetString(Read("definitions.json"));
+        var file = DefinitionsFile(profile);
+        var template = Encoding.UTF8.GetString(Read(file));
         if (!template.Contains(UserPlaceholder, StringComparison.Ordinal) || !template.Contains(PasswordPlaceholder, StringComparison.Ordinal))
         {
             throw new InvalidOperationException(
-                $"The embedded definitions.json has no {UserPlaceholder} or {PasswordPlaceholder}: the cluster would start with a user nobody knows the password of.");
+                $"The embedded {file} has no {UserPlaceholder} or {PasswordPlaceholder}: the cluster would start with a user nobody knows the password of.");
         }
 
         return Encoding.UTF8.GetBytes(template
             .Replace(UserPlaceholder, JsonEncodedText.Encode(credentials.UserName).ToString(), StringComparison.Ordinal)
             .Replace(PasswordPlaceholder, JsonEncodedText.Encode(credentials.Password).ToString(), StringComparison.Ordinal));
     }
+
+    /// <summary>
+    /// The definitions file of docker/rabbitmq/ for a RabbitMQ line: RabbitMQ 4.0 refuses to boot with the ha-* keys of
+    /// RabbitMQ 3's policy, and RabbitMQ 3 has no use for a default queue type of quorum.
+    /// </summary>
+    public static string DefinitionsFile(RabbitMqProfile profile) => profile switch
+    {
+        RabbitMqProfile.RabbitMq3 => "definitions.json",
+        RabbitMqProfile.RabbitMq4 => "definitions-4.json",
+        _ => throw new ArgumentOutOfRangeException(nameof(profile), profile, "Not a RabbitMQ profile."),
+    };
+
+    /// <summary>
+    /// The memory high watermark a node starts with, as a fraction of its memory: RabbitMQ 4.0 raised the default
+    /// from 0.4 to 0.6, and this cluster's configuration leaves it at the default.
+    /// </summary>
+    public static string DefaultMemoryHighWatermark(RabbitMqProfile profile) => profile switch
+    {
+        RabbitMqProfile.RabbitMq3 => "0.4",
+        RabbitMqProfile.RabbitMq4 => "0.6",
+        _ => throw new ArgumentOutOfRangeException(nameof(profile), profile, "Not a RabbitMQ profile."),
+    };
 
     public static byte[] ErlangCookie => Read("erlang.cookie");
 

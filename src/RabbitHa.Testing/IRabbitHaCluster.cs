@@ -1,10 +1,15 @@
 namespace RabbitHa.Testing;
 
 /// <summary>
-/// A three-node RabbitMQ cluster with mirrored classic queues (policy <c>ha-all</c>) behind HAProxy,
-/// as a test sees it: where to connect, how to break it, and what state it is in.
+/// A three-node RabbitMQ cluster behind HAProxy that replicates every queue on every node, as a test sees it: where to
+/// connect, how to break it, and what state it is in.
 /// </summary>
 /// <remarks>
+/// <para>
+/// How queues are replicated depends on <see cref="RabbitMqProfile"/>: on RabbitMQ 3 the policy <c>ha-all</c> mirrors
+/// classic queues; on RabbitMQ 4, which removed mirroring, quorum is the default queue type of the virtual host
+/// <c>/</c>, and there is no <c>ha-*</c> policy.
+/// </para>
 /// <para>
 /// Nodes are numbered from 1 to <see cref="NodeCount"/>, as in their host names (<c>rmq1</c>, <c>rmq2</c>,
 /// <c>rmq3</c>) and Erlang node names (<c>rabbit@rmq1</c> ...). Every endpoint is on the loopback interface
@@ -26,6 +31,12 @@ public interface IRabbitHaCluster : IAsyncDisposable
 {
     /// <summary>Gets the number of RabbitMQ nodes (3).</summary>
     int NodeCount { get; }
+
+    /// <summary>
+    /// Gets the RabbitMQ line the cluster runs: what a test branches on where RabbitMQ 3 and 4 differ (mirrored classic
+    /// queues on 3, quorum queues on 4). <c>(int)RabbitMqProfile</c> is the major version.
+    /// </summary>
+    RabbitMqProfile RabbitMqProfile { get; }
 
     /// <summary>
     /// Gets the AMQP address of HAProxy, with credentials, e.g. <c>amqp://rabbitha-k3f9q2xz:<i>password</i>@127.0.0.1:49153/</c>.
@@ -87,9 +98,16 @@ public interface IRabbitHaCluster : IAsyncDisposable
 
     /// <summary>
     /// Cuts a node off the network it shares with the other nodes and HAProxy: a network partition.
-    /// With <c>pause_minority</c>, the isolated node pauses itself once it notices (about 1.25 x
-    /// <c>net_ticktime</c>, here 10 s). Its own endpoints are unreachable until <see cref="ReconnectNodeAsync"/>.
+    /// With <c>pause_minority</c>, the isolated node pauses itself once it notices: the majority notices after about
+    /// 1.25 x <c>net_ticktime</c> (here 10 s), the node paused about 12 s after the cut on RabbitMQ 3.10 and about 35 s
+    /// after it on RabbitMQ 4.0. Its own endpoints are unreachable until <see cref="ReconnectNodeAsync"/>.
     /// </summary>
+    /// <remarks>
+    /// Reconnect it only once it has paused: its log (<see cref="GetNodeLogAsync"/>) says
+    /// <c>Cluster minority/secondary status detected</c>. Reconnected sooner, it may see the others again before it
+    /// decides, stay up, and leave a partition that <c>pause_minority</c> never heals (seen on RabbitMQ 4.0 within a
+    /// second of the majority noticing); restart the node then.
+    /// </remarks>
     /// <inheritdoc cref="KillNodeAsync" path="/param"/>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
     Task DisconnectNodeAsync(int node, CancellationToken cancellationToken = default);
@@ -132,7 +150,7 @@ public interface IRabbitHaCluster : IAsyncDisposable
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number, or <paramref name="bytes"/> is not positive.</exception>
     Task SetMemoryHighWatermarkAsync(int node, long bytes, CancellationToken cancellationToken = default);
 
-    /// <summary>Restores the default memory high watermark (0.4) of a node, which clears its alarm.</summary>
+    /// <summary>Restores the default memory high watermark of a node (0.4 on RabbitMQ 3, 0.6 on RabbitMQ 4), which clears its alarm.</summary>
     /// <inheritdoc cref="KillNodeAsync" path="/param"/>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
     Task ClearMemoryAlarmAsync(int node, CancellationToken cancellationToken = default);
@@ -155,7 +173,10 @@ public interface IRabbitHaCluster : IAsyncDisposable
     /// <exception cref="HttpRequestException">HAProxy did not answer (for example while it is stopped).</exception>
     Task<IReadOnlyList<ProxyBackendState>> GetProxyBackendsAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Gets where a queue lives: its leader (master) node, its mirrors and which of them are synchronised.</summary>
+    /// <summary>
+    /// Gets where a queue lives: its leader (master) node, its mirrors and which of them are synchronised; for a quorum
+    /// queue, its leader, its other members and which of them are online.
+    /// </summary>
     /// <param name="queue">The queue name.</param>
     /// <param name="virtualHost">The virtual host; <c>/</c> by default.</param>
     /// <param name="cancellationToken">Cancels the query.</param>

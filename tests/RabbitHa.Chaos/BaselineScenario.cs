@@ -13,8 +13,8 @@ namespace RabbitHa.Chaos;
 public sealed class BaselineScenario(ChaosClusterFixture fixture, ITestOutputHelper output) : ChaosScenario(fixture, output)
 {
     [DockerTheory]
-    [InlineData(QueueType.Classic)]
-    [InlineData(QueueType.Quorum)]
+    [ScenarioData(QueueType.Classic)]
+    [ScenarioData(QueueType.Quorum)]
     public Task NoFault_SteadyWorkload_LosesNothingAndThrowsNothing(QueueType queueType) =>
         RunAsync("no fault (baseline)", queueType, async workload =>
         {

@@ -8,6 +8,7 @@ namespace RabbitHa.Chaos;
 /// <param name="Scenario">What was done to the cluster.</param>
 /// <param name="QueueType">The queue the workload used.</param>
 /// <param name="Shape">How the workload's applications were laid out.</param>
+/// <param name="RabbitMq">The RabbitMQ major version the cluster ran (its profile).</param>
 /// <param name="Round">Which round (soak mode), from 1.</param>
 /// <param name="Published">Publishes started.</param>
 /// <param name="Confirmed">Publishes that returned: the broker confirmed them.</param>
@@ -22,6 +23,7 @@ internal sealed record ChaosReportRow(
     string Scenario,
     QueueType QueueType,
     WorkloadShape Shape,
+    int RabbitMq,
     int Round,
     int Published,
     int Confirmed,
@@ -40,8 +42,8 @@ internal sealed record ChaosReportRow(
 internal static class ChaosReport
 {
     private const string Header =
-        "| Scenario | Queue | Shape | Round | Published | Confirmed | Handled | Duplicates | Lost | Exceptions | Publish pause / resume (ms) | Consume pause / resume (ms) | Notes |\n" +
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |";
+        "| Scenario | Queue | Shape | RabbitMQ | Round | Published | Confirmed | Handled | Duplicates | Lost | Exceptions | Publish pause / resume (ms) | Consume pause / resume (ms) | Notes |\n" +
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |";
 
     private static readonly Lock Gate = new();
     private static readonly List<ChaosReportRow> AllRows = [];
@@ -84,7 +86,7 @@ internal static class ChaosReport
         foreach (ChaosReportRow r in rows ?? Rows)
         {
             table.Append(CultureInfo.InvariantCulture,
-                $"| {r.Scenario} | {r.QueueType} | {ShapeName(r.Shape)} | {r.Round} | {r.Published} | {r.Confirmed} | {r.Handled} | {r.Duplicates} | {r.Lost} | {r.Exceptions} | {Ms(r.Publishing)} | {Ms(r.Consuming)} | {r.Notes} |\n");
+                $"| {r.Scenario} | {r.QueueType} | {ShapeName(r.Shape)} | {r.RabbitMq} | {r.Round} | {r.Published} | {r.Confirmed} | {r.Handled} | {r.Duplicates} | {r.Lost} | {r.Exceptions} | {Ms(r.Publishing)} | {Ms(r.Consuming)} | {r.Notes} |\n");
         }
 
         return table.ToString();

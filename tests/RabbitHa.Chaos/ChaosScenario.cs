@@ -33,6 +33,12 @@ public abstract class ChaosScenario(ChaosClusterFixture fixture, ITestOutputHelp
 
     protected IRabbitHaCluster Cluster => fixture.Cluster;
 
+    /// <summary>
+    /// The queue of the scenarios that run on one queue type: RabbitHa's default, the mirrored classic queue, where the
+    /// cluster replicates it (RabbitMQ 3); a quorum queue on RabbitMQ 4, which replicates no classic queue.
+    /// </summary>
+    protected QueueType ReplicatedQueueType => Cluster.RabbitMqProfile == RabbitMqProfile.RabbitMq3 ? QueueType.Classic : QueueType.Quorum;
+
     protected ITestOutputHelper Output => output;
 
     internal static int NodeNumber(string nodeName) => int.Parse(nodeName[(nodeName.LastIndexOf("rmq", StringComparison.Ordinal) + 3)..], CultureInfo.InvariantCulture);
@@ -97,7 +103,7 @@ public abstract class ChaosScenario(ChaosClusterFixture fixture, ITestOutputHelp
 
     internal void Report(string scenario, QueueType queueType, WorkloadShape shape, int round, WorkloadResult result, Interruption? consuming, string notes)
     {
-        var row = new ChaosReportRow(scenario, queueType, shape, round, result.Published, result.Confirmed, result.Handled, result.Duplicates,
+        var row = new ChaosReportRow(scenario, queueType, shape, (int)Cluster.RabbitMqProfile, round, result.Published, result.Confirmed, result.Handled, result.Duplicates,
             result.Lost.Count, result.Exceptions.Count, result.Publishing, consuming, notes);
         ChaosReport.Add(row);
         output.WriteLine(string.Empty);

@@ -39,8 +39,8 @@ public sealed class MasterKilledWithBacklogScenario(ChaosClusterFixture fixture,
     private const int Backlog = 20_000;
 
     [DockerTheory]
-    [InlineData(QueueType.Classic)]
-    [InlineData(QueueType.Quorum)]
+    [ScenarioData(QueueType.Classic)]
+    [ScenarioData(QueueType.Quorum)]
     public async Task KillTheMasterHalfWayThroughABacklog_LosesNoConfirmedMessage(QueueType queueType)
     {
         for (int round = 1; round <= ChaosSettings.Rounds; round++)

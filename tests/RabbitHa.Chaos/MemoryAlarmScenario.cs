@@ -20,7 +20,7 @@ public sealed class MemoryAlarmScenario(ChaosClusterFixture fixture, ITestOutput
     [InlineData(WorkloadShape.OneApp)]
     [InlineData(WorkloadShape.OneRolePerConnection)]
     public Task RaiseAMemoryAlarmFor5Seconds_WhileMessagesFlow_LosesNothingAndThrowsNothing(WorkloadShape shape) =>
-        RunAsync($"memory alarm on rmq{AlarmNode} for 5 s", QueueType.Classic, async workload =>
+        RunAsync($"memory alarm on rmq{AlarmNode} for 5 s", ReplicatedQueueType, async workload =>
         {
             var placement = await PlacementAsync(workload);
             bool blocked;

@@ -24,6 +24,10 @@ namespace RabbitHa.Chaos;
 /// re-send what was unconfirmed, but those confirms wait until the majority has given up on the cut-off master and
 /// promoted a mirror. While the majority has not noticed, its management API may not answer either.
 /// </para>
+/// <para>
+/// On RabbitMQ 3 the queue is a mirrored classic queue; on RabbitMQ 4 a quorum queue, whose leader the majority re-elects
+/// by itself (Raft) while the cut-off node pauses.
+/// </para>
 /// </remarks>
 [Collection(ChaosCollection.Name)]
 [Trait("Category", "Chaos")]
@@ -31,7 +35,7 @@ public sealed class PartitionScenario(ChaosClusterFixture fixture, ITestOutputHe
 {
     [DockerFact]
     public Task CutTheLeadersNodeOff_ThenReconnect_LosesNothingAndThrowsNothing() =>
-        RunAsync("network partition of the leader's node", QueueType.Classic, async workload =>
+        RunAsync("network partition of the leader's node", ReplicatedQueueType, async workload =>
         {
             var placement = await PlacementAsync(workload);
             int node = placement.Leader;
@@ -45,6 +49,11 @@ public sealed class PartitionScenario(ChaosClusterFixture fixture, ITestOutputHe
                     TimeSpan.FromSeconds(60), $"the majority sees {nodeName} as not running");
                 Output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} the majority noticed the partition after {noticed.TotalSeconds:F1} s");
                 await workload.WaitUntilFlowingAsync(FlowTimeout, $"rmq{node} was cut off");
+                // Reconnected before it has paused, the node may find itself in the majority again and stay partitioned for good.
+                TimeSpan paused = await Eventually.HoldsAsync(
+                    async () => (await Cluster.GetNodeLogAsync(node)).Contains("Cluster minority/secondary status detected", StringComparison.Ordinal),
+                    TimeSpan.FromSeconds(45), $"rmq{node} pauses itself (pause_minority)");
+                Output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} rmq{node} paused itself (pause_minority) {paused.TotalSeconds:F1} s after the flow resumed");
             }
             finally
             {

@@ -17,10 +17,10 @@ public sealed class ProxyOutageScenarios(ChaosClusterFixture fixture, ITestOutpu
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(5);
 
     [DockerTheory]
-    [InlineData(QueueType.Classic, false)]
-    [InlineData(QueueType.Classic, true)]
-    [InlineData(QueueType.Quorum, false)]
-    [InlineData(QueueType.Quorum, true)]
+    [ScenarioData(QueueType.Classic, false)]
+    [ScenarioData(QueueType.Classic, true)]
+    [ScenarioData(QueueType.Quorum, false)]
+    [ScenarioData(QueueType.Quorum, true)]
     public Task StopTheProxyFor5Seconds_WhileMessagesFlow_LosesNothingAndThrowsNothing(QueueType queueType, bool fallbacks) =>
         RunAsync($"HAProxy down 5 s, {(fallbacks ? "with" : "no")} fallbacks", queueType, async workload =>
         {

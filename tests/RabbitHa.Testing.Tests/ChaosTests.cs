@@ -17,6 +17,12 @@ public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper
 {
     private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(90);
 
+    /// <summary>
+    /// What a node logs when pause_minority stops it. Not just "minority": RabbitMQ 4 names "pause_minority mode" at start-up,
+    /// and a node reconnected before it has paused may find itself in the majority again and stay partitioned for good.
+    /// </summary>
+    private const string MinorityPaused = "Cluster minority/secondary status detected";
+
     private IRabbitHaCluster Cluster => fixture.Cluster;
 
     [DockerFact]
@@ -53,10 +59,12 @@ public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper
         await using (var publisher = await Amqp.ConnectAsync(Cluster.AmqpUri, "publisher"))
         {
             await Amqp.DeclareDurableQueueAsync(publisher, queue);
+            // Mirrored by ha-all on RabbitMQ 3; on RabbitMQ 4, a quorum queue (the default type) with two followers online.
+            var replicated = Cluster.RabbitMqProfile == RabbitMqProfile.RabbitMq3 ? "classic" : "quorum";
             await Eventually.HoldsAsync(
-                async () => await Cluster.GetQueueReplicasAsync(queue) is { SynchronisedMirrors.Count: 2, Policy: not null },
+                async () => await Cluster.GetQueueReplicasAsync(queue) is { SynchronisedMirrors.Count: 2 } state && state.Type == replicated,
                 TimeSpan.FromSeconds(30),
-                "the queue is mirrored on two nodes");
+                $"the queue is a {replicated} queue replicated on two more nodes");
             await Amqp.PublishConfirmedAsync(publisher, queue, body);
         }
 
@@ -116,11 +124,11 @@ public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper
             output.WriteLine($"The majority noticed the partition after {noticed.TotalSeconds:F1} s");
 
             var paused = await Eventually.HoldsAsync(
-                async () => (await Cluster.GetNodeLogAsync(3)).Contains("minority", StringComparison.OrdinalIgnoreCase),
+                async () => (await Cluster.GetNodeLogAsync(3)).Contains(MinorityPaused, StringComparison.Ordinal),
                 TimeSpan.FromSeconds(45),
                 "rmq3 logs that it is in the minority and pauses");
             output.WriteLine($"rmq3 paused itself (pause_minority) {paused.TotalSeconds:F1} s later:");
-            foreach (var line in (await Cluster.GetNodeLogAsync(3)).Split('\n').Where(l => l.Contains("minority", StringComparison.OrdinalIgnoreCase)))
+            foreach (var line in (await Cluster.GetNodeLogAsync(3)).Split('\n').Where(l => l.Contains(MinorityPaused, StringComparison.Ordinal)))
             {
                 output.WriteLine("  " + line);
             }
@@ -206,11 +214,13 @@ public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper
         connection.ConnectionBlockedAsync += (_, e) => { blocked.TrySetResult(e.Reason); return Task.CompletedTask; };
         connection.ConnectionUnblockedAsync += (_, _) => { unblocked.TrySetResult(); return Task.CompletedTask; };
 
+        // Closed at the end, once unblocked: a blocked connection's socket is not read, so a close there waits out the
+        // client's 20 s continuation timeout.
+        await using var channel = await connection.CreateChannelAsync();
         await Cluster.RaiseMemoryAlarmAsync(2);
         try
         {
             // The broker blocks a connection when it next publishes.
-            await using var channel = await connection.CreateChannelAsync();
             await channel.BasicPublishAsync(string.Empty, "nowhere", Encoding.UTF8.GetBytes("x"));
             var reason = await blocked.Task.WaitAsync(TimeSpan.FromSeconds(15));
             output.WriteLine($"Blocked: {reason}");

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 using RabbitHa.Testing.Xunit;
 using RabbitMQ.Client;
 using Xunit;
@@ -32,21 +34,50 @@ public sealed class ClusterStateTests(RabbitHaClusterFixture fixture)
     }
 
     [DockerFact]
-    public async Task Queue_DeclaredThroughProxy_IsMirroredOnTheTwoOtherNodes()
+    public async Task Nodes_RunTheRabbitMqLineOfTheProfile_WithItsReplicationPolicies()
     {
-        var queue = "mirrored-" + Guid.NewGuid().ToString("N");
-        await using var connection = await Amqp.ConnectAsync(Cluster.AmqpUri, nameof(Queue_DeclaredThroughProxy_IsMirroredOnTheTwoOtherNodes));
+        using var http = new HttpClient();
+
+        using var overview = await GetJsonAsync(http, "api/overview");
+        using var policies = await GetJsonAsync(http, "api/policies");
+
+        var version = overview.RootElement.GetProperty("rabbitmq_version").GetString()!;
+        Assert.StartsWith($"{(int)Cluster.RabbitMqProfile}.", version, StringComparison.Ordinal);
+        var names = policies.RootElement.EnumerateArray().Select(p => p.GetProperty("name").GetString()!).ToArray();
+        if (Cluster.RabbitMqProfile == RabbitMqProfile.RabbitMq3)
+        {
+            Assert.Equal(["ha-all"], names);
+        }
+        else
+        {
+            // Classic mirroring is gone in RabbitMQ 4: replication comes from the default queue type, not a policy.
+            Assert.Empty(names);
+            using var vhost = await GetJsonAsync(http, "api/vhosts/%2F");
+            Assert.Equal("quorum", vhost.RootElement.GetProperty("default_queue_type").GetString());
+        }
+    }
+
+    /// <summary>
+    /// A durable queue declared the plain way (no <c>x-queue-type</c>) has a copy on every node: on RabbitMQ 3 a classic
+    /// queue mirrored by <c>ha-all</c>; on RabbitMQ 4 a quorum queue, the virtual host's default type.
+    /// </summary>
+    [DockerFact]
+    public async Task Queue_DeclaredThroughProxyWithoutType_IsReplicatedOnEveryNode()
+    {
+        var queue = "replicated-" + Guid.NewGuid().ToString("N");
+        await using var connection = await Amqp.ConnectAsync(Cluster.AmqpUri, nameof(Queue_DeclaredThroughProxyWithoutType_IsReplicatedOnEveryNode));
         await Amqp.DeclareDurableQueueAsync(connection, queue);
 
-        QueueReplicaState? state = null;
-        await Eventually.HoldsAsync(
-            async () => (state = await Cluster.GetQueueReplicasAsync(queue)) is { SynchronisedMirrors.Count: 2, Policy: not null },
-            TimeSpan.FromSeconds(30),
-            $"queue {queue} has a policy and 2 synchronised mirrors (last seen: {state})");
+        var (type, policy) = Cluster.RabbitMqProfile == RabbitMqProfile.RabbitMq3 ? ("classic", "ha-all") : ("quorum", (string?)null);
 
-        Assert.Equal("classic", state!.Type);
-        Assert.Equal("ha-all", state.Policy);
-        Assert.Equal(3, state.Mirrors.Append(state.LeaderNode).Distinct().Count());
+        QueueReplicaState? state = null;
+        // The management API reports the mirrors and the policy with separate statistics: wait for both.
+        await Eventually.HoldsAsync(
+            async () => (state = await Cluster.GetQueueReplicasAsync(queue)) is { SynchronisedMirrors.Count: 2 } s && s.Type == type && s.Policy == policy,
+            TimeSpan.FromSeconds(30),
+            $"queue {queue} is a {type} queue with policy {policy ?? "none"} and 2 synchronised mirrors or online followers");
+
+        Assert.Equal(["rabbit@rmq1", "rabbit@rmq2", "rabbit@rmq3"], state!.Mirrors.Append(state.LeaderNode).Order());
         Assert.DoesNotContain(state.LeaderNode, state.SynchronisedMirrors);
 
         await using var channel = await connection.CreateChannelAsync();
@@ -104,5 +135,15 @@ public sealed class ClusterStateTests(RabbitHaClusterFixture fixture)
     public async Task QueueReplicas_ForMissingQueue_IsNull()
     {
         Assert.Null(await Cluster.GetQueueReplicasAsync("no-such-queue-" + Guid.NewGuid().ToString("N")));
+    }
+
+    private async Task<JsonDocument> GetJsonAsync(HttpClient http, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Cluster.Nodes[0].ManagementUri, path));
+        request.Headers.Authorization = new AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Cluster.UserName}:{Cluster.Password}")));
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync());
     }
 }

@@ -28,6 +28,73 @@ public sealed class ContainerClusterBuilderTests
     }
 
     [Fact]
+    public void WithRabbitMqProfile_WhenNotAProfile_ThrowsNamingTheParameter()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new ContainerClusterBuilder().WithRabbitMqProfile((RabbitMqProfile)5));
+        Assert.Equal("profile", ex.ParamName);
+    }
+
+    [Fact]
+    public void Build_WithNothingConfigured_RunsRabbitMq3OnThePublicImages()
+    {
+        var configuration = Builder([]).Build().Configuration;
+
+        Assert.Equal(RabbitMqProfile.RabbitMq3, configuration.Profile);
+        Assert.Equal("rabbitmq:3.13-management", configuration.RabbitMqImage);
+        Assert.Equal("haproxy:2.8", configuration.HaProxyImage);
+    }
+
+    [Fact]
+    public void Build_WithProfileVariable4_RunsRabbitMq4OnItsPublicImages()
+    {
+        var cluster = Builder(new() { [ContainerClusterBuilder.RabbitMqProfileVariable] = " 4 " }).Build();
+
+        Assert.Equal(RabbitMqProfile.RabbitMq4, cluster.RabbitMqProfile);
+        Assert.Equal("rabbitmq:4.0-management", cluster.Configuration.RabbitMqImage);
+        Assert.Equal("haproxy:3.0", cluster.Configuration.HaProxyImage);
+    }
+
+    [Theory]
+    [InlineData("5")]
+    [InlineData("4.0")]
+    [InlineData("RabbitMq4")]
+    public void Build_WithProfileVariableNeither3Nor4_ThrowsNamingTheVariableAndTheValue(string value)
+    {
+        var builder = Builder(new() { [ContainerClusterBuilder.RabbitMqProfileVariable] = value });
+
+        var ex = Assert.Throws<InvalidOperationException>(() => builder.Build());
+
+        Assert.Contains(ContainerClusterBuilder.RabbitMqProfileVariable, ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{value}'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_WithProfileInCode_IgnoresTheProfileVariable()
+    {
+        var builder = Builder(new() { [ContainerClusterBuilder.RabbitMqProfileVariable] = "not a profile" })
+            .WithRabbitMqProfile(RabbitMqProfile.RabbitMq4);
+
+        Assert.Equal(RabbitMqProfile.RabbitMq4, builder.Build().RabbitMqProfile);
+    }
+
+    [Fact]
+    public void Build_TakesImagesFromCode_ThenTheVariables_ThenTheProfilesDefaults()
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            [ContainerClusterBuilder.RabbitMqProfileVariable] = "4",
+            [ContainerClusterBuilder.RabbitMqImageVariable] = "local/rabbitmq:4",
+            [ContainerClusterBuilder.HaProxyImageVariable] = "local/haproxy:3",
+        };
+
+        var fromVariables = Builder(environment).Build().Configuration;
+        var fromCode = Builder(environment).WithRabbitMqImage("mine/rabbitmq:4.0").Build().Configuration;
+
+        Assert.Equal(("local/rabbitmq:4", "local/haproxy:3"), (fromVariables.RabbitMqImage, fromVariables.HaProxyImage));
+        Assert.Equal(("mine/rabbitmq:4.0", "local/haproxy:3"), (fromCode.RabbitMqImage, fromCode.HaProxyImage));
+    }
+
+    [Fact]
     public void Build_GivesEveryEndpointItsOwnLoopbackPort()
     {
         var cluster = new ContainerClusterBuilder().Build();
@@ -85,4 +152,7 @@ public sealed class ContainerClusterBuilderTests
         var ex = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => cluster.StopNodeAsync(node));
         Assert.Equal("node", ex.ParamName);
     }
+
+    private static ContainerClusterBuilder Builder(Dictionary<string, string?> environment) =>
+        new(name => environment.GetValueOrDefault(name));
 }

@@ -33,6 +33,9 @@ public sealed class ContainerCluster : IRabbitHaCluster
 
     private const string ProxyBackend = "rabbitmq";
     private const string NodeStartedMessage = "Server startup complete";
+
+    /// <summary>What RabbitMQ 4 answers to an ha-* policy key, and so to RabbitMQ 3's definitions at boot.</summary>
+    private const string HaPolicyRefused = "are not recognised policy settings";
     private const string Loopback = "127.0.0.1";
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
@@ -91,10 +94,16 @@ public sealed class ContainerCluster : IRabbitHaCluster
     /// <summary>Gets the identifier of this cluster: part of its container and network names, and the value of its <see cref="ClusterLabel"/>.</summary>
     public string Id { get; }
 
+    /// <summary>Gets what the cluster was built from: the tests check what the builder chose.</summary>
+    internal ContainerClusterConfiguration Configuration => _configuration;
+
     private IDockerClient Docker => _docker ?? throw new InvalidOperationException("The cluster has not been started: call StartAsync first.");
 
     /// <inheritdoc />
     public int NodeCount => ClusterResources.NodeCount;
+
+    /// <inheritdoc />
+    public RabbitMqProfile RabbitMqProfile => _configuration.Profile;
 
     /// <inheritdoc />
     public Uri AmqpUri { get; }
@@ -118,7 +127,8 @@ public sealed class ContainerCluster : IRabbitHaCluster
     public IReadOnlyList<ClusterNodeEndpoints> Nodes { get; }
 
     /// <inheritdoc />
-    /// <exception cref="InvalidOperationException">The cluster was started already.</exception>
+    /// <exception cref="InvalidOperationException">The cluster was started already, or its nodes run another RabbitMQ major version
+    /// than <see cref="RabbitMqProfile"/> (an image for the other profile), or refused to boot with its definitions for that reason.</exception>
     /// <exception cref="TimeoutException">The cluster was not healthy within the start-up timeout.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -133,6 +143,7 @@ public sealed class ContainerCluster : IRabbitHaCluster
         var clock = Stopwatch.StartNew();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_configuration.StartupTimeout);
+        string version;
 
         _network = new NetworkBuilder()
             .WithName("rabbitha-" + Id)
@@ -142,14 +153,15 @@ public sealed class ContainerCluster : IRabbitHaCluster
         _nodes = Enumerable.Range(1, NodeCount).Select(BuildNode).ToArray();
         _proxy = BuildProxy();
 
-        _configuration.Log($"Starting cluster {Id}: {NodeCount} x {_configuration.RabbitMqImage} behind {_configuration.HaProxyImage}, HAProxy AMQP on {Loopback}:{AmqpUri.Port}, user {UserName}.");
+        _configuration.Log($"Starting cluster {Id} (profile {RabbitMqProfile}): {NodeCount} x {_configuration.RabbitMqImage} behind {_configuration.HaProxyImage}, HAProxy AMQP on {Loopback}:{AmqpUri.Port}, user {UserName}.");
         try
         {
             await _network.CreateAsync(timeout.Token).ConfigureAwait(false);
             // The nodes must start together: each waits for its peers before it forms the cluster.
-            await Task.WhenAll(_nodes.Append(_proxy).Select(c => c.StartAsync(timeout.Token))).ConfigureAwait(false);
+            await StartTogetherAsync([.. _nodes, _proxy], timeout).ConfigureAwait(false);
             _configuration.Log($"Containers of cluster {Id} running after {clock.Elapsed.TotalSeconds:F1} s.");
             await WaitUntilHealthyCoreAsync(timeout.Token).ConfigureAwait(false);
+            version = await AskAnyNodeAsync((uri, ct) => _management.GetRabbitMqVersionAsync(uri, ct), timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -157,8 +169,19 @@ public sealed class ContainerCluster : IRabbitHaCluster
                 $"The RabbitHa cluster {Id} did not start within {_configuration.StartupTimeout.TotalSeconds:F0} s. "
                 + await DescribeAsync().ConfigureAwait(false));
         }
+        catch (ContainerNotRunningException ex) when (ex.Message.Contains(HaPolicyRefused, StringComparison.Ordinal))
+        {
+            // The node's log is in the inner exception, but the cause is one line among a hundred of a failed boot.
+            throw new InvalidOperationException(
+                $"The RabbitMQ nodes of cluster {Id} (image {_configuration.RabbitMqImage}) refused to boot with the ha-all policy of profile {RabbitMqProfile}: "
+                + $"the image runs RabbitMQ 4 or later, which has no mirrored classic queues. Use the profile {RabbitMqProfile.RabbitMq4} "
+                + $"({ContainerClusterBuilder.RabbitMqProfileVariable}=4 or ContainerClusterBuilder.WithRabbitMqProfile), or an image of RabbitMQ 3 "
+                + $"(check {ContainerClusterBuilder.RabbitMqImageVariable}).",
+                ex);
+        }
 
-        _configuration.Log($"Cluster {Id} healthy after {clock.Elapsed.TotalSeconds:F1} s.");
+        _configuration.Log($"Cluster {Id} healthy after {clock.Elapsed.TotalSeconds:F1} s: RabbitMQ {version}.");
+        ThrowIfNotTheProfilesVersion(version);
     }
 
     /// <inheritdoc />
@@ -277,7 +300,7 @@ public sealed class ContainerCluster : IRabbitHaCluster
     public Task ClearMemoryAlarmAsync(int node, CancellationToken cancellationToken = default)
     {
         _configuration.Log($"Clearing the memory alarm of rmq{node}.");
-        return RabbitMqCtlAsync(node, ["set_vm_memory_high_watermark", "0.4"], cancellationToken);
+        return RabbitMqCtlAsync(node, ["set_vm_memory_high_watermark", ClusterResources.DefaultMemoryHighWatermark(RabbitMqProfile)], cancellationToken);
     }
 
     /// <inheritdoc />
@@ -473,10 +496,51 @@ public sealed class ContainerCluster : IRabbitHaCluster
             .WithResourceMapping(ClusterResources.RabbitMqConf, "/etc/rabbitmq/rabbitmq.conf")
             .WithResourceMapping(ClusterResources.AdvancedConfig, "/etc/rabbitmq/advanced.config")
             .WithResourceMapping(ClusterResources.EnabledPlugins, "/etc/rabbitmq/enabled_plugins")
-            .WithResourceMapping(ClusterResources.Definitions(_credentials), "/etc/rabbitmq/definitions.json")
+            .WithResourceMapping(ClusterResources.Definitions(_credentials, RabbitMqProfile), "/etc/rabbitmq/definitions.json")
             .WithWaitStrategy(Wait.ForUnixContainer().UntilMessageIsLogged(NodeStartedMessage))
             .WithLogger(NullLogger.Instance)
             .Build();
+    }
+
+    /// <summary>
+    /// Starts the containers at once and waits for all of them. The first that fails cancels the others, and its
+    /// exception is thrown once they have ended: the peers of a node that exited at boot wait for it until the start-up
+    /// timeout, minutes after the cause is known.
+    /// </summary>
+    private static async Task StartTogetherAsync(IContainer[] containers, CancellationTokenSource timeout)
+    {
+        var starts = containers.Select(c => c.StartAsync(timeout.Token)).ToArray();
+        var pending = starts.ToList();
+        while (pending.Count > 0)
+        {
+            var ended = await Task.WhenAny(pending).ConfigureAwait(false);
+            pending.Remove(ended);
+            if (ended.IsFaulted)
+            {
+                await timeout.CancelAsync().ConfigureAwait(false);
+                break;
+            }
+        }
+
+        // A fault wins over the others' cancellation: this throws the failure.
+        await Task.WhenAll(starts).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// An image of the other line fails in ways that do not name the cause: RabbitMQ 4 refuses to boot with RabbitMQ 3's
+    /// ha-* policy, and RabbitMQ 3 runs with 4's definitions but mirrors nothing. Both come from image variables left over
+    /// from the other profile (eng/setup-docker.sh prints them per profile).
+    /// </summary>
+    private void ThrowIfNotTheProfilesVersion(string version)
+    {
+        var major = version.Split('.')[0];
+        if (major != ((int)RabbitMqProfile).ToString(CultureInfo.InvariantCulture))
+        {
+            throw new InvalidOperationException(
+                $"The RabbitHa cluster {Id} runs RabbitMQ {version} from the image {_configuration.RabbitMqImage}, but its profile is {RabbitMqProfile}. "
+                + $"Use an image of RabbitMQ {(int)RabbitMqProfile}.x (check {ContainerClusterBuilder.RabbitMqImageVariable}), or the profile of "
+                + $"RabbitMQ {major} ({ContainerClusterBuilder.RabbitMqProfileVariable}={major} or ContainerClusterBuilder.WithRabbitMqProfile).");
+        }
     }
 
     private IContainer BuildProxy() =>

@@ -43,6 +43,14 @@ internal sealed class ManagementApiClient : IDisposable
         return nodes;
     }
 
+    /// <summary>The version of RabbitMQ the node runs, e.g. <c>4.0.5</c>.</summary>
+    public async Task<string> GetRabbitMqVersionAsync(Uri managementUri, CancellationToken cancellationToken)
+    {
+        using var document = await GetJsonAsync(new Uri(managementUri, "api/overview"), cancellationToken).ConfigureAwait(false);
+        return OptionalString(document!.RootElement, "rabbitmq_version")
+            ?? throw new InvalidOperationException($"The management API at {managementUri} reported no rabbitmq_version.");
+    }
+
     public async Task<QueueReplicaState?> GetQueueAsync(Uri managementUri, string virtualHost, string queue, CancellationToken cancellationToken)
     {
         var path = $"api/queues/{Uri.EscapeDataString(virtualHost)}/{Uri.EscapeDataString(queue)}";

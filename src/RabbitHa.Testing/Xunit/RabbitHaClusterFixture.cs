@@ -24,7 +24,10 @@ namespace RabbitHa.Testing.Xunit;
 /// (<c>--logger "console;verbosity=normal"</c>) without any configuration. No line carries a password.
 /// </para>
 /// <para>
-/// Derive from this class and override <see cref="Configure"/> to change images or timeouts.
+/// The cluster runs RabbitMQ 3 with mirrored classic queues unless the environment variable <c>RABBITHA_RABBITMQ_PROFILE</c>
+/// is <c>4</c> (RabbitMQ 4 with quorum queues): one test run, one line, and the same tests can run on both, branching on
+/// <see cref="IRabbitHaCluster.RabbitMqProfile"/>. Derive from this class and override <see cref="Configure"/> to fix the
+/// profile in code (<see cref="ContainerClusterBuilder.WithRabbitMqProfile"/>), or to change images or timeouts.
 /// </para>
 /// </remarks>
 public class RabbitHaClusterFixture : IAsyncLifetime
@@ -72,7 +75,7 @@ public class RabbitHaClusterFixture : IAsyncLifetime
         {
             _cluster = Configure(new ContainerClusterBuilder().WithLog(Log)).Build();
             await _cluster.StartAsync().ConfigureAwait(false);
-            Log($"RabbitHa cluster up in {clock.Elapsed.TotalSeconds:F1} s: {WithoutUserInfo(_cluster.AmqpUri)} (user {_cluster.UserName}; "
+            Log($"RabbitHa cluster up in {clock.Elapsed.TotalSeconds:F1} s, profile {_cluster.RabbitMqProfile}: {WithoutUserInfo(_cluster.AmqpUri)} (user {_cluster.UserName}; "
                 + $"HAProxy stats {_cluster.ProxyStatsUri}, user {_cluster.ProxyStatsUserName}).");
         }
 #pragma warning disable CA1031 // Kept and rethrown by Cluster, so each test fails with the real error.
