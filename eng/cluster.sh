@@ -87,6 +87,10 @@ command=${1:-up}
 case "$command" in
   up | status | down)
     eval "$(bash eng/setup-docker.sh)"
+# RabbitMQ 4 refuses the 3.x definitions (classic mirroring policies are gone): take the profile's file.
+if [ "${RABBITHA_RABBITMQ_PROFILE:-3}" = "4" ]; then
+  export RABBITHA_DEFINITIONS=${RABBITHA_DEFINITIONS:-definitions-4.json}
+fi
     export RABBITMQ_IMAGE=${RABBITMQ_IMAGE:-$RABBITHA_RABBITMQ_IMAGE}
     export HAPROXY_IMAGE=${HAPROXY_IMAGE:-$RABBITHA_HAPROXY_IMAGE}
     ;;
