@@ -337,7 +337,7 @@ public sealed class ContainerCluster : IRabbitHaCluster
     {
         ArgumentException.ThrowIfNullOrEmpty(queue);
         ArgumentException.ThrowIfNullOrEmpty(virtualHost);
-        return AskAnyNodeAsync((uri, ct) => _management.GetQueueAsync(uri, virtualHost, queue, ct), cancellationToken);
+        return FindOnAnyNodeAsync((uri, ct) => _management.GetQueueAsync(uri, virtualHost, queue, ct), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -349,7 +349,7 @@ public sealed class ContainerCluster : IRabbitHaCluster
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            var nodeName = await AskAnyNodeAsync((uri, ct) => _management.FindConnectionNodeAsync(uri, clientProvidedName, ct), cancellationToken)
+            var nodeName = await FindOnAnyNodeAsync((uri, ct) => _management.FindConnectionNodeAsync(uri, clientProvidedName, ct), cancellationToken)
                 .ConfigureAwait(false);
             if (nodeName is not null)
             {
@@ -624,15 +624,36 @@ public sealed class ContainerCluster : IRabbitHaCluster
     }
 
     /// <summary>Asks each node's management API in turn; a node that is down, paused or cut off is skipped.</summary>
-    private async Task<T> AskAnyNodeAsync<T>(Func<Uri, CancellationToken, Task<T>> query, CancellationToken cancellationToken)
+    private Task<T> AskAnyNodeAsync<T>(Func<Uri, CancellationToken, Task<T>> query, CancellationToken cancellationToken) =>
+        AskNodesAsync(query, static _ => true, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="AskAnyNodeAsync"/>, but a node whose answer is <see langword="null"/> (not found) passes the
+    /// question on: a node that was just restarted answers from statistics that do not yet hold the other nodes'
+    /// connections and queues, for up to a minute or two. Not found only when every node that answered says so.
+    /// </summary>
+    private async Task<T?> FindOnAnyNodeAsync<T>(Func<Uri, CancellationToken, Task<T?>> query, CancellationToken cancellationToken)
+        where T : class =>
+        await AskNodesAsync(query, static answer => answer is not null, cancellationToken, notFound: true).ConfigureAwait(false);
+
+    private async Task<T> AskNodesAsync<T>(Func<Uri, CancellationToken, Task<T>> query, Func<T, bool> isAnswer, CancellationToken cancellationToken, bool notFound = false)
     {
         ThrowIfNotStarted();
         var errors = new List<string>();
+        bool anyAnswered = false;
+        T last = default!;
         foreach (var node in Nodes)
         {
             try
             {
-                return await query(node.ManagementUri, cancellationToken).ConfigureAwait(false);
+                last = await query(node.ManagementUri, cancellationToken).ConfigureAwait(false);
+                anyAnswered = true;
+                if (isAnswer(last))
+                {
+                    return last;
+                }
+
+                continue;
             }
             catch (HttpRequestException ex)
             {
@@ -642,6 +663,11 @@ public sealed class ContainerCluster : IRabbitHaCluster
             {
                 errors.Add($"{node.HostName}: timed out");
             }
+        }
+
+        if (anyAnswered && notFound)
+        {
+            return last;
         }
 
         throw new InvalidOperationException("No RabbitMQ node's management API answered: " + string.Join("; ", errors));
