@@ -33,10 +33,11 @@ var hosts = new List<IHost>();
 
 Say($"Starting a three-node RabbitMQ cluster behind HAProxy (RabbitHa.Testing, Docker)...");
 await using ContainerCluster cluster = new ContainerClusterBuilder().WithLog(line => Say($"  cluster: {line}")).Build();
+QueueType replicatedQueueType = cluster.RabbitMqProfile == RabbitMqProfile.RabbitMq4 ? QueueType.Quorum : QueueType.Classic;
 try
 {
     await cluster.StartAsync(stop.Token);
-    Say($"Cluster up. AMQP through HAProxy: {Redacted(cluster.AmqpUri)}; HAProxy stats: {cluster.ProxyStatsUri}");
+    Say($"Cluster up: RabbitMQ {(int)cluster.RabbitMqProfile}.x, queue {Queue} of type {replicatedQueueType}. AMQP through HAProxy: {Redacted(cluster.AmqpUri)}; HAProxy stats: {cluster.ProxyStatsUri}");
 
     IHost producer = Application(ProducerName, rabbit => rabbit.AddPublisher());
     hosts.Add(producer);
@@ -124,7 +125,9 @@ IHost Application(string name, Action<IRabbitHaBuilder> configure)
             o.Uri = cluster.AmqpUri.ToString();
             o.ClientProvidedName = name;
         })
-        .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = Queue }));
+        // The queue type the cluster replicates: a classic queue is mirrored on every node by RabbitMQ 3's ha-all policy,
+        // while RabbitMQ 4 replicates quorum queues only (a classic queue there would be lost with its node).
+        .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = Queue, Type = replicatedQueueType }));
     configure(rabbit);
     return builder.Build();
 }

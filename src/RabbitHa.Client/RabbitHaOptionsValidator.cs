@@ -145,6 +145,21 @@ internal sealed class RabbitHaOptionsValidator : IValidateOptions<RabbitHaOption
         {
             failures.Add($"{_path}:Tls:CertificatePath must name an existing file (was {Quote(tls.CertificatePath)}).");
         }
+
+        // Blank is unset, as configuration binds an empty value. Read here as the connection will read it, so that a file that
+        // is not a certificate stops the host instead of failing every handshake.
+        if (!string.IsNullOrWhiteSpace(tls.CaCertificatePath))
+        {
+            if (!File.Exists(tls.CaCertificatePath))
+            {
+                failures.Add($"{_path}:{CertificateAuthorities.Option} must name an existing file (was {Quote(tls.CaCertificatePath)}).");
+            }
+            else if (!CertificateAuthorities.TryLoad(tls.CaCertificatePath, out _, out string? problem))
+            {
+                failures.Add($"{_path}:{CertificateAuthorities.Option} must name a PEM or DER file holding at least one certificate; " +
+                    $"{problem} (was {Quote(tls.CaCertificatePath)}).");
+            }
+        }
     }
 
     private void ValidateStartup(RabbitHaStartupOptions startup, List<string> failures)

@@ -31,6 +31,22 @@ public sealed class RabbitHaTlsOptions
     /// </value>
     public string? FallbackServerName { get; set; }
 
+    /// <summary>
+    /// Gets or sets the path of a PEM or DER file holding the certificate authorities the server certificates must chain to:
+    /// a private CA, such as a test cluster's or a private deployment's.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="null"/>: server certificates are checked against the operating system's trust store.
+    /// </value>
+    /// <remarks>
+    /// When set, a server certificate is trusted only if its chain ends at one of the file's certificates, and the operating
+    /// system's trust store is not consulted; the revocation check follows <see cref="CheckCertificateRevocation"/>. The name
+    /// check is unchanged: a certificate issued for another name is refused unless <see cref="AcceptablePolicyErrors"/> allows
+    /// it. The file is read when the connection is created, and validated at start-up: it must exist and hold at least one
+    /// certificate (a PEM file may hold several, each in its own <c>BEGIN CERTIFICATE</c> block; other blocks are ignored).
+    /// </remarks>
+    public string? CaCertificatePath { get; set; }
+
     /// <summary>Gets or sets the path of a client certificate file, for certificate authentication.</summary>
     /// <value>The default is <see langword="null"/>: no client certificate.</value>
     public string? CertificatePath { get; set; }
@@ -59,7 +75,7 @@ public sealed class RabbitHaTlsOptions
     /// <summary>Describes the TLS options with the certificate passphrase redacted.</summary>
     /// <returns>A description safe to log.</returns>
     public override string ToString() =>
-        $"{{ Enabled = {Enabled}, ServerName = {ServerName}, FallbackServerName = {FallbackServerName}, CertificatePath = {CertificatePath}, " +
+        $"{{ Enabled = {Enabled}, ServerName = {ServerName}, FallbackServerName = {FallbackServerName}, CaCertificatePath = {CaCertificatePath}, CertificatePath = {CertificatePath}, " +
         $"CertificatePassphrase = {(CertificatePassphrase is null ? "" : Redaction.Mask)}, Protocols = {Protocols}, " +
         $"AcceptablePolicyErrors = {AcceptablePolicyErrors}, CheckCertificateRevocation = {CheckCertificateRevocation} }}";
 }

@@ -7,6 +7,13 @@ namespace RabbitHa.Testing;
 /// <param name="ManagementUri">The node's management HTTP API base address, e.g. <c>http://127.0.0.1:49160/</c>.</param>
 public sealed record ClusterNodeEndpoints(int Number, string HostName, Uri AmqpUri, Uri ManagementUri)
 {
+    /// <summary>
+    /// Gets the node's AMQP-over-TLS address on the loopback interface, with credentials; <see langword="null"/> unless the
+    /// cluster has TLS on (<see cref="IRabbitHaCluster.TlsEnabled"/>). Its certificate is for <see cref="HostName"/>,
+    /// <c>localhost</c> and <c>127.0.0.1</c>, signed by the cluster's CA (<see cref="IRabbitHaCluster.CaCertificatePath"/>).
+    /// </summary>
+    public Uri? AmqpsUri { get; init; }
+
     /// <summary>Gets the Erlang node name, e.g. <c>rabbit@rmq1</c>.</summary>
     public string NodeName => "rabbit@" + HostName;
 }

@@ -18,8 +18,39 @@ internal static class ClusterResources
     public const int AmqpPort = 5672;
     public const int ManagementPort = 15672;
     public const int ProxyStatsPort = 8100;
+    public const int AmqpsPort = 5671;
+
+    /// <summary>Set on the HAProxy container of a TLS cluster: haproxy.cfg's TLS section is inside <c>.if defined(RABBITHA_TLS)</c>.</summary>
+    public const string ProxyTlsVariable = "RABBITHA_TLS";
+
+    /// <summary>The backend of haproxy.cfg's TLS section.</summary>
+    public const string ProxyTlsBackend = "rabbitmq-tls";
+
+    /// <summary>Where a node of a TLS cluster finds its CA certificate, certificate and key: the paths docker/rabbitmq/tls.conf names.</summary>
+    public const string TlsCaCertificateFile = "/etc/rabbitmq/tls/ca.pem";
+    public const string TlsCertificateFile = "/etc/rabbitmq/tls/node.pem";
+    public const string TlsKeyFile = "/etc/rabbitmq/tls/node.key";
 
     public static byte[] RabbitMqConf => Read("rabbitmq.conf");
+
+    /// <summary>The TLS listener and its certificate files, appended to rabbitmq.conf for a TLS cluster.</summary>
+    public static byte[] TlsConf => Read("tls.conf");
+
+    /// <summary>
+    /// The rabbitmq.conf a node runs: docker/'s as it is, and for a TLS cluster with docker/rabbitmq/tls.conf after it.
+    /// A node reads one rabbitmq.conf, and the snippet stays in docker/ beside it, in the same syntax, where whoever reads
+    /// the broker's configuration finds it; the fixture only joins the two.
+    /// </summary>
+    public static byte[] NodeRabbitMqConf(bool tls)
+    {
+        if (!tls)
+        {
+            return RabbitMqConf;
+        }
+
+        // A line break between the two: a last line of rabbitmq.conf without its own cannot run into the snippet.
+        return [.. RabbitMqConf, (byte)'\n', .. TlsConf];
+    }
 
     public static byte[] AdvancedConfig => Read("advanced.config");
 

@@ -19,12 +19,12 @@ namespace RabbitHa.Testing;
 /// <para>
 /// Each cluster has credentials of its own, generated when it is created: <see cref="UserName"/> is the only
 /// RabbitMQ user (an administrator of the virtual host <c>/</c>; there is no <c>guest</c>), and the statistics page
-/// has its own login. <see cref="AmqpUri"/> and the node endpoints carry the user's credentials, so do not log them
-/// as they are.
+/// has its own login. <see cref="AmqpUri"/>, <see cref="AmqpsUri"/> and the node endpoints carry the user's credentials,
+/// so do not log them as they are.
 /// </para>
 /// <para>
-/// Applications should connect through <see cref="AmqpUri"/> (HAProxy). The per-node endpoints exist to
-/// configure fallbacks and to observe the cluster.
+/// Applications should connect through <see cref="AmqpUri"/> (HAProxy), or <see cref="AmqpsUri"/> on a cluster with TLS
+/// on. The per-node endpoints exist to configure fallbacks and to observe the cluster.
 /// </para>
 /// </remarks>
 public interface IRabbitHaCluster : IAsyncDisposable
@@ -63,6 +63,37 @@ public interface IRabbitHaCluster : IAsyncDisposable
     /// <summary>Gets the endpoints of the nodes, in node order (index 0 is node 1).</summary>
     /// <exception cref="InvalidOperationException">The cluster has not been started.</exception>
     IReadOnlyList<ClusterNodeEndpoints> Nodes { get; }
+
+    /// <summary>
+    /// Gets whether the cluster also speaks AMQP over TLS: HAProxy on <see cref="AmqpsUri"/>, each node on
+    /// <see cref="ClusterNodeEndpoints.AmqpsUri"/>, with certificates signed by a CA generated for this cluster
+    /// (<see cref="CaCertificatePath"/>). The plain endpoints stay either way.
+    /// </summary>
+    bool TlsEnabled { get; }
+
+    /// <summary>
+    /// Gets the AMQP-over-TLS address of HAProxy, with credentials, e.g.
+    /// <c>amqps://rabbitha-k3f9q2xz:<i>password</i>@127.0.0.1:49154/</c>; <see langword="null"/> unless <see cref="TlsEnabled"/>.
+    /// </summary>
+    /// <remarks>
+    /// HAProxy passes TLS through to a node, which ends it: the certificate a client checks is that node's, for the names
+    /// <c>rmqN</c>, <c>localhost</c> and <c>127.0.0.1</c>, signed by the cluster's CA (<see cref="CaCertificatePath"/>).
+    /// </remarks>
+    Uri? AmqpsUri { get; }
+
+    /// <summary>
+    /// Gets the path of a PEM file on this machine that holds the cluster's CA certificate, the one to trust for
+    /// <see cref="AmqpsUri"/> and the nodes' TLS endpoints (RabbitHa.Client's <c>Tls:CaCertificatePath</c> takes it);
+    /// <see langword="null"/> unless <see cref="TlsEnabled"/>. The file is in a directory of its own, removed with the cluster.
+    /// </summary>
+    string? CaCertificatePath { get; }
+
+    /// <summary>
+    /// Gets the cluster's CA certificate as PEM text (<c>-----BEGIN CERTIFICATE-----</c>), for a client that takes a
+    /// certificate rather than a file (<c>X509Certificate2.CreateFromPem</c>); <see langword="null"/> unless
+    /// <see cref="TlsEnabled"/>.
+    /// </summary>
+    string? CaCertificatePem { get; }
 
     /// <summary>Starts the cluster and waits until it is healthy (see <see cref="WaitUntilHealthyAsync"/>).</summary>
     /// <param name="cancellationToken">Cancels the start; what was created is removed by <see cref="IAsyncDisposable.DisposeAsync"/>.</param>
@@ -207,4 +238,38 @@ public interface IRabbitHaCluster : IAsyncDisposable
     /// <inheritdoc cref="KillNodeAsync" path="/param"/>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
     Task<string> GetNodeLogAsync(int node, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stops every node gracefully, one after the other in <paramref name="order"/>, each once the previous one has
+    /// stopped: a whole-cluster outage (a maintenance window, a power cut with a clean shutdown). Every client connection
+    /// drops and HAProxy refuses new ones until <see cref="StartAllNodesAsync"/>. The last node of the order is the last
+    /// to stop. For a crash of the whole cluster instead, call <see cref="KillNodeAsync"/> for each node.
+    /// </summary>
+    /// <param name="order">Every node number once; <see langword="null"/> for 1, 2, 3.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <exception cref="ArgumentException"><paramref name="order"/> does not name every node exactly once.</exception>
+    Task StopAllNodesAsync(IReadOnlyList<int>? order = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Starts every node in <paramref name="order"/>, <paramref name="interval"/> apart, and waits until RabbitMQ runs on
+    /// all of them; they form the cluster again by themselves. Use <see cref="WaitUntilHealthyAsync"/> to wait until
+    /// HAProxy sees them UP.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// After a whole-cluster stop, RabbitMQ asks that the node that stopped last start first: the others hold the
+    /// cluster's metadata as it was when they left, and each waits at boot for a peer that stopped after it (10 x 30 s
+    /// on RabbitMQ 3.x and 4.0, then it exits). Any order works, the "wrong" one included, as long as every node is
+    /// started within that wait: this starts each node without waiting for the previous one to boot. Starting them
+    /// one at a time, each awaited (<see cref="StartNodeAsync"/> in a loop), hangs when the first is not the last to stop.
+    /// </para>
+    /// </remarks>
+    /// <param name="order">Every node number once; <see langword="null"/> for the order RabbitMQ asks for: the node that
+    /// was stopped or killed last first, then the others from the most recently stopped.</param>
+    /// <param name="interval">How long to wait between two starts; <see langword="null"/> for 2 s.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <exception cref="ArgumentException"><paramref name="order"/> does not name every node exactly once.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="interval"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">A node exited during its boot; the message quotes the end of its log.</exception>
+    Task StartAllNodesAsync(IReadOnlyList<int>? order = null, TimeSpan? interval = null, CancellationToken cancellationToken = default);
 }

@@ -1,3 +1,4 @@
+using RabbitHa.Testing.Containers;
 using RabbitHa.Testing.Xunit;
 using Xunit;
 using Xunit.Abstractions;
@@ -14,6 +15,9 @@ public sealed class ChaosClusterFixture : RabbitHaClusterFixture, IAsyncLifetime
     {
         _sink = messageSink;
     }
+
+    /// <summary>With TLS beside plain AMQP, so that a scenario can run its workload over <c>amqps://</c> on the same cluster.</summary>
+    protected override ContainerClusterBuilder Configure(ContainerClusterBuilder builder) => builder.WithTls();
 
     async Task IAsyncLifetime.DisposeAsync()
     {

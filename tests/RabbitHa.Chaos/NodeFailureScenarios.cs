@@ -40,6 +40,17 @@ public sealed class NodeFailureScenarios(ChaosClusterFixture fixture, ITestOutpu
         RunAsync("kill -9 the producer's node", queueType, workload => KillAsync(workload, placement => placement.Producer),
             new WorkloadOptions { Shape = shape });
 
+    /// <summary>
+    /// The producer's node killed while every connection speaks AMQP over TLS, passed through HAProxy to the nodes and
+    /// checked against the cluster's own CA (<c>Tls:CaCertificatePath</c>): the recovery includes a TLS handshake.
+    /// </summary>
+    [DockerTheory]
+    [ScenarioData(QueueType.Classic)]
+    [ScenarioData(QueueType.Quorum)]
+    public Task KillTheProducersNode_OverTls_WhileMessagesFlow_LosesNothingAndThrowsNothing(QueueType queueType) =>
+        RunAsync("kill -9 the producer's node, amqps", queueType, workload => KillAsync(workload, placement => placement.Producer),
+            new WorkloadOptions { Tls = true });
+
     /// <summary>The queue leader's node, stopped cleanly (its master or leader moves), then started again while messages flow.</summary>
     [DockerTheory]
     [ScenarioData(QueueType.Classic)]

@@ -29,6 +29,9 @@ internal sealed record WorkloadOptions
 
     /// <summary>Gets how the applications are laid out.</summary>
     public WorkloadShape Shape { get; init; } = WorkloadShape.OneApp;
+
+    /// <summary>Gets a value indicating whether every connection speaks AMQP over TLS (<c>amqps://</c>, checked against the cluster's CA).</summary>
+    public bool Tls { get; init; }
 }
 
 /// <summary>How a <see cref="Workload"/> lays out its applications.</summary>
@@ -449,17 +452,26 @@ internal sealed class Workload : IAsyncDisposable
         services
             .AddRabbitHa(o =>
             {
-                o.Uri = _cluster.AmqpUri.ToString();
+                o.Uri = (_options.Tls ? TlsUri(_cluster.AmqpsUri) : _cluster.AmqpUri).ToString();
                 o.ClientProvidedName = clientName;
+                if (_options.Tls)
+                {
+                    o.Tls.CaCertificatePath = _cluster.CaCertificatePath;
+                }
+
                 if (_options.Fallbacks)
                 {
                     foreach (ClusterNodeEndpoints node in _cluster.Nodes)
                     {
-                        o.FallbackEndpoints.Add($"{node.AmqpUri.Host}:{node.AmqpUri.Port}");
+                        Uri endpoint = _options.Tls ? TlsUri(node.AmqpsUri) : node.AmqpUri;
+                        o.FallbackEndpoints.Add($"{endpoint.Host}:{endpoint.Port}");
                     }
                 }
             })
             .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = Queue, Type = QueueType }));
+
+    private static Uri TlsUri(Uri? amqps) =>
+        amqps ?? throw new InvalidOperationException("The workload asks for TLS, but the chaos cluster was started without it (ContainerClusterBuilder.WithTls).");
 
     private void Watch(string name, IRabbitHaConnection connection)
     {

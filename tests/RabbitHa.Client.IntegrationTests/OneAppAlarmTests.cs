@@ -85,13 +85,13 @@ public sealed class OneAppAlarmTests(RabbitHaClusterFixture fixture, ITestOutput
     {
         string queue = "one-app-deadlock-" + Guid.NewGuid().ToString("N");
         var log = new DeliveryLog();
-        using IHost host = BuildApp(queue, log, handlerDelay: TimeSpan.FromMilliseconds(20), configurePublisher: o => o.MaxInFlight = 20);
+        using IHost host = BuildApp(queue, log, handlerDelay: TimeSpan.FromMilliseconds(20), configurePublisher: o => o.MaxInFlight = 20, memoryFreedWhenConsumed: true);
         await host.StartAsync();
         var publisher = host.Services.GetRequiredService<IRabbitHaPublisher>();
         var publishing = host.Services.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection);
         await host.WaitUntilSubscribedAsync();
 
-        // Each node's watermark a little above what it uses now: a backlog of large messages (mirrored on every node) crosses it.
+        // Each node's watermark a little above what it uses now: a backlog of large messages (mirrored on every node on RabbitMQ 3) crosses it.
         // Each node's statistics reach the management API with its next emission: wait until every node reported its memory.
         IReadOnlyList<ClusterNodeState> nodes = [];
         await Eventually.HoldsAsync(async () => (nodes = await Cluster.GetNodeStatesAsync()).Count == Cluster.NodeCount && nodes.All(n => n.MemoryUsed > 0),
@@ -174,7 +174,7 @@ public sealed class OneAppAlarmTests(RabbitHaClusterFixture fixture, ITestOutput
         await host.StopAsync();
     }
 
-    private IHost BuildApp(string queue, DeliveryLog log, TimeSpan handlerDelay, Action<RabbitHaPublisherOptions> configurePublisher)
+    private IHost BuildApp(string queue, DeliveryLog log, TimeSpan handlerDelay, Action<RabbitHaPublisherOptions> configurePublisher, bool memoryFreedWhenConsumed = false)
     {
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.AddProvider(new XunitLoggerProvider(output));
@@ -186,7 +186,20 @@ public sealed class OneAppAlarmTests(RabbitHaClusterFixture fixture, ITestOutput
                 o.Uri = Cluster.AmqpUri.ToString();
                 o.ClientProvidedName = "one-app-" + queue[^8..];
             })
-            .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue }))
+            .AddTopology(t =>
+            {
+                var definition = new QueueDefinition { Name = queue };
+                if (memoryFreedWhenConsumed && Cluster.RabbitMqProfile == RabbitMqProfile.RabbitMq4)
+                {
+                    // This cluster makes an untyped queue a quorum queue on RabbitMQ 4, and a quorum queue's log gives its memory
+                    // back in steps (when its write-ahead log rolls over, 512 MiB by default), not as messages are consumed:
+                    // measured here, the alarm raised by the backlog stayed up 3 minutes after it was drained. A classic queue's
+                    // memory goes as its messages are consumed, as on RabbitMQ 3.
+                    definition.Arguments["x-queue-type"] = "classic";
+                }
+
+                t.Queues.Add(definition);
+            })
             .AddPublisher(configurePublisher)
             .AddConsumer<RecordingHandler>(queue, o => o.PrefetchCount = 50);
         return builder.Build();

@@ -62,6 +62,10 @@ public sealed class HostStartupTests
             "RabbitHa:FallbackEndpoints:0 must not use amqp:// when the main endpoint uses TLS: every endpoint shares the main endpoint's TLS setting; leave the scheme out (was 'amqp://node1')."
         },
         {
+            new() { ["RabbitHa:Uri"] = "amqps://app:hunter2@haproxy/", ["RabbitHa:Tls:CaCertificatePath"] = "/nowhere/rabbitha-ca.pem" },
+            "RabbitHa:Tls:CaCertificatePath must name an existing file (was '/nowhere/rabbitha-ca.pem')."
+        },
+        {
             new() { ["RabbitHa:FallbackEndpoints:0"] = "http://x" },
             "RabbitHa:FallbackEndpoints:0 must be 'host', 'host:port', 'amqp://host:port' or 'amqps://host:port' without credentials or path (was 'http://x')."
         },

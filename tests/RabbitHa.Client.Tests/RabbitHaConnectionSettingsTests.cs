@@ -1,4 +1,6 @@
 using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using RabbitHa.Client.Tests.TestSupport;
 using RabbitMQ.Client;
 
 namespace RabbitHa.Client.Tests;
@@ -115,6 +117,53 @@ public sealed class RabbitHaConnectionSettingsTests
         RabbitHaConnectionSettings settings = RabbitHaConnectionSettings.FromOptions(options);
 
         Assert.Equal(["haproxy.example", "rabbit1"], settings.Endpoints.Select(e => e.Ssl.ServerName));
+    }
+
+    [Fact]
+    public void FromOptions_WhenTls_GivesEveryEndpointAValidatorNamingWhereItsServerNameComesFrom()
+    {
+        using var files = new TestCertificates();
+        using X509Certificate2 ca = TestCertificates.CreateAuthority("RabbitHa Test CA");
+        var options = new RabbitHaOptions { Uri = "amqps://haproxy.example", Tls = { CaCertificatePath = files.WritePem(ca) } };
+        options.FallbackEndpoints.Add("rabbit1");
+        options.FallbackEndpoints.Add("rabbit2:5673");
+
+        RabbitHaConnectionSettings settings = RabbitHaConnectionSettings.FromOptions(options);
+
+        Assert.Equal(
+            settings.CertificateValidators.Select(v => (RemoteCertificateValidationCallback)v.Validate),
+            settings.Endpoints.Select(e => e.Ssl.CertificateValidationCallback));
+        Assert.Equal(
+            [
+                ("haproxy.example:5671", "haproxy.example", "the host of Uri"),
+                ("rabbit1:5671", "rabbit1", "the host of FallbackEndpoints:0"),
+                ("rabbit2:5673", "rabbit2", "the host of FallbackEndpoints:1"),
+            ],
+            settings.CertificateValidators.Select(v => (v.Endpoint, v.ServerName, v.ServerNameSource)));
+    }
+
+    [Fact]
+    public void FromOptions_WhenServerNamesSet_ValidatorsNameTheirOptions()
+    {
+        var options = new RabbitHaOptions { Uri = "amqps://haproxy", Tls = { ServerName = "cluster.example", FallbackServerName = "nodes.example" } };
+        options.FallbackEndpoints.Add("rabbit1");
+
+        RabbitHaConnectionSettings settings = RabbitHaConnectionSettings.FromOptions(options);
+
+        Assert.Equal(
+            [("cluster.example", "Tls:ServerName"), ("nodes.example", "Tls:FallbackServerName")],
+            settings.CertificateValidators.Select(v => (v.ServerName, v.ServerNameSource)));
+    }
+
+    [Fact]
+    public void FromOptions_WhenTlsOff_HasNoValidatorsAndReadsNoCaFile()
+    {
+        var options = new RabbitHaOptions { Tls = { CaCertificatePath = "/nowhere/ca.pem" } };
+
+        RabbitHaConnectionSettings settings = RabbitHaConnectionSettings.FromOptions(options);
+
+        Assert.Empty(settings.CertificateValidators);
+        Assert.All(settings.Endpoints, e => Assert.Null(e.Ssl.CertificateValidationCallback));
     }
 
     [Fact]

@@ -1,8 +1,10 @@
 using System.Net.Security;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using RabbitHa.Client.Tests.TestSupport;
 
 namespace RabbitHa.Client.Tests;
 
@@ -31,6 +33,7 @@ public sealed class RabbitHaOptionsTests
         Assert.Null(options.Tls.ServerName);
         Assert.Equal(SslProtocols.None, options.Tls.Protocols);
         Assert.Equal(SslPolicyErrors.None, options.Tls.AcceptablePolicyErrors);
+        Assert.Null(options.Tls.CaCertificatePath);
         Assert.Equal(TimeSpan.FromMilliseconds(500), options.Recovery.NetworkRecoveryInterval);
         Assert.Equal(TimeSpan.FromSeconds(60), options.Startup.Timeout);
         Assert.Equal(TimeSpan.FromMilliseconds(200), options.Startup.InitialDelay);
@@ -61,6 +64,9 @@ public sealed class RabbitHaOptionsTests
     [Fact]
     public void Bind_FromConfiguration_ReadsEveryOption()
     {
+        using var files = new TestCertificates();
+        using X509Certificate2 ca = TestCertificates.CreateAuthority("RabbitHa Test CA");
+        string caFile = files.WritePem(ca);
         IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["RabbitHa:Uri"] = "amqp://app:secret@haproxy:5670/orders",
@@ -77,6 +83,7 @@ public sealed class RabbitHaOptionsTests
             ["RabbitHa:Tls:Enabled"] = "true",
             ["RabbitHa:Tls:ServerName"] = "rabbit.example",
             ["RabbitHa:Tls:Protocols"] = "Tls12",
+            ["RabbitHa:Tls:CaCertificatePath"] = caFile,
             ["RabbitHa:Recovery:NetworkRecoveryInterval"] = "00:00:00.250",
             ["RabbitHa:Startup:Timeout"] = "00:00:05",
             ["RabbitHa:Startup:InitialDelay"] = "00:00:00.100",
@@ -110,6 +117,7 @@ public sealed class RabbitHaOptionsTests
         Assert.True(options.Tls.Enabled);
         Assert.Equal("rabbit.example", options.Tls.ServerName);
         Assert.Equal(SslProtocols.Tls12, options.Tls.Protocols);
+        Assert.Equal(caFile, options.Tls.CaCertificatePath);
         Assert.Equal(TimeSpan.FromMilliseconds(250), options.Recovery.NetworkRecoveryInterval);
         Assert.Equal(TimeSpan.FromSeconds(5), options.Startup.Timeout);
         Assert.Equal(TimeSpan.FromMilliseconds(100), options.Startup.InitialDelay);

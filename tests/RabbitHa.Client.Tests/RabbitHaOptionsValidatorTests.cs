@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
+using RabbitHa.Client.Tests.TestSupport;
 
 namespace RabbitHa.Client.Tests;
 
@@ -222,6 +224,61 @@ public sealed class RabbitHaOptionsValidatorTests
         IReadOnlyList<string> failures = Failures(o => o.Tls.CertificatePath = path);
 
         Assert.Equal([$"RabbitHa:Tls:CertificatePath must name an existing file (was '{path}')."], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenCaCertificateFileMissing_NamesOptionAndValue()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"rabbitha-missing-{Guid.NewGuid():N}.pem");
+
+        IReadOnlyList<string> failures = Failures(o => o.Tls.CaCertificatePath = path);
+
+        Assert.Equal([$"RabbitHa:Tls:CaCertificatePath must name an existing file (was '{path}')."], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenCaCertificateFileHoldsNoCertificate_NamesOptionAndValue()
+    {
+        using var files = new TestCertificates();
+        string path = files.Write(".pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+
+        IReadOnlyList<string> failures = Failures(o => o.Tls.CaCertificatePath = path);
+
+        Assert.Equal([$"RabbitHa:Tls:CaCertificatePath must name a PEM or DER file holding at least one certificate; it holds none (was '{path}')."], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenCaCertificateFileUnreadable_NamesOptionValueAndWhy()
+    {
+        using var files = new TestCertificates();
+        string path = files.Write(".pem", "not a certificate");
+
+        string failure = Assert.Single(Failures(o => o.Tls.CaCertificatePath = path));
+
+        Assert.StartsWith("RabbitHa:Tls:CaCertificatePath must name a PEM or DER file holding at least one certificate; it could not be read (", failure, StringComparison.Ordinal);
+        Assert.EndsWith($"(was '{path}').", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_WhenCaCertificateFileHoldsACertificate_Succeeds()
+    {
+        using var files = new TestCertificates();
+        using X509Certificate2 ca = TestCertificates.CreateAuthority("RabbitHa Test CA");
+        string path = files.WritePem(ca);
+
+        Assert.Empty(Failures(o =>
+        {
+            o.Uri = "amqps://haproxy.example";
+            o.Tls.CaCertificatePath = path;
+        }));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("  ")]
+    public void Validate_WhenCaCertificatePathBlank_TreatsItAsUnset(string path)
+    {
+        Assert.Empty(Failures(o => o.Tls.CaCertificatePath = path));
     }
 
     [Fact]

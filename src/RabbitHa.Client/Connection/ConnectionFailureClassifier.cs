@@ -42,6 +42,10 @@ internal static class ConnectionFailureClassifier
             _ => false,
         });
 
+    /// <summary>Whether a TLS handshake failed: a certificate refused, or no protocol both sides speak.</summary>
+    public static bool IsTlsFailure(Exception exception) =>
+        Flatten(exception).Any(static e => e is System.Security.Authentication.AuthenticationException);
+
     /// <summary>Whether the failure is one that retrying cannot fix.</summary>
     public static bool IsPermanent(Exception exception) =>
         IsAuthenticationFailure(exception) || Flatten(exception).Any(static e => e switch

@@ -68,7 +68,7 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(metrics);
         _options = options.Value;
-        _settings = RabbitHaConnectionSettings.FromOptions(_options);
+        _settings = RabbitHaConnectionSettings.FromOptions(_options, ReportCertificateRefusal);
         _endpoints = new OrderedEndpointResolver(_settings.Endpoints);
         _metrics = metrics;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -386,7 +386,7 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         var attempts = new StartupAttempts();
         ResiliencePipeline pipeline = StartupRetryPipeline.Create(_options.Startup, args =>
         {
-            attempts.Failed(args.Outcome.Exception);
+            attempts.Failed(args.Outcome.Exception, _settings.CertificateRefusals);
             if (_logger.IsEnabled(LogLevel.Warning))
             {
                 // Only the cause: a stack trace per attempt would bury the log while the cluster comes up;
@@ -471,6 +471,13 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         _logger.CertificateErrorsAccepted(ClientProvidedName, accepted, _settings.EndpointList);
     }
 
+    /// <summary>
+    /// Logs a refused server certificate, once per endpoint and problem: during a recovery RabbitMQ.Client tries again every
+    /// <see cref="RabbitHaRecoveryOptions.NetworkRecoveryInterval"/>, and the same refusal each time would bury the log.
+    /// </summary>
+    private void ReportCertificateRefusal(CertificateRefusal refusal) =>
+        _logger.CertificateRefused(ClientProvidedName, refusal.Endpoint, refusal.ServerName, refusal.ServerNameSource, refusal.Problem);
+
     private void ReportTopology(IReadOnlyList<(TopologyDeclaration Declaration, TopologyRefusal? Refusal)> outcomes)
     {
         if (outcomes.Count == 0)
@@ -493,6 +500,8 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
     private async Task<(IConnection Connection, IReadOnlyList<(TopologyDeclaration, TopologyRefusal?)> Topology)> OpenAsync(
         CancellationToken cancellationToken)
     {
+        // What the start-up failure says of certificates is what this attempt saw, not an earlier one.
+        _settings.ForgetCertificateRefusals();
         IConnection connection = ConnectionOpener is { } open
             ? await open(cancellationToken).ConfigureAwait(false)
             : await _factory.CreateConnectionAsync(_endpoints, _name, cancellationToken).ConfigureAwait(false);
@@ -520,9 +529,14 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         if (exception is TimeoutRejectedException)
         {
             Exception? last = attempts.LastError;
+
+            // An endpoint whose certificate is refused while another one is reachable (a proxy presenting the wrong name, a
+            // node that is down) does not stop the retry; the message still says what was wrong with it.
+            IReadOnlyList<CertificateRefusal> lastRefusals = attempts.LastCertificateRefusals;
             return new RabbitHaConnectionException(
                 $"Could not connect '{ClientProvidedName}' to RabbitMQ at {_settings.EndpointList} within {_options.Startup.Timeout} " +
-                $"({attempts.Count + 1} attempt(s)); last error: {(last is null ? "none, the first attempt did not finish" : ConnectionFailureClassifier.Describe(last))}.",
+                $"({attempts.Count + 1} attempt(s)); last error: {(last is null ? "none, the first attempt did not finish" : ConnectionFailureClassifier.Describe(last))}." +
+                (lastRefusals.Count > 0 ? $" In that attempt, {DescribeRefusals(lastRefusals)}." : string.Empty),
                 last ?? exception);
         }
 
@@ -535,11 +549,26 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
                 exception);
         }
 
+        IReadOnlyList<CertificateRefusal> refusals = _settings.CertificateRefusals;
+        if (refusals.Count > 0 && ConnectionFailureClassifier.IsTlsFailure(exception))
+        {
+            // SslStream only says that the callback rejected the certificate; the refusals say why, endpoint by endpoint.
+            return new RabbitHaConnectionException(
+                $"Could not connect '{ClientProvidedName}' to RabbitMQ at {_settings.EndpointList}: {DescribeRefusals(refusals)}. " +
+                $"Certificate failures are not retried ({ConnectionFailureClassifier.Describe(exception)}).",
+                exception);
+        }
+
+        // A refused endpoint and another that failed for good (a missing virtual host on a fallback): both are worth knowing.
         return new RabbitHaConnectionException(
             $"Could not connect '{ClientProvidedName}' to RabbitMQ at {_settings.EndpointList} (virtual host '{_settings.VirtualHost}'): " +
-            $"{ConnectionFailureClassifier.Describe(exception)}. This failure is not transient and was not retried.",
+            $"{ConnectionFailureClassifier.Describe(exception)}. This failure is not transient and was not retried." +
+            (refusals.Count > 0 ? $" Also, {DescribeRefusals(refusals)}." : string.Empty),
             exception);
     }
+
+    private static string DescribeRefusals(IReadOnlyList<CertificateRefusal> refusals) =>
+        $"TLS refused the server certificate of {string.Join("; and of ", refusals.Select(static r => r.ToString()).Distinct(StringComparer.Ordinal))}";
 
     private void Subscribe(IConnection connection)
     {
@@ -818,15 +847,20 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
     {
         private int _count;
         private Exception? _lastError;
+        private IReadOnlyList<CertificateRefusal> _lastCertificateRefusals = [];
 
         public int Count => Volatile.Read(ref _count);
 
         public Exception? LastError => Volatile.Read(ref _lastError);
 
-        public void Failed(Exception? error)
+        /// <summary>Gets the certificates refused during the last failed attempt.</summary>
+        public IReadOnlyList<CertificateRefusal> LastCertificateRefusals => Volatile.Read(ref _lastCertificateRefusals);
+
+        public void Failed(Exception? error, IReadOnlyList<CertificateRefusal> certificateRefusals)
         {
             Interlocked.Increment(ref _count);
             Volatile.Write(ref _lastError, error);
+            Volatile.Write(ref _lastCertificateRefusals, certificateRefusals);
         }
     }
 }

@@ -12,9 +12,16 @@ internal sealed class RabbitHaConnectionSettings
     private const int DefaultTlsPort = AmqpTcpEndpoint.DefaultAmqpSslPort;
 
     private RabbitHaConnectionSettings(
-        IReadOnlyList<AmqpTcpEndpoint> endpoints, bool useTls, string virtualHost, string userName, string password, string clientProvidedName)
+        IReadOnlyList<AmqpTcpEndpoint> endpoints,
+        IReadOnlyList<ServerCertificateValidator> certificateValidators,
+        bool useTls,
+        string virtualHost,
+        string userName,
+        string password,
+        string clientProvidedName)
     {
         Endpoints = endpoints;
+        CertificateValidators = certificateValidators;
         UseTls = useTls;
         VirtualHost = virtualHost;
         UserName = userName;
@@ -24,6 +31,16 @@ internal sealed class RabbitHaConnectionSettings
 
     /// <summary>Gets the HAProxy endpoint followed by the fallbacks, in the order given.</summary>
     public IReadOnlyList<AmqpTcpEndpoint> Endpoints { get; }
+
+    /// <summary>
+    /// Gets what checks each endpoint's server certificate, in the order of <see cref="Endpoints"/>; empty without TLS.
+    /// Each is its endpoint's <see cref="SslOption.CertificateValidationCallback"/>.
+    /// </summary>
+    public IReadOnlyList<ServerCertificateValidator> CertificateValidators { get; }
+
+    /// <summary>Gets why TLS refused the certificates of endpoints tried since <see cref="ForgetCertificateRefusals"/>, one per endpoint.</summary>
+    public IReadOnlyList<CertificateRefusal> CertificateRefusals =>
+        [.. CertificateValidators.Select(static v => v.LastRefusal).OfType<CertificateRefusal>()];
 
     /// <summary>Gets a value indicating whether every endpoint is reached over TLS.</summary>
     public bool UseTls { get; }
@@ -39,9 +56,22 @@ internal sealed class RabbitHaConnectionSettings
     /// <summary>Gets the endpoints as text, for logs and messages; <see cref="AmqpTcpEndpoint.ToString"/> carries no credentials.</summary>
     public string EndpointList => string.Join(", ", Endpoints);
 
+    /// <summary>Forgets the refusals seen so far: a new start-up attempt begins.</summary>
+    public void ForgetCertificateRefusals()
+    {
+        foreach (ServerCertificateValidator validator in CertificateValidators)
+        {
+            validator.ForgetRefusal();
+        }
+    }
+
     /// <summary>Builds the settings from options that passed <see cref="RabbitHaOptionsValidator"/>.</summary>
+    /// <param name="options">The validated options.</param>
+    /// <param name="onCertificateRefused">
+    /// Told when TLS refuses an endpoint's server certificate, once per endpoint and problem (see <see cref="ServerCertificateValidator"/>).
+    /// </param>
     /// <exception cref="InvalidOperationException">The options are invalid; validation at start-up reports why.</exception>
-    public static RabbitHaConnectionSettings FromOptions(RabbitHaOptions options)
+    public static RabbitHaConnectionSettings FromOptions(RabbitHaOptions options, Action<CertificateRefusal>? onCertificateRefused = null)
     {
         ArgumentNullException.ThrowIfNull(options);
 
@@ -54,6 +84,7 @@ internal sealed class RabbitHaConnectionSettings
 
         // Blank is unset, as configuration binds an empty value: an empty server name would fail every certificate.
         string? serverName = NullIfBlank(options.Tls.ServerName);
+        string serverNameSource = "Tls:ServerName";
 
         if (options.Uri is not null)
         {
@@ -74,18 +105,42 @@ internal sealed class RabbitHaConnectionSettings
             userName = uri.UserName ?? userName;
             password = uri.Password ?? password;
             tls |= uri.UseTls;
-            serverName ??= uri.UseTls ? uri.Host : null;
+            if (serverName is null && uri.UseTls)
+            {
+                serverName = uri.Host;
+                serverNameSource = "the host of Uri";
+            }
+        }
+
+        // Read once here, for every handshake of this connection: never per handshake.
+        CertificateAuthorities? authorities = tls && NullIfBlank(options.Tls.CaCertificatePath) is { } caPath
+            ? CertificateAuthorities.Load(caPath)
+            : null;
+        var validators = new List<ServerCertificateValidator>();
+        AmqpTcpEndpoint Endpoint(string endpointHost, int endpointPort, string? endpointServerName, string endpointServerNameSource)
+        {
+            if (!tls)
+            {
+                return new AmqpTcpEndpoint(endpointHost, endpointPort, new SslOption());
+            }
+
+            var validator = new ServerCertificateValidator(
+                FormatEndpoint(endpointHost, endpointPort), endpointServerName ?? string.Empty, endpointServerNameSource,
+                options.Tls.AcceptablePolicyErrors, options.Tls.CheckCertificateRevocation, authorities, onCertificateRefused);
+            validators.Add(validator);
+            return new AmqpTcpEndpoint(endpointHost, endpointPort, CreateSslOption(options.Tls, endpointServerName, validator));
         }
 
         int defaultPort = tls ? DefaultTlsPort : DefaultPort;
-        var endpoints = new List<AmqpTcpEndpoint> { new(host, port ?? defaultPort, CreateSslOption(options.Tls, tls, serverName)) };
+        var endpoints = new List<AmqpTcpEndpoint> { Endpoint(host, port ?? defaultPort, serverName, serverNameSource) };
 
         // A fallback is a node, not the proxy: its certificate names the node, so by default it is checked against its
         // own host name. The proxy's name would fail every fallback over TLS unless name mismatches were accepted, and
         // RabbitMQ.Client would then accept a certificate for any name on every endpoint, the proxy included.
         string? fallbackServerName = NullIfBlank(options.Tls.FallbackServerName);
-        foreach (string fallback in options.FallbackEndpoints)
+        for (int i = 0; i < options.FallbackEndpoints.Count; i++)
         {
+            string fallback = options.FallbackEndpoints[i];
             if (!FallbackEndpoint.TryParse(fallback, out string? fallbackHost, out int? fallbackPort, out bool? fallbackTls)
                 || (fallbackTls is { } asked && asked != tls))
             {
@@ -94,14 +149,15 @@ internal sealed class RabbitHaConnectionSettings
                     $"(was '{Redaction.RedactUri(fallback)}').");
             }
 
-            endpoints.Add(new AmqpTcpEndpoint(fallbackHost, fallbackPort ?? defaultPort,
-                CreateSslOption(options.Tls, tls, fallbackServerName ?? fallbackHost)));
+            endpoints.Add(fallbackServerName is null
+                ? Endpoint(fallbackHost, fallbackPort ?? defaultPort, fallbackHost, $"the host of FallbackEndpoints:{i}")
+                : Endpoint(fallbackHost, fallbackPort ?? defaultPort, fallbackServerName, "Tls:FallbackServerName"));
         }
 
         string clientProvidedName = string.IsNullOrWhiteSpace(options.ClientProvidedName)
             ? AppDomain.CurrentDomain.FriendlyName
             : options.ClientProvidedName;
-        return new RabbitHaConnectionSettings(endpoints, tls, virtualHost, userName, password, clientProvidedName);
+        return new RabbitHaConnectionSettings(endpoints, validators, tls, virtualHost, userName, password, clientProvidedName);
     }
 
     /// <summary>
@@ -140,22 +196,27 @@ internal sealed class RabbitHaConnectionSettings
         return factory;
     }
 
-    /// <summary>A new <see cref="SslOption"/> per endpoint: each carries the server name its certificate is checked against.</summary>
-    private static SslOption CreateSslOption(RabbitHaTlsOptions tls, bool enabled, string? serverName)
-    {
-        if (!enabled)
-        {
-            return new SslOption();
-        }
-
-        return new SslOption(serverName ?? string.Empty, tls.CertificatePath ?? string.Empty, enabled: true)
+    /// <summary>
+    /// A new <see cref="SslOption"/> per endpoint: each carries the server name its certificate is checked against, and the
+    /// validator that checks it (RabbitMQ.Client hands the callback to SslStream in place of its own).
+    /// </summary>
+    private static SslOption CreateSslOption(RabbitHaTlsOptions tls, string? serverName, ServerCertificateValidator validator) =>
+        new(serverName ?? string.Empty, tls.CertificatePath ?? string.Empty, enabled: true)
         {
             CertPassphrase = tls.CertificatePassphrase,
             Version = tls.Protocols,
-            AcceptablePolicyErrors = tls.AcceptablePolicyErrors,
             CheckCertificateRevocation = tls.CheckCertificateRevocation,
+
+            // Read by RabbitMQ.Client's own callback only, which the validator replaces; kept for whoever inspects the endpoint.
+            AcceptablePolicyErrors = tls.AcceptablePolicyErrors,
+            CertificateValidationCallback = validator.Validate,
         };
-    }
+
+    /// <summary><c>host:port</c>, an IPv6 address in brackets: never credentials.</summary>
+    private static string FormatEndpoint(string host, int port) =>
+        host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[')
+            ? $"[{host}]:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
+            : $"{host}:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

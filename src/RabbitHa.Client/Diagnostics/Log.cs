@@ -104,4 +104,9 @@ internal static partial class Log
                   "default queue type is quorum, it lives on one node, and losing that node loses the queue and its messages. Declare " +
                   "it with QueueType.Quorum (an existing queue keeps its type: move its messages to a new quorum queue, or delete it first).")]
     public static partial void ClassicQueueNotReplicated(this ILogger logger, string connectionName, string queue, Version brokerVersion);
+
+    [LoggerMessage(EventId = 24, EventName = "CertificateRefused", Level = LogLevel.Warning,
+        Message = "Connection '{ConnectionName}' refused the TLS certificate of {Endpoint}, checked against server name '{ServerName}' " +
+                  "(from {ServerNameSource}): {Problem}.")]
+    public static partial void CertificateRefused(this ILogger logger, string connectionName, string endpoint, string serverName, string serverNameSource, string problem);
 }

@@ -26,7 +26,7 @@ namespace RabbitHa.Testing.Containers;
 /// Nothing is published on an address other machines can reach.
 /// </para>
 /// </remarks>
-public sealed class ContainerCluster : IRabbitHaCluster
+public sealed partial class ContainerCluster : IRabbitHaCluster
 {
     /// <summary>The label every container and network of a cluster carries, with the cluster's <see cref="Id"/> as value.</summary>
     public const string ClusterLabel = "rabbitha.cluster";
@@ -74,20 +74,25 @@ public sealed class ContainerCluster : IRabbitHaCluster
         Id = Guid.NewGuid().ToString("N")[..10];
         _credentials = ClusterCredentials.Generate();
         _management = new ManagementApiClient(_credentials, TimeSpan.FromSeconds(5));
-        var ports = FreePort.Take(2 + (2 * NodeCount));
+        var ports = FreePort.Take(2 + (2 * NodeCount) + (configuration.Tls ? 1 + NodeCount : 0));
         _proxyAmqpPort = ports[0];
         _proxyStatsPort = ports[1];
         _nodeAmqpPorts = ports[2..(2 + NodeCount)];
-        _nodeManagementPorts = ports[(2 + NodeCount)..];
+        _nodeManagementPorts = ports[(2 + NodeCount)..(2 + (2 * NodeCount))];
+        _tls = configuration.Tls ? TlsFiles.Create(Id, ports[(2 + (2 * NodeCount))..]) : null;
 
         Nodes = Enumerable.Range(1, NodeCount)
             .Select(n => new ClusterNodeEndpoints(
                 n,
                 ClusterResources.HostName(n),
                 AmqpAt(_nodeAmqpPorts[n - 1]),
-                new Uri($"http://{Loopback}:{_nodeManagementPorts[n - 1]}/")))
+                new Uri($"http://{Loopback}:{_nodeManagementPorts[n - 1]}/"))
+            {
+                AmqpsUri = _tls is null ? null : AmqpsAt(_tls.NodePorts[n - 1]),
+            })
             .ToArray();
         AmqpUri = AmqpAt(_proxyAmqpPort);
+        AmqpsUri = _tls is null ? null : AmqpsAt(_tls.ProxyPort);
         ProxyStatsUri = new Uri($"http://{Loopback}:{_proxyStatsPort}{ClusterResources.ProxyStatsPath}");
     }
 
@@ -153,7 +158,7 @@ public sealed class ContainerCluster : IRabbitHaCluster
         _nodes = Enumerable.Range(1, NodeCount).Select(BuildNode).ToArray();
         _proxy = BuildProxy();
 
-        _configuration.Log($"Starting cluster {Id} (profile {RabbitMqProfile}): {NodeCount} x {_configuration.RabbitMqImage} behind {_configuration.HaProxyImage}, HAProxy AMQP on {Loopback}:{AmqpUri.Port}, user {UserName}.");
+        _configuration.Log($"Starting cluster {Id} (profile {RabbitMqProfile}): {NodeCount} x {_configuration.RabbitMqImage} behind {_configuration.HaProxyImage}, HAProxy AMQP on {Loopback}:{AmqpUri.Port}{TlsDescription}, user {UserName}.");
         try
         {
             await _network.CreateAsync(timeout.Token).ConfigureAwait(false);
@@ -207,6 +212,7 @@ public sealed class ContainerCluster : IRabbitHaCluster
     {
         var container = Node(node);
         _configuration.Log($"Killing rmq{node} (SIGKILL).");
+        MarkStopped(node);
         // From outside the container: PID 1 of a container ignores SIGKILL sent from inside it.
         await Docker.Containers.KillContainerAsync(container.Id, new ContainerKillParameters { Signal = "KILL" }, cancellationToken)
             .ConfigureAwait(false);
@@ -217,6 +223,7 @@ public sealed class ContainerCluster : IRabbitHaCluster
     {
         var container = Node(node);
         _configuration.Log($"Stopping rmq{node}.");
+        MarkStopped(node);
         return container.StopAsync(cancellationToken);
     }
 
@@ -230,11 +237,7 @@ public sealed class ContainerCluster : IRabbitHaCluster
         await container.StartAsync(cancellationToken).ConfigureAwait(false);
         // The container's wait strategy reads logs from whole seconds on, so a node restarted within
         // the second it was killed finds its previous "startup complete" line: wait for a new one.
-        while (!await HasLoggedSinceAsync(container, NodeStartedMessage, since, cancellationToken).ConfigureAwait(false))
-        {
-            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
-        }
-
+        await WaitUntilBootedAsync(node, since, cancellationToken).ConfigureAwait(false);
         _configuration.Log($"rmq{node} running after {clock.Elapsed.TotalSeconds:F1} s.");
     }
 
@@ -384,6 +387,7 @@ public sealed class ContainerCluster : IRabbitHaCluster
         }
 
         _disposed = true;
+        DeleteTlsFiles();
         var containers = _proxy is null ? _nodes : _nodes.Append(_proxy);
         await Task.WhenAll(containers.Select(c => c.DisposeAsync().AsTask())).ConfigureAwait(false);
         if (_network is not null)
@@ -482,7 +486,7 @@ public sealed class ContainerCluster : IRabbitHaCluster
     private IContainer BuildNode(int node)
     {
         var host = ClusterResources.HostName(node);
-        return new ContainerBuilder(_configuration.RabbitMqImage)
+        var builder = new ContainerBuilder(_configuration.RabbitMqImage)
             .WithName($"rabbitha-{Id}-{host}")
             .WithHostname(host)
             .WithNetwork(_network!)
@@ -493,13 +497,13 @@ public sealed class ContainerCluster : IRabbitHaCluster
             .WithCreateParameterModifier(PublishOnLoopbackOnly)
             .WithEntrypoint(NodeEntrypoint)
             .WithResourceMapping(ClusterResources.ErlangCookie, "/run/rabbitha/erlang.cookie")
-            .WithResourceMapping(ClusterResources.RabbitMqConf, "/etc/rabbitmq/rabbitmq.conf")
+            .WithResourceMapping(ClusterResources.NodeRabbitMqConf(TlsEnabled), "/etc/rabbitmq/rabbitmq.conf")
             .WithResourceMapping(ClusterResources.AdvancedConfig, "/etc/rabbitmq/advanced.config")
             .WithResourceMapping(ClusterResources.EnabledPlugins, "/etc/rabbitmq/enabled_plugins")
             .WithResourceMapping(ClusterResources.Definitions(_credentials, RabbitMqProfile), "/etc/rabbitmq/definitions.json")
             .WithWaitStrategy(Wait.ForUnixContainer().UntilMessageIsLogged(NodeStartedMessage))
-            .WithLogger(NullLogger.Instance)
-            .Build();
+            .WithLogger(NullLogger.Instance);
+        return WithNodeTls(builder, node).Build();
     }
 
     /// <summary>
@@ -544,7 +548,7 @@ public sealed class ContainerCluster : IRabbitHaCluster
     }
 
     private IContainer BuildProxy() =>
-        new ContainerBuilder(_configuration.HaProxyImage)
+        WithProxyTls(new ContainerBuilder(_configuration.HaProxyImage)
             .WithName($"rabbitha-{Id}-haproxy")
             .WithHostname("haproxy")
             .WithNetwork(_network!)
@@ -560,7 +564,7 @@ public sealed class ContainerCluster : IRabbitHaCluster
                 .ForPort(ClusterResources.ProxyStatsPort)
                 .ForPath(ClusterResources.ProxyStatsPath)
                 .WithBasicAuthentication(ProxyStatsUserName, ProxyStatsPassword)))
-            .WithLogger(NullLogger.Instance)
+            .WithLogger(NullLogger.Instance))
             .Build();
 
     private async Task WaitUntilHealthyCoreAsync(CancellationToken cancellationToken)
@@ -579,7 +583,8 @@ public sealed class ContainerCluster : IRabbitHaCluster
             && nodes.All(n => n.IsRunning && n.Partitions.Count == 0)
             && observation.Backends is { } backends
             && backends.Count == NodeCount
-            && backends.All(b => b.Status == "UP");
+            && backends.All(b => b.Status == "UP")
+            && await IsProxyTlsBackendUpAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<string> DescribeAsync()

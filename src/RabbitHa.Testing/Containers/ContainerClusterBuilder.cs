@@ -35,6 +35,7 @@ public sealed class ContainerClusterBuilder
     private string? _rabbitMqImage;
     private string? _haProxyImage;
     private TimeSpan _startupTimeout = TimeSpan.FromSeconds(120);
+    private bool _tls;
     private Action<string> _log = static _ => { };
 
     /// <summary>Initializes a new instance of the <see cref="ContainerClusterBuilder"/> class, which reads the process's environment variables.</summary>
@@ -126,6 +127,32 @@ public sealed class ContainerClusterBuilder
         return this;
     }
 
+    /// <summary>
+    /// Turns TLS on: besides plain AMQP, every node listens for AMQP over TLS (amqps) on its own loopback port, and HAProxy
+    /// on one more, passing TLS through to the nodes (<see cref="ContainerCluster.AmqpsUri"/>,
+    /// <see cref="ClusterNodeEndpoints.AmqpsUri"/>). Off by default.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// The cluster generates its own CA when it is built (ECDSA P-256, <c>CN=RabbitHa test CA &lt;id&gt;</c>, valid from an
+    /// hour before to 7 days after), and one certificate per node signed by it, for the names <c>rmqN</c>, <c>localhost</c>
+    /// and <c>127.0.0.1</c> (server authentication). A client trusts the CA certificate, which
+    /// <see cref="ContainerCluster.CaCertificatePath"/> names as a PEM file (removed with the cluster) and
+    /// <see cref="ContainerCluster.CaCertificatePem"/> holds; nothing is added to the machine's trust stores. The CA's
+    /// private key is not kept.
+    /// </para>
+    /// <para>
+    /// The node ends TLS, so a client checks the node's certificate through HAProxy too. The plain endpoints stay: HAProxy's
+    /// health check and the management API use them, and so may tests. Clients are not asked for a certificate.
+    /// </para>
+    /// </remarks>
+    /// <returns>This builder.</returns>
+    public ContainerClusterBuilder WithTls()
+    {
+        _tls = true;
+        return this;
+    }
+
     /// <summary>Sets where the cluster writes what it does (start-up timings, chaos operations).</summary>
     /// <param name="log">Receives one line per event.</param>
     /// <returns>This builder.</returns>
@@ -149,7 +176,10 @@ public sealed class ContainerClusterBuilder
             _rabbitMqImage ?? FromEnvironment(RabbitMqImageVariable) ?? DefaultRabbitMqImage(profile),
             _haProxyImage ?? FromEnvironment(HaProxyImageVariable) ?? DefaultHaProxyImage(profile),
             _startupTimeout,
-            _log));
+            _log)
+        {
+            Tls = _tls,
+        });
     }
 
     private RabbitMqProfile ProfileFromEnvironment()

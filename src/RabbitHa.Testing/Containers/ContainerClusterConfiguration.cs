@@ -6,4 +6,8 @@ internal sealed record ContainerClusterConfiguration(
     string RabbitMqImage,
     string HaProxyImage,
     TimeSpan StartupTimeout,
-    Action<string> Log);
+    Action<string> Log)
+{
+    /// <summary>Gets whether the nodes and HAProxy also listen for AMQP over TLS (<see cref="ContainerClusterBuilder.WithTls"/>).</summary>
+    public bool Tls { get; init; }
+}

@@ -29,6 +29,11 @@ namespace RabbitHa.Testing.Xunit;
 /// <see cref="IRabbitHaCluster.RabbitMqProfile"/>. Derive from this class and override <see cref="Configure"/> to fix the
 /// profile in code (<see cref="ContainerClusterBuilder.WithRabbitMqProfile"/>), or to change images or timeouts.
 /// </para>
+/// <para>
+/// TLS is off unless <see cref="Configure"/> calls <see cref="ContainerClusterBuilder.WithTls"/>: then the cluster also
+/// speaks AMQP over TLS, with a CA generated for it (<see cref="IRabbitHaCluster.AmqpsUri"/>,
+/// <see cref="IRabbitHaCluster.CaCertificatePath"/>).
+/// </para>
 /// </remarks>
 public class RabbitHaClusterFixture : IAsyncLifetime
 {
@@ -76,7 +81,8 @@ public class RabbitHaClusterFixture : IAsyncLifetime
             _cluster = Configure(new ContainerClusterBuilder().WithLog(Log)).Build();
             await _cluster.StartAsync().ConfigureAwait(false);
             Log($"RabbitHa cluster up in {clock.Elapsed.TotalSeconds:F1} s, profile {_cluster.RabbitMqProfile}: {WithoutUserInfo(_cluster.AmqpUri)} (user {_cluster.UserName}; "
-                + $"HAProxy stats {_cluster.ProxyStatsUri}, user {_cluster.ProxyStatsUserName}).");
+                + $"HAProxy stats {_cluster.ProxyStatsUri}, user {_cluster.ProxyStatsUserName})"
+                + (_cluster.AmqpsUri is { } amqps ? $"; TLS on: {WithoutUserInfo(amqps)}, CA certificate {_cluster.CaCertificatePath}." : "."));
         }
 #pragma warning disable CA1031 // Kept and rethrown by Cluster, so each test fails with the real error.
         catch (Exception ex)
@@ -101,7 +107,18 @@ public class RabbitHaClusterFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Lets a derived fixture change the cluster before it is built.</summary>
+    /// <summary>
+    /// Lets a derived fixture change the cluster before it is built: the profile, images, timeouts, and TLS
+    /// (<c>builder.WithTls()</c> turns it on; see <see cref="ContainerClusterBuilder.WithTls"/>).
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// public sealed class TlsClusterFixture(IMessageSink sink) : RabbitHaClusterFixture(sink)
+    /// {
+    ///     protected override ContainerClusterBuilder Configure(ContainerClusterBuilder builder) => builder.WithTls();
+    /// }
+    /// </code>
+    /// </example>
     /// <param name="builder">The builder, with the log already set.</param>
     /// <returns>The builder to build from.</returns>
     protected virtual ContainerClusterBuilder Configure(ContainerClusterBuilder builder) => builder;
