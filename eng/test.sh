@@ -2,9 +2,10 @@
 # Runs RabbitHa's tests: unit tests, then the integration and chaos tests against a real three-node
 # cluster behind HAProxy (in Docker), then the package smoke test (eng/package-smoke.sh: the packed
 # packages used from the local feed), all on the RabbitMQ 3 profile (mirrored classic queues). Then a second
-# pass on the RabbitMQ 4 profile (quorum queues): the fixture's own tests (tests/RabbitHa.Testing.Tests) and the
-# quorum rows of the chaos suite that fail nodes (each node killed, the producer's node killed, a rolling restart,
-# a partition). Sets Docker up first if needed (see eng/setup-docker.sh).
+# pass on the RabbitMQ 4 profile (quorum queues): the fixture's own tests (tests/RabbitHa.Testing.Tests), the client's
+# integration tests (tests/RabbitHa.Client.IntegrationTests) and the quorum rows of the chaos suite that fail nodes
+# (each node killed, the producer's node killed, over TLS too, a rolling restart, a whole-cluster restart, a partition)
+# with its TLS tests. Sets Docker up first if needed (see eng/setup-docker.sh).
 #
 #   bash eng/test.sh                        # everything, both passes
 #   bash eng/test.sh --filter Category=Unit  # extra arguments go to dotnet test of the first pass; no second pass
@@ -65,11 +66,13 @@ if [ $# -eq 0 ]; then
     export RABBITHA_CHAOS_REPORT=artifacts/chaos-report-rabbitmq4.md
     chaos_rows=()
     if [ "${RABBITHA_CI_FULL_PROFILE4:-}" != 1 ]; then
-      chaos_rows=(--filter "FullyQualifiedName~NodeFailureScenarios.KillNode_|FullyQualifiedName~NodeFailureScenarios.KillTheProducersNode_|FullyQualifiedName~NodeFailureScenarios.RollingRestart_|FullyQualifiedName~PartitionScenario.")
+      chaos_rows=(--filter "FullyQualifiedName~NodeFailureScenarios.KillNode_|FullyQualifiedName~NodeFailureScenarios.KillTheProducersNode_|FullyQualifiedName~NodeFailureScenarios.RollingRestart_|FullyQualifiedName~WholeClusterRestartScenario.|FullyQualifiedName~PartitionScenario.|FullyQualifiedName~TlsTests.")
     fi
     pass_status=0
     dotnet test tests/RabbitHa.Testing.Tests -c Release --no-build \
       --logger "console;verbosity=normal" --logger "trx;LogFileName=rabbitmq4-testing.trx" --results-directory "$results" || pass_status=$?
+    dotnet test tests/RabbitHa.Client.IntegrationTests -c Release --no-build \
+      --logger "console;verbosity=normal" --logger "trx;LogFileName=rabbitmq4-integration.trx" --results-directory "$results" || pass_status=$?
     dotnet test tests/RabbitHa.Chaos -c Release --no-build "${chaos_rows[@]}" \
       --logger "console;verbosity=normal" --logger "trx;LogFileName=rabbitmq4-chaos.trx" --results-directory "$results" || pass_status=$?
     exit "$pass_status"

@@ -36,16 +36,18 @@ internal sealed class RabbitHaOptionsValidator : IValidateOptions<RabbitHaOption
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
 
+        // Named by where it came from: RabbitHa:Uri, or ConnectionStrings:<name> when a connection string set it.
+        string uriPath = ConnectionStringSource.UriPath(options, _path);
         AmqpUri? uri = null;
         if (options.Uri is not null && !AmqpUri.TryParse(options.Uri, out uri, out string? problem))
         {
-            failures.Add($"{_path}:Uri {problem} (was {Quote(Redaction.RedactUri(options.Uri))}).");
+            failures.Add($"{uriPath} {problem} (was {Quote(Redaction.RedactConnectionString(options.Uri))}).");
         }
 
         // TLS is on for every endpoint or for none; an amqps:// URI turns it on as Tls:Enabled does.
         bool tls = options.Tls.Enabled || uri is { UseTls: true };
         ValidateEndpoint(options, tls, failures);
-        ValidateCredentials(options, uri, failures);
+        ValidateCredentials(options, uri, uriPath, failures);
         ValidateTimeouts(options, failures);
         ValidateTls(options, uri, failures);
         ValidateStartup(options.Startup, failures);
@@ -94,12 +96,12 @@ internal sealed class RabbitHaOptionsValidator : IValidateOptions<RabbitHaOption
         }
     }
 
-    private void ValidateCredentials(RabbitHaOptions options, AmqpUri? uri, List<string> failures)
+    private void ValidateCredentials(RabbitHaOptions options, AmqpUri? uri, string uriPath, List<string> failures)
     {
         // 'amqp://:pw@host' names an empty user, which would take precedence over UserName and be refused by the broker.
         if (uri is { UserName.Length: 0 })
         {
-            failures.Add($"{_path}:Uri must not have an empty user name; leave the user information out to use {_path}:UserName " +
+            failures.Add($"{uriPath} must not have an empty user name; leave the user information out to use {_path}:UserName " +
                 $"(was {Quote(Redaction.RedactUri(options.Uri))}).");
         }
         else if (string.IsNullOrEmpty(uri?.UserName) && string.IsNullOrEmpty(options.UserName))
@@ -128,7 +130,22 @@ internal sealed class RabbitHaOptionsValidator : IValidateOptions<RabbitHaOption
         RequireTimeout(options.ConnectionTimeout, "ConnectionTimeout", failures);
         RequireTimeout(options.HandshakeTimeout, "HandshakeTimeout", failures);
         RequireTimeout(options.ContinuationTimeout, "ContinuationTimeout", failures);
-        RequireTimeout(options.Recovery.NetworkRecoveryInterval, "Recovery:NetworkRecoveryInterval", failures);
+        ValidateRecovery(options.Recovery, failures);
+    }
+
+    private void ValidateRecovery(RabbitHaRecoveryOptions recovery, List<string> failures)
+    {
+        if (recovery.FirstAttemptDelay < TimeSpan.Zero || recovery.FirstAttemptDelay > s_maxTimeout)
+        {
+            failures.Add($"{_path}:Recovery:FirstAttemptDelay must be between {TimeSpan.Zero} and {s_maxTimeout} (was {recovery.FirstAttemptDelay}).");
+        }
+
+        // Zero would retry a cluster that refuses connections in a tight loop, from every client at once.
+        RequireTimeout(recovery.RetryDelay, "Recovery:RetryDelay", failures);
+        if (recovery.MaxRetryDelay < recovery.RetryDelay || recovery.MaxRetryDelay > s_maxTimeout)
+        {
+            failures.Add($"{_path}:Recovery:MaxRetryDelay must be between {_path}:Recovery:RetryDelay ({recovery.RetryDelay}) and {s_maxTimeout} (was {recovery.MaxRetryDelay}).");
+        }
     }
 
     private void ValidateTls(RabbitHaOptions options, AmqpUri? uri, List<string> failures)

@@ -227,8 +227,14 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
         Assert.Equal(HealthStatus.Healthy, (await ConnectionProbe.CheckHealthAsync(services)).Status);
 
         var recoveryFailures = 0;
-        connection.RecoveryFailed += (_, _) => Interlocked.Increment(ref recoveryFailures);
+        var failedAt = new ConcurrentQueue<TimeSpan>();
         var clock = Stopwatch.StartNew();
+        connection.RecoveryFailed += (_, _) =>
+        {
+            Interlocked.Increment(ref recoveryFailures);
+            failedAt.Enqueue(clock.Elapsed);
+        };
+        clock.Restart();
         await Cluster.StopProxyAsync();
         TimeSpan proxyDown;
         try
@@ -247,7 +253,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
             Assert.Contains("Recovering", unhealthy.Description, StringComparison.Ordinal);
             Assert.True(Volatile.Read(ref recoveryFailures) > 0, "no recovery attempt failed while HAProxy was down");
 
-            // One short line per attempt (it repeats every NetworkRecoveryInterval for the whole outage), saying why.
+            // One short line per attempt (it repeats, backed off, for the whole outage), saying why.
             Assert.All(logs.Entries("RecoveryFailed"), entry =>
             {
                 Assert.Null(entry.Exception);
@@ -259,6 +265,16 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
             proxyDown = clock.Elapsed;
             await Cluster.StartProxyAsync();
         }
+
+        // The first attempt goes at once, the later ones back off (250 ms doubling, ±20 %): a handful of attempts over the
+        // outage, not one every interval.
+        TimeSpan[] attempts = [.. failedAt.Where(t => t < proxyDown)];
+        TimeSpan[] gaps = [.. attempts.Zip(attempts.Skip(1), (a, b) => b - a)];
+        output.WriteLine($"Failed attempts at {string.Join(", ", attempts.Select(t => $"{t.TotalSeconds:F2} s"))} after HAProxy stopped");
+        Assert.True(attempts[0] < TimeSpan.FromSeconds(1), $"the first attempt failed {attempts[0].TotalSeconds:F2} s after HAProxy stopped");
+        Assert.InRange(attempts.Length, 3, 8);
+        Assert.All(gaps.Zip(gaps.Skip(1)).Where(p => p.First < TimeSpan.FromSeconds(2)),
+            p => Assert.True(p.Second > p.First * 1.2, $"a pause of {p.Second.TotalMilliseconds:F0} ms followed one of {p.First.TotalMilliseconds:F0} ms"));
 
         var healthyAfter = await Eventually.HoldsAsync(
             async () => (await ConnectionProbe.CheckHealthAsync(services)).Status == HealthStatus.Healthy,

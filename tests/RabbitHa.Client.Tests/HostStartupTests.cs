@@ -86,8 +86,8 @@ public sealed class HostStartupTests
             "RabbitHa:ContinuationTimeout must be between 00:00:00.0010000 and 1.00:00:00 (was 00:00:00)."
         },
         {
-            new() { ["RabbitHa:Recovery:NetworkRecoveryInterval"] = "1.00:00:01" },
-            "RabbitHa:Recovery:NetworkRecoveryInterval must be between 00:00:00.0010000 and 1.00:00:00 (was 1.00:00:01)."
+            new() { ["RabbitHa:Recovery:MaxRetryDelay"] = "1.00:00:01" },
+            "RabbitHa:Recovery:MaxRetryDelay must be between RabbitHa:Recovery:RetryDelay (00:00:00.2500000) and 1.00:00:00 (was 1.00:00:01)."
         },
         {
             new() { ["RabbitHa:Startup:Timeout"] = "00:00:00.005" },

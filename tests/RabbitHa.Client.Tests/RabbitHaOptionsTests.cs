@@ -34,7 +34,9 @@ public sealed class RabbitHaOptionsTests
         Assert.Equal(SslProtocols.None, options.Tls.Protocols);
         Assert.Equal(SslPolicyErrors.None, options.Tls.AcceptablePolicyErrors);
         Assert.Null(options.Tls.CaCertificatePath);
-        Assert.Equal(TimeSpan.FromMilliseconds(500), options.Recovery.NetworkRecoveryInterval);
+        Assert.Equal(TimeSpan.Zero, options.Recovery.FirstAttemptDelay);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), options.Recovery.RetryDelay);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.Recovery.MaxRetryDelay);
         Assert.Equal(TimeSpan.FromSeconds(60), options.Startup.Timeout);
         Assert.Equal(TimeSpan.FromMilliseconds(200), options.Startup.InitialDelay);
         Assert.Equal(TimeSpan.FromSeconds(5), options.Startup.MaxDelay);
@@ -84,7 +86,9 @@ public sealed class RabbitHaOptionsTests
             ["RabbitHa:Tls:ServerName"] = "rabbit.example",
             ["RabbitHa:Tls:Protocols"] = "Tls12",
             ["RabbitHa:Tls:CaCertificatePath"] = caFile,
-            ["RabbitHa:Recovery:NetworkRecoveryInterval"] = "00:00:00.250",
+            ["RabbitHa:Recovery:FirstAttemptDelay"] = "00:00:00.010",
+            ["RabbitHa:Recovery:RetryDelay"] = "00:00:00.100",
+            ["RabbitHa:Recovery:MaxRetryDelay"] = "00:00:02",
             ["RabbitHa:Startup:Timeout"] = "00:00:05",
             ["RabbitHa:Startup:InitialDelay"] = "00:00:00.100",
             ["RabbitHa:Startup:MaxDelay"] = "00:00:01",
@@ -118,7 +122,9 @@ public sealed class RabbitHaOptionsTests
         Assert.Equal("rabbit.example", options.Tls.ServerName);
         Assert.Equal(SslProtocols.Tls12, options.Tls.Protocols);
         Assert.Equal(caFile, options.Tls.CaCertificatePath);
-        Assert.Equal(TimeSpan.FromMilliseconds(250), options.Recovery.NetworkRecoveryInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(10), options.Recovery.FirstAttemptDelay);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), options.Recovery.RetryDelay);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.Recovery.MaxRetryDelay);
         Assert.Equal(TimeSpan.FromSeconds(5), options.Startup.Timeout);
         Assert.Equal(TimeSpan.FromMilliseconds(100), options.Startup.InitialDelay);
         Assert.Equal(TimeSpan.FromSeconds(1), options.Startup.MaxDelay);
@@ -158,6 +164,6 @@ public sealed class RabbitHaOptionsTests
 
         Assert.Contains("Host = haproxy, Port = 5670", text, StringComparison.Ordinal);
         Assert.Contains("Heartbeat = 00:00:30", text, StringComparison.Ordinal);
-        Assert.Contains("NetworkRecoveryInterval = 00:00:00.5000000", text, StringComparison.Ordinal);
+        Assert.Contains("FirstAttemptDelay = 00:00:00, RetryDelay = 00:00:00.2500000, MaxRetryDelay = 00:00:05", text, StringComparison.Ordinal);
     }
 }

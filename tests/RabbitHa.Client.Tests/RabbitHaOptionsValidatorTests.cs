@@ -323,11 +323,37 @@ public sealed class RabbitHaOptionsValidatorTests
     }
 
     [Fact]
-    public void Validate_WhenNetworkRecoveryIntervalNegative_NamesOptionAndValue()
+    public void Validate_WhenFirstAttemptDelayNegative_NamesOptionAndValue()
     {
-        IReadOnlyList<string> failures = Failures(o => o.Recovery.NetworkRecoveryInterval = TimeSpan.FromMilliseconds(-5));
+        IReadOnlyList<string> failures = Failures(o => o.Recovery.FirstAttemptDelay = TimeSpan.FromMilliseconds(-5));
 
-        Assert.Equal(["RabbitHa:Recovery:NetworkRecoveryInterval must be between 00:00:00.0010000 and 1.00:00:00 (was -00:00:00.0050000)."], failures);
+        Assert.Equal(["RabbitHa:Recovery:FirstAttemptDelay must be between 00:00:00 and 1.00:00:00 (was -00:00:00.0050000)."], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenFirstAttemptDelayZero_Passes()
+    {
+        Assert.Empty(Failures(o => o.Recovery.FirstAttemptDelay = TimeSpan.Zero));
+    }
+
+    [Fact]
+    public void Validate_WhenRetryDelayZero_NamesOptionAndValue()
+    {
+        IReadOnlyList<string> failures = Failures(o => o.Recovery.RetryDelay = TimeSpan.Zero);
+
+        Assert.Equal(["RabbitHa:Recovery:RetryDelay must be between 00:00:00.0010000 and 1.00:00:00 (was 00:00:00)."], failures);
+    }
+
+    [Fact]
+    public void Validate_WhenMaxRetryDelayShorterThanRetryDelay_NamesBothOptions()
+    {
+        IReadOnlyList<string> failures = Failures(o =>
+        {
+            o.Recovery.RetryDelay = TimeSpan.FromSeconds(2);
+            o.Recovery.MaxRetryDelay = TimeSpan.FromSeconds(1);
+        });
+
+        Assert.Equal(["RabbitHa:Recovery:MaxRetryDelay must be between RabbitHa:Recovery:RetryDelay (00:00:02) and 1.00:00:00 (was 00:00:01)."], failures);
     }
 
     [Fact]

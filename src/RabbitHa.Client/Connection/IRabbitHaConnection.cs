@@ -24,7 +24,10 @@ public interface IRabbitHaConnection : IAsyncDisposable
     /// <summary>Raised when automatic recovery has reconnected and re-declared exchanges, queues and bindings. Consumers must resubscribe; RabbitMQ.Client does not do it for them here.</summary>
     event EventHandler? ConnectionRecovered;
 
-    /// <summary>Raised when one recovery attempt failed; RabbitMQ.Client tries again after <see cref="RabbitHaRecoveryOptions.NetworkRecoveryInterval"/>.</summary>
+    /// <summary>
+    /// Raised when one recovery attempt failed; the next follows after <see cref="RabbitHaRecoveryOptions.RetryDelay"/>,
+    /// doubling after each further failure up to <see cref="RabbitHaRecoveryOptions.MaxRetryDelay"/>.
+    /// </summary>
     event EventHandler<ConnectionRecoveryErrorEventArgs>? RecoveryFailed;
 
     /// <summary>Raised when the broker blocks publishing on this connection (memory or disk alarm).</summary>

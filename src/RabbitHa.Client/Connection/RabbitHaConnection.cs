@@ -53,6 +53,9 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
     private int _certificateWarningLogged;
     private BrokerInfo _broker = BrokerInfo.Unknown;
 
+    /// <summary>The pause after each failed recovery attempt of the current loss; guarded by <see cref="_gate"/>.</summary>
+    private readonly JitteredBackoff _recoveryBackoff;
+
     /// <param name="options">The validated options; reading <see cref="IOptions{TOptions}.Value"/> validates them.</param>
     /// <param name="metrics">Where to count losses, recoveries and blocked time.</param>
     /// <param name="logger">The logger; <see cref="NullLogger"/> when <see langword="null"/>.</param>
@@ -78,6 +81,7 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
             ? _settings.ClientProvidedName + RabbitHaDiagnostics.PublisherConnectionNameSuffix
             : _settings.ClientProvidedName;
         _topology = purpose == ConnectionPurpose.Main ? TopologyDeclarer.Plan(_options.Topology) : [];
+        _recoveryBackoff = new JitteredBackoff(_options.Recovery.RetryDelay, _options.Recovery.MaxRetryDelay);
         _refusals = new TopologyRefusals(_name, CreateChannelWhenOpenAsync, metrics, _logger, timeProvider);
         _classicQueueWarnings = new ClassicQueueWarnings(_name, _logger);
         if (purpose == ConnectionPurpose.Main)
@@ -472,8 +476,8 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
     }
 
     /// <summary>
-    /// Logs a refused server certificate, once per endpoint and problem: during a recovery RabbitMQ.Client tries again every
-    /// <see cref="RabbitHaRecoveryOptions.NetworkRecoveryInterval"/>, and the same refusal each time would bury the log.
+    /// Logs a refused server certificate, once per endpoint and problem: during a recovery RabbitMQ.Client tries again and
+    /// again (<see cref="RabbitHaRecoveryOptions.RetryDelay"/>), and the same refusal each time would bury the log.
     /// </summary>
     private void ReportCertificateRefusal(CertificateRefusal refusal) =>
         _logger.CertificateRefused(ClientProvidedName, refusal.Endpoint, refusal.ServerName, refusal.ServerNameSource, refusal.Problem);
@@ -597,6 +601,7 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
             endpoint = _connection?.Endpoint;
             blockedFor = EndBlockedLocked();
             SetStateLocked(willRecover ? ConnectionState.Recovering : ConnectionState.Disconnected);
+            _recoveryBackoff.Reset();
             if (!willRecover)
             {
                 // The next ConnectAsync or channel request starts afresh (and releases this connection).
@@ -642,23 +647,42 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         return Task.CompletedTask;
     }
 
-    private Task OnRecoveryErrorAsync(object sender, ConnectionRecoveryErrorEventArgs e)
+    /// <summary>
+    /// One reconnection attempt failed: the backoff before the next one is taken here. RabbitMQ.Client awaits this event
+    /// in its recovery loop, and otherwise waits the same fixed interval before every attempt (with no hook for a
+    /// backoff): the interval is <see cref="RabbitHaRecoveryOptions.FirstAttemptDelay"/>, zero by default, so that the
+    /// first attempt after a loss goes at once and the later ones wait what this adds.
+    /// </summary>
+    private async Task OnRecoveryErrorAsync(object sender, ConnectionRecoveryErrorEventArgs e)
     {
-        if (State == ConnectionState.Closed)
+        TimeSpan delay;
+        lock (_gate)
         {
-            return Task.CompletedTask;
+            if (_state == ConnectionState.Closed)
+            {
+                return;
+            }
+
+            delay = _recoveryBackoff.Next();
         }
 
         _metrics.RecoveryFailed(ClientProvidedName);
         if (_logger.IsEnabled(LogLevel.Warning))
         {
-            // Only the cause, as for start-up attempts: RabbitMQ.Client retries every NetworkRecoveryInterval for as
-            // long as the cluster is unreachable, and a stack trace per attempt would bury the log during an outage.
-            _logger.RecoveryFailed(ClientProvidedName, ConnectionFailureClassifier.Describe(e.Exception), _options.Recovery.NetworkRecoveryInterval);
+            // Only the cause, as for start-up attempts: RabbitMQ.Client retries for as long as the cluster is unreachable,
+            // and a stack trace per attempt would bury the log during an outage.
+            _logger.RecoveryFailed(ClientProvidedName, ConnectionFailureClassifier.Describe(e.Exception), delay);
         }
 
         Raise(RecoveryFailed, e, nameof(RecoveryFailed));
-        return Task.CompletedTask;
+        try
+        {
+            await Task.Delay(delay, _timeProvider ?? TimeProvider.System, e.CancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (e.CancellationToken.IsCancellationRequested)
+        {
+            // The connection is being closed: RabbitMQ.Client ends its recovery loop.
+        }
     }
 
     private Task OnBlockedAsync(object sender, ConnectionBlockedEventArgs e)

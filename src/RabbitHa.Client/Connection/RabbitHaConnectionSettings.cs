@@ -163,7 +163,7 @@ internal sealed class RabbitHaConnectionSettings
     /// <summary>
     /// Creates the RabbitMQ.Client factory: automatic connection and topology recovery on, consumers left
     /// out of topology recovery (RabbitHa's subscription supervisor is the one thing that resubscribes, so a
-    /// consumer is never subscribed twice), and the heartbeat, timeouts and recovery interval from options.
+    /// consumer is never subscribed twice), and the heartbeat, timeouts and the delay of the first recovery attempt from options.
     /// </summary>
     /// <param name="options">The validated options.</param>
     /// <param name="topologyRecoveryExceptionHandler">
@@ -186,7 +186,8 @@ internal sealed class RabbitHaConnectionSettings
             AutomaticRecoveryEnabled = true,
             TopologyRecoveryEnabled = true,
             TopologyRecoveryFilter = new TopologyRecoveryFilter { ConsumerFilter = static _ => false },
-            NetworkRecoveryInterval = options.Recovery.NetworkRecoveryInterval,
+            // Before every attempt; RabbitHa adds a jittered backoff after each failed one (RabbitHaConnection.OnRecoveryErrorAsync).
+            NetworkRecoveryInterval = options.Recovery.FirstAttemptDelay,
         };
         if (topologyRecoveryExceptionHandler is not null)
         {
