@@ -16,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+bash eng/setup-redis.sh # redis-server for tests/RabbitHa.Redis.Tests, whose fixture starts its own (the service is never started)
 eval "$(bash eng/setup-docker.sh --rabbitmq 3)"
 export DOCKER_API_VERSION TESTCONTAINERS_RYUK_DISABLED TESTCONTAINERS_HOST_OVERRIDE RABBITHA_RABBITMQ_IMAGE RABBITHA_HAPROXY_IMAGE RABBITHA_RABBITMQ_PROFILE
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

@@ -28,7 +28,7 @@ PY
   rm -f "$log"
 }
 
-for project in src/RabbitHa.Client src/RabbitHa.Testing; do
+for project in src/RabbitHa.Client src/RabbitHa.Testing src/RabbitHa.Testing.XunitV3 src/RabbitHa.Redis; do
   unshipped=$project/PublicAPI.Unshipped.txt
   printf '#nullable enable\n' > "$unshipped"
   for _ in 1 2 3 4 5; do

@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitHa.Client;
 using RabbitMQ.Client;
@@ -8,9 +8,16 @@ namespace RabbitHa.Benchmarks;
 /// <summary>A publisher under test: something that publishes message number <c>i</c> and returns once it is confirmed.</summary>
 internal interface IContender : IAsyncDisposable
 {
+    /// <summary>Gets the client-provided name of the connection it publishes on: the one whose node a failover run kills.</summary>
     string ConnectionName { get; }
 
-    Task PublishAsync(int i);
+    /// <summary>Gets how many sends were repeats of a message not confirmed the first time, if the client reports it; otherwise <see langword="null"/>.</summary>
+    long? Resent { get; }
+
+    /// <summary>Publishes message number <paramref name="i"/>; returns once it is confirmed, or throws.</summary>
+    /// <param name="i">The message number.</param>
+    /// <param name="cancellationToken">Cancelled only when a failover run overruns its deadline (a client that never returns).</param>
+    Task PublishAsync(int i, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -34,6 +41,9 @@ internal sealed class RawClientContender : IContender
 
     public string ConnectionName { get; }
 
+    /// <summary>Gets <see langword="null"/>: the raw client sends each message once; what to do after a failure is the caller's.</summary>
+    public long? Resent => null;
+
     public static async Task<RawClientContender> CreateAsync(Uri uri, string queue)
     {
         var name = "bench-raw-" + Guid.NewGuid().ToString("N")[..8];
@@ -53,14 +63,14 @@ internal sealed class RawClientContender : IContender
         return new RawClientContender(connection, channel, queue, name);
     }
 
-    public async Task PublishAsync(int i)
+    public async Task PublishAsync(int i, CancellationToken cancellationToken = default)
     {
         var properties = new BasicProperties
         {
-            MessageId = i.ToString(CultureInfo.InvariantCulture),
+            MessageId = MessageIds.ToText(i),
             DeliveryMode = DeliveryModes.Persistent,
         };
-        await _channel.BasicPublishAsync(string.Empty, _queue, mandatory: true, properties, Padding);
+        await _channel.BasicPublishAsync(string.Empty, _queue, mandatory: true, properties, Padding, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -70,29 +80,37 @@ internal sealed class RawClientContender : IContender
     }
 }
 
-/// <summary>RabbitHa's publisher, driven as its README recommends: many concurrent callers.</summary>
+/// <summary>
+/// RabbitHa's publisher, driven as its README recommends: many concurrent callers. Its re-sends are read from its metrics,
+/// as an application would read them.
+/// </summary>
 internal sealed class RabbitHaContender : IContender
 {
     private static readonly byte[] Padding = new byte[256];
     private readonly ServiceProvider _services;
     private readonly IRabbitHaPublisher _publisher;
+    private readonly ResendCounter _resends;
     private readonly string _queue;
 
     private RabbitHaContender(ServiceProvider services, string queue, string name)
     {
         _services = services;
         _publisher = services.GetRequiredService<IRabbitHaPublisher>();
+        _resends = new ResendCounter(services.GetRequiredService<IMeterFactory>());
         _queue = queue;
         ConnectionName = name;
     }
 
     public string ConnectionName { get; }
 
+    public long? Resent => _resends.Count;
+
     public static async Task<RabbitHaContender> CreateAsync(Uri uri, string queue, int window)
     {
         var name = "bench-rabbitha-" + Guid.NewGuid().ToString("N")[..8];
         var services = new ServiceCollection()
-            .AddLogging()
+            .AddLogging(logging => BenchmarkLogging.Configure(logging))
+            .AddMetrics() // meters from this container's IMeterFactory: what ResendCounter tells apart from the consumer apps'
             .AddRabbitHa(o =>
             {
                 o.Uri = uri.ToString();
@@ -109,8 +127,12 @@ internal sealed class RabbitHaContender : IContender
         return new RabbitHaContender(services, queue, publishing.ClientProvidedName);
     }
 
-    public Task PublishAsync(int i) =>
-        _publisher.PublishAsync(string.Empty, _queue, Padding, new BasicProperties { MessageId = i.ToString(CultureInfo.InvariantCulture) });
+    public Task PublishAsync(int i, CancellationToken cancellationToken = default) =>
+        _publisher.PublishAsync(string.Empty, _queue, Padding, new BasicProperties { MessageId = MessageIds.ToText(i) }, cancellationToken);
 
-    public ValueTask DisposeAsync() => _services.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        _resends.Dispose();
+    }
 }

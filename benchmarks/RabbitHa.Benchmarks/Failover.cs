@@ -1,126 +1,175 @@
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
+using System.Diagnostics;
 using RabbitHa.Testing;
-using RabbitMQ.Client;
-using RabbitMQ.Client.Events;
 
 namespace RabbitHa.Benchmarks;
 
 /// <summary>
-/// Each contender publishes with the same window while the node holding its own connection is killed (SIGKILL) a
-/// third of the way in; then the queue is drained to count what was lost and duplicated.
+/// Round after round, each contender publishes with the same window while the node holding its own connection is
+/// killed (SIGKILL) a third of the way in, then started again. Raw and MassTransit publish to the shared queue, drained
+/// after the run to count what was lost and duplicated. RabbitHa publishes to a queue of its own with three RabbitHa
+/// consumer apps on it (as README shows an application), and the books are what they handled; the consumers whose
+/// connection was on the killed node show how long they took to deliver again.
 /// </summary>
 internal static class Failover
 {
     public static async Task<string> RunAsync(IRabbitHaCluster cluster, string queue, BenchmarkOptions options)
     {
-        var rows = new List<string>();
-        var contenders = new (string Name, Func<Task<IContender>> Create)[]
+        var uri = cluster.AmqpUri;
+        Console.WriteLine(MassTransitContender.Describe(queue));
+        var raw = $"raw, window {options.Window}";
+        var massTransit = $"MassTransit, {options.Window} callers";
+        var rabbitHa = $"RabbitHa, {options.Window} callers";
+        var contenders = new (string Name, Func<int, Task<FailoverResult>> Run)[]
         {
-            ($"raw, window {options.Window}", async () => await RawClientContender.CreateAsync(cluster.AmqpUri, queue)),
-            ($"RabbitHa, {options.Window} callers", async () => await RabbitHaContender.CreateAsync(cluster.AmqpUri, queue, options.Window)),
+            (raw, round => PublisherOnlyRoundAsync(cluster, queue, options, round, raw, async () => await RawClientContender.CreateAsync(uri, queue))),
+            (massTransit, round => PublisherOnlyRoundAsync(cluster, queue, options, round, massTransit, async () => await MassTransitContender.CreateAsync(uri, queue))),
+            (rabbitHa, round => RabbitHaRoundAsync(cluster, queue, options, round, rabbitHa)),
         };
 
-        foreach (var (name, create) in contenders)
+        var results = new List<FailoverResult>();
+        for (var round = 1; round <= options.FailoverRounds; round++)
         {
-            await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(120));
-            await PurgeAsync(cluster.AmqpUri, queue);
-            await using var contender = await create();
-            var node = await FindNodeAsync(cluster, contender.ConnectionName);
-            Console.WriteLine($"Failover, {name}: its connection is on rmq{node}; killing it after {options.Messages / 3} messages.");
-
-            var killAt = options.Messages / 3;
-            Task? kill = null;
-            RunResult result;
-            try
+            // Alternate the order: each kill leaves the cluster a little different (queue leaders move), and no
+            // contender should always come first after a restart.
+            foreach (var (_, run) in round % 2 == 0 ? contenders.Reverse() : contenders)
             {
-                result = await PublishRun.RunAsync(name, options.Messages, options.Window, contender.PublishAsync, i =>
+                var result = await run(round);
+                results.Add(result);
+                Console.WriteLine("  " + FailoverReport.Row(result));
+            }
+        }
+
+        return FailoverReport.Render(results, options);
+    }
+
+    private static async Task<FailoverResult> PublisherOnlyRoundAsync(
+        IRabbitHaCluster cluster, string queue, BenchmarkOptions options, int round, string name, Func<Task<IContender>> create)
+    {
+        await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(120));
+        await using var contender = await create();
+
+        // After creating it: MassTransit's contender sends one message to open its connection.
+        await BrokerAdmin.PurgeAsync(cluster.AmqpUri, queue);
+        var (run, node, killedAt) = await PublishThroughKillAsync(cluster, contender, name, round, options);
+        var (distinct, deliveries) = await QueueDrain.DrainAsync(cluster.AmqpUri, queue);
+        Describe(run, $"{deliveries} deliveries drained");
+        return new FailoverResult(
+            round,
+            name,
+            node,
+            run,
+            PauseAfterKill.Measure(killedAt, run.ConfirmedAt, run.EndedAt),
+            contender.Resent,
+            deliveries - distinct.Count,
+            run.Confirmed.Count(id => !distinct.Contains(id)),
+            Consumers: null);
+    }
+
+    private static async Task<FailoverResult> RabbitHaRoundAsync(IRabbitHaCluster cluster, string queue, BenchmarkOptions options, int round, string name)
+    {
+        await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(120));
+
+        // A queue of its own: the consumers take everything from it, so nothing of the other contenders' runs mixes in.
+        var roundQueue = $"{queue}-rabbitha-{round}";
+        await BrokerAdmin.DeclareQueueAsync(cluster.AmqpUri, roundQueue);
+        try
+        {
+            var books = new FailoverBooks(ConsumerApps.Count);
+            await using var consumers = await ConsumerApps.StartAsync(cluster.AmqpUri, roundQueue, books);
+            await using var contender = await RabbitHaContender.CreateAsync(cluster.AmqpUri, roundQueue, options.Window);
+            var consumerNodes = new int?[ConsumerApps.Count];
+            for (var i = 0; i < ConsumerApps.Count; i++)
+            {
+                consumerNodes[i] = await cluster.FindConnectionNodeAsync(consumers.ConnectionNames[i], TimeSpan.FromSeconds(30));
+            }
+
+            Console.WriteLine($"  consumers' connections on: {string.Join(", ", consumerNodes.Select((n, i) => $"consumer {i + 1} rmq{n?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}"))}");
+            var (run, node, killedAt) = await PublishThroughKillAsync(cluster, contender, name, round, options);
+            await books.WaitUntilHandledAsync(run.Confirmed, TimeSpan.FromSeconds(60));
+            var counts = books.Counts;
+            var handledUntil = Stopwatch.GetTimestamp();
+            var onKilledNode = Enumerable.Range(0, ConsumerApps.Count)
+                .Where(i => consumerNodes[i] == node)
+                .Select(i => new ConsumerResume(i + 1, PauseAfterKill.Measure(killedAt, books.HandledTimes(i), handledUntil).ResumedAfter))
+                .ToList();
+            Describe(run, $"{counts.Values.Sum()} handled, {books.Redelivered} of them flagged redelivered by the broker");
+            return new FailoverResult(
+                round,
+                name,
+                node,
+                run,
+                PauseAfterKill.Measure(killedAt, run.ConfirmedAt, run.EndedAt),
+                contender.Resent,
+                counts.Values.Sum(n => n - 1),
+                run.Confirmed.Count(id => !counts.ContainsKey(id)),
+                onKilledNode);
+        }
+        finally
+        {
+            await BrokerAdmin.DeleteQueueAndExchangeAsync(cluster.AmqpUri, roundQueue);
+        }
+    }
+
+    /// <summary>
+    /// Publishes <see cref="BenchmarkOptions.Messages"/>, kills the node of the contender's connection a third of the way
+    /// in, starts it again once the run is over and waits until the cluster is healthy. Returns the run, the node, and the
+    /// moment the kill command returned (the node is dead by then).
+    /// </summary>
+    private static async Task<(RunResult Run, int Node, long KilledAt)> PublishThroughKillAsync(
+        IRabbitHaCluster cluster, IContender contender, string name, int round, BenchmarkOptions options)
+    {
+        var node = await cluster.FindConnectionNodeAsync(contender.ConnectionName, TimeSpan.FromSeconds(30))
+            ?? throw new InvalidOperationException($"Connection {contender.ConnectionName} does not show up in the management API.");
+        var killAt = options.Messages / 3;
+        Console.WriteLine($"Failover round {round}, {name}: its connection is on rmq{node}; killing it after {killAt} messages.");
+
+        // A safety net, not a measure: a client whose publishes never return would hold the benchmark for ever. Past the
+        // deadline (5 minutes, plus 10 ms a message: slower than 100 msg/s is broken anyway) its callers' tokens are
+        // cancelled; what that ends shows as exceptions (OperationCanceledException).
+        var runDeadline = TimeSpan.FromMinutes(5) + TimeSpan.FromMilliseconds(options.Messages * 10.0);
+        using var deadline = new CancellationTokenSource(runDeadline);
+        long killedAt = 0;
+        Task? kill = null;
+        RunResult run;
+        try
+        {
+            run = await PublishRun.RunAsync(
+                name,
+                options.Messages,
+                options.Window,
+                contender.PublishAsync,
+                i =>
                 {
                     if (i == killAt)
                     {
-                        kill = cluster.KillNodeAsync(node);
+                        kill = KillAsync();
                     }
 
                     return Task.CompletedTask;
-                });
-                await (kill ?? Task.CompletedTask);
-            }
-            finally
+                },
+                deadline.Token);
+            if (deadline.IsCancellationRequested)
             {
-                await cluster.StartNodeAsync(node);
+                Console.WriteLine($"  {name}: the run overran its {runDeadline.TotalMinutes:F0} min deadline; the publishes still waiting then were cancelled.");
             }
 
-            await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(120));
-            var (distinct, deliveries) = await DrainAsync(cluster.AmqpUri, queue);
-            var lost = result.Confirmed.Count(id => !distinct.Contains(id));
-            rows.Add(string.Create(CultureInfo.InvariantCulture,
-                $"| {name} | {result.Exceptions} | {result.LongestPause.TotalMilliseconds:F0} ms | {result.Confirmed.Count} | {lost} | {deliveries - distinct.Count} | {result.MessagesPerSecond:F0} |"));
-            Console.WriteLine("  " + rows[^1]);
+            await (kill ?? Task.CompletedTask);
+        }
+        finally
+        {
+            await cluster.StartNodeAsync(node);
         }
 
-        var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Failover: kill -9 of the producer's node after {options.Messages / 3} of {options.Messages} messages");
-        text.AppendLine();
-        text.AppendLine("| publisher | exceptions at the caller | longest pause between confirms | confirmed | lost | duplicates | msg/s |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var row in rows)
+        await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(120));
+        return (run, node, Volatile.Read(ref killedAt));
+
+        async Task KillAsync()
         {
-            text.AppendLine(row);
+            await cluster.KillNodeAsync(node);
+            Volatile.Write(ref killedAt, Stopwatch.GetTimestamp());
         }
-
-        return text.ToString().TrimEnd();
     }
 
-    private static async Task<int> FindNodeAsync(IRabbitHaCluster cluster, string connectionName)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            if (await cluster.FindConnectionNodeAsync(connectionName) is { } node)
-            {
-                return node;
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new InvalidOperationException($"Connection {connectionName} does not show up in the management API.");
-    }
-
-    /// <summary>Consumes the queue until it stays empty; returns the distinct message ids and the number of deliveries.</summary>
-    private static async Task<(HashSet<int> Distinct, int Deliveries)> DrainAsync(Uri uri, string queue)
-    {
-        var ids = new ConcurrentDictionary<int, bool>();
-        var deliveries = 0;
-        await using var connection = await new ConnectionFactory { Uri = uri }.CreateConnectionAsync("bench-drain");
-        await using var channel = await connection.CreateChannelAsync();
-        await channel.BasicQosAsync(0, 1000, false);
-        var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, delivery) =>
-        {
-            Interlocked.Increment(ref deliveries);
-            ids[int.Parse(delivery.BasicProperties.MessageId!, CultureInfo.InvariantCulture)] = true;
-            return Task.CompletedTask;
-        };
-        var tag = await channel.BasicConsumeAsync(queue, autoAck: true, consumer);
-        var quiet = 0;
-        var seen = -1;
-        while (quiet < 10)
-        {
-            await Task.Delay(200);
-            var now = Volatile.Read(ref deliveries);
-            quiet = now == seen && await channel.MessageCountAsync(queue) == 0 ? quiet + 1 : 0;
-            seen = now;
-        }
-
-        await channel.BasicCancelAsync(tag);
-        return (ids.Keys.ToHashSet(), deliveries);
-    }
-
-    private static async Task PurgeAsync(Uri uri, string queue)
-    {
-        await using var connection = await new ConnectionFactory { Uri = uri }.CreateConnectionAsync("bench-admin");
-        await using var channel = await connection.CreateChannelAsync();
-        await channel.QueuePurgeAsync(queue);
-    }
+    private static void Describe(RunResult run, string books) =>
+        Console.WriteLine($"  {run.Name}: {run.Confirmed.Count} confirmed, {run.Exceptions} exceptions{(run.Exceptions > 0 ? $" ({run.DescribeExceptions()})" : string.Empty)}; {books}");
 }

@@ -13,10 +13,13 @@ internal static class PublishRun
         string name,
         int messages,
         int window,
-        Func<int, Task> publish,
-        Func<int, Task>? onMessage = null)
+        Func<int, CancellationToken, Task> publish,
+        Func<int, Task>? onMessage = null,
+        CancellationToken cancellationToken = default)
     {
         var latencies = new double[messages];
+        var confirmedAt = new long[messages];
+        var exceptionTypes = new ConcurrentDictionary<string, int>();
         var confirmed = new ConcurrentBag<int>();
         var failures = 0;
         var pauses = new ConfirmGapMeter();
@@ -39,22 +42,25 @@ internal static class PublishRun
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
-                    await publish(i);
-                    latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    await publish(i, cancellationToken);
+                    confirmedAt[i] = Stopwatch.GetTimestamp();
+                    latencies[i] = Stopwatch.GetElapsedTime(started, confirmedAt[i]).TotalMilliseconds;
                     confirmed.Add(i);
                     pauses.Tick();
                 }
 #pragma warning disable CA1031 // Counting what a client throws at its caller is the measurement.
-                catch (Exception)
+                catch (Exception ex)
 #pragma warning restore CA1031
                 {
                     latencies[i] = double.NaN;
                     Interlocked.Increment(ref failures);
+                    exceptionTypes.AddOrUpdate(ex.GetType().Name, 1, (_, n) => n + 1);
                 }
             }
         })).ToArray();
         await Task.WhenAll(workers);
         clock.Stop();
+        var endedAt = Stopwatch.GetTimestamp();
 
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var sorted = latencies.Where(l => !double.IsNaN(l)).Order().ToArray();
@@ -69,12 +75,14 @@ internal static class PublishRun
             Percentile(sorted, 0.99),
             pauses.Longest,
             memory.PeakWorkingSet,
-            allocated / (double)messages);
+            allocated / (double)messages,
+            confirmedAt,
+            exceptionTypes,
+            endedAt);
     }
 
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
-
 
     /// <summary>Samples the process's working set while a run goes on.</summary>
     private sealed class MemorySampler : IDisposable

@@ -1,6 +1,9 @@
 namespace RabbitHa.Benchmarks;
 
 /// <summary>What one run of one contender measured.</summary>
+/// <param name="ConfirmedAt">For each message number, the <see cref="System.Diagnostics.Stopwatch"/> timestamp of its confirm; 0 if it was not confirmed.</param>
+/// <param name="ExceptionTypes">The exceptions the callers saw, by type name.</param>
+/// <param name="EndedAt">The <see cref="System.Diagnostics.Stopwatch"/> timestamp at which the last caller returned.</param>
 internal sealed record RunResult(
     string Name,
     int Messages,
@@ -12,7 +15,14 @@ internal sealed record RunResult(
     double LatencyP99Ms,
     TimeSpan LongestPause,
     long PeakWorkingSetBytes,
-    double AllocatedBytesPerMessage)
+    double AllocatedBytesPerMessage,
+    long[] ConfirmedAt,
+    IReadOnlyDictionary<string, int> ExceptionTypes,
+    long EndedAt)
 {
     public double MessagesPerSecond => Confirmed.Count / Elapsed.TotalSeconds;
+
+    /// <summary>The exception counts by type, for a log line: <c>"AlreadyClosedException 12, PublishException 3"</c>.</summary>
+    public string DescribeExceptions() =>
+        string.Join(", ", ExceptionTypes.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value}"));
 }

@@ -31,6 +31,9 @@ public sealed class RabbitHaOptions
     /// </remarks>
     public string? Uri { get; set; }
 
+    /// <summary>Gets or sets the connection string that set <see cref="Uri"/>, if one did (<c>AddRabbitHa(configuration, connectionName)</c>).</summary>
+    internal ConnectionStringSource? UriSource { get; set; }
+
     /// <summary>Gets or sets the host name of the HAProxy endpoint.</summary>
     /// <value>The default is <c>"localhost"</c>.</value>
     public string Host { get; set; } = "localhost";
@@ -126,7 +129,7 @@ public sealed class RabbitHaOptions
         var text = new StringBuilder("RabbitHaOptions { ");
         if (Uri is not null)
         {
-            text.Append(CultureInfo.InvariantCulture, $"Uri = {Redaction.RedactUri(Uri)}, ");
+            text.Append(CultureInfo.InvariantCulture, $"Uri = {Redaction.RedactConnectionString(Uri)}, ");
         }
 
         text.Append(CultureInfo.InvariantCulture, $"Host = {Host}, Port = {Port}, ");

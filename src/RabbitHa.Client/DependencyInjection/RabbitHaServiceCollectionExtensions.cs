@@ -58,6 +58,60 @@ public static class RabbitHaServiceCollectionExtensions
         return new RabbitHaBuilder(services);
     }
 
+    /// <summary>
+    /// Registers RabbitHa as <see cref="AddRabbitHa(IServiceCollection, IConfiguration)"/> does, configured the way .NET Aspire's
+    /// client integrations are: <see cref="RabbitHaOptions"/> bound from the section <c>"RabbitHa"</c> of the application's
+    /// configuration, and <see cref="RabbitHaOptions.Uri"/> from its connection string <c>ConnectionStrings:&lt;connectionName&gt;</c>,
+    /// an <c>amqp://</c> or <c>amqps://</c> URI such as an Aspire AppHost passes to the projects that reference a RabbitMQ resource.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The application's configuration (<c>builder.Configuration</c>), not a section of it.</param>
+    /// <param name="connectionName">The name of the connection string: the RabbitMQ resource's name in an Aspire AppHost.</param>
+    /// <param name="configure">Sets options in code, after the configuration: what it sets wins. Optional.</param>
+    /// <returns>A builder for further RabbitHa setup.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/>, <paramref name="configuration"/> or <paramref name="connectionName"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="connectionName"/> is empty or white space.</exception>
+    /// <remarks>
+    /// <para>
+    /// The endpoint, from strongest to weakest: a <see cref="RabbitHaOptions.Uri"/> set in code (<paramref name="configure"/>, or any
+    /// configure action registered after this call), the connection string, <c>RabbitHa:Uri</c>, then <c>RabbitHa:Host</c> and
+    /// <c>RabbitHa:Port</c>. The connection string wins over the section as in Aspire (its settings' <c>ConnectionString</c>
+    /// yields to <c>ConnectionStrings:&lt;name&gt;</c>): it comes from whoever runs the application (the AppHost, an environment
+    /// variable <c>ConnectionStrings__&lt;name&gt;</c>, a secret store), while the section is usually the defaults in appsettings.json.
+    /// The other options (fallback endpoints, TLS, timeouts, topology) still come from the section.
+    /// </para>
+    /// <para>
+    /// The connection string is read when the options are built; a missing or blank one is ignored. One that is not a valid
+    /// <c>amqp://</c> or <c>amqps://</c> URI stops the host at start, naming <c>ConnectionStrings:&lt;connectionName&gt;</c> and
+    /// quoting the value with its password hidden. Safe to call more than once, as the other overloads.
+    /// </para>
+    /// </remarks>
+    public static IRabbitHaBuilder AddRabbitHa(
+        this IServiceCollection services,
+        IConfiguration configuration,
+        string connectionName,
+        Action<RabbitHaOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionName);
+
+        IRabbitHaBuilder builder = services.AddRabbitHa(configuration.GetSection(RabbitHaOptions.SectionName));
+        RabbitHaRegistration registration = AddCoreServices(services, RabbitHaOptions.SectionName);
+        string path = ConnectionStringSource.PathOf(configuration, connectionName);
+        if (registration.BoundSections.Add(path))
+        {
+            services.AddOptions<RabbitHaOptions>().Configure(o => ConnectionStringSource.Apply(o, configuration, connectionName, path));
+        }
+
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        return builder;
+    }
+
     private static RabbitHaRegistration AddCoreServices(IServiceCollection services, string sectionPath)
     {
         if (services.FirstOrDefault(static d => d.ServiceType == typeof(RabbitHaRegistration))?.ImplementationInstance

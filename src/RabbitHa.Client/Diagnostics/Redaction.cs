@@ -23,4 +23,44 @@ internal static class Redaction
         int at = value.LastIndexOf('@');
         return at < start ? value : string.Concat(value.AsSpan(0, start), Mask, value.AsSpan(at));
     }
+
+    /// <summary>
+    /// Like <see cref="RedactUri"/>, for a value that was meant to be a URI but may be a connection string of another form:
+    /// in <c>key=value;...</c> form, the value of every key that names a secret (<c>Password</c>, <c>Pwd</c>, <c>...Key</c>,
+    /// <c>...Secret</c>, <c>...Token</c>) is replaced with <see cref="Mask"/> as well; in URI form, so is a query.
+    /// </summary>
+    public static string RedactConnectionString(string? value)
+    {
+        if (string.IsNullOrEmpty(value) || !value.Contains('=', StringComparison.Ordinal))
+        {
+            return RedactUri(value);
+        }
+
+        if (value.Contains("://", StringComparison.Ordinal))
+        {
+            // A query (which an AMQP URI must not have) may carry a password too: amqp://host/?password=...
+            int query = value.IndexOf('?', StringComparison.Ordinal);
+            return RedactUri(query < 0 ? value : string.Concat(value.AsSpan(0, query + 1), Mask));
+        }
+
+        string[] parts = value.Split(';');
+        for (int i = 0; i < parts.Length; i++)
+        {
+            int equals = parts[i].IndexOf('=', StringComparison.Ordinal);
+            string key = equals < 0 ? string.Empty : parts[i][..equals].Trim();
+            if (IsSecretKey(key))
+            {
+                parts[i] = string.Concat(parts[i].AsSpan(0, equals + 1), Mask);
+            }
+        }
+
+        return RedactUri(string.Join(';', parts));
+    }
+
+    private static bool IsSecretKey(string key) =>
+        key.Equals("pwd", StringComparison.OrdinalIgnoreCase)
+        || key.Contains("password", StringComparison.OrdinalIgnoreCase)
+        || key.Contains("secret", StringComparison.OrdinalIgnoreCase)
+        || key.Contains("key", StringComparison.OrdinalIgnoreCase)
+        || key.Contains("token", StringComparison.OrdinalIgnoreCase);
 }

@@ -1,6 +1,5 @@
-using System.Diagnostics;
-using System.Runtime.ExceptionServices;
 using RabbitHa.Testing.Containers;
+using RabbitHa.Testing.Fixtures;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -37,10 +36,7 @@ namespace RabbitHa.Testing.Xunit;
 /// </remarks>
 public class RabbitHaClusterFixture : IAsyncLifetime
 {
-    private readonly IMessageSink _messageSink;
-    private bool _starting;
-    private ContainerCluster? _cluster;
-    private ExceptionDispatchInfo? _startFailure;
+    private readonly ClusterFixtureCore _core;
 
     /// <summary>Initializes a new instance of the <see cref="RabbitHaClusterFixture"/> class.</summary>
     /// <param name="messageSink">xUnit's diagnostic message sink, injected by xUnit.</param>
@@ -48,64 +44,21 @@ public class RabbitHaClusterFixture : IAsyncLifetime
     public RabbitHaClusterFixture(IMessageSink messageSink)
     {
         ArgumentNullException.ThrowIfNull(messageSink);
-        _messageSink = messageSink;
+        _core = new ClusterFixtureCore(line => messageSink.OnMessage(new FixtureDiagnosticMessage(line)), builder => Configure(builder));
     }
 
     /// <summary>Gets the running cluster.</summary>
     /// <exception cref="InvalidOperationException">Docker is not available, or the fixture has not been initialized.</exception>
     /// <exception cref="Exception">The cluster failed to start: the original exception is rethrown.</exception>
-    public IRabbitHaCluster Cluster
-    {
-        get
-        {
-            _startFailure?.Throw();
-            return _cluster ?? throw new InvalidOperationException(
-                DockerAvailability.UnavailableReason ?? "The RabbitHa cluster fixture has not been initialized.");
-        }
-    }
+    public IRabbitHaCluster Cluster => _core.Cluster;
 
     /// <summary>Starts the cluster, unless Docker is not available.</summary>
     /// <returns>A task that completes when the cluster is healthy or has failed to start.</returns>
-    public async Task InitializeAsync()
-    {
-        if (!DockerAvailability.IsAvailable)
-        {
-            Log($"RabbitHa cluster not started: {DockerAvailability.UnavailableReason}");
-            return;
-        }
-
-        var clock = Stopwatch.StartNew();
-        _starting = true;
-        try
-        {
-            _cluster = Configure(new ContainerClusterBuilder().WithLog(Log)).Build();
-            await _cluster.StartAsync().ConfigureAwait(false);
-            Log($"RabbitHa cluster up in {clock.Elapsed.TotalSeconds:F1} s, profile {_cluster.RabbitMqProfile}: {WithoutUserInfo(_cluster.AmqpUri)} (user {_cluster.UserName}; "
-                + $"HAProxy stats {_cluster.ProxyStatsUri}, user {_cluster.ProxyStatsUserName})"
-                + (_cluster.AmqpsUri is { } amqps ? $"; TLS on: {WithoutUserInfo(amqps)}, CA certificate {_cluster.CaCertificatePath}." : "."));
-        }
-#pragma warning disable CA1031 // Kept and rethrown by Cluster, so each test fails with the real error.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            Log($"RabbitHa cluster failed to start after {clock.Elapsed.TotalSeconds:F1} s: {ex}");
-            _startFailure = ExceptionDispatchInfo.Capture(ex);
-        }
-        finally
-        {
-            _starting = false;
-        }
-    }
+    public Task InitializeAsync() => _core.InitializeAsync();
 
     /// <summary>Removes every container and network of the cluster.</summary>
     /// <returns>A task that completes when the cluster is removed.</returns>
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public Task DisposeAsync() => _core.DisposeAsync().AsTask();
 
     /// <summary>
     /// Lets a derived fixture change the cluster before it is built: the profile, images, timeouts, and TLS
@@ -122,18 +75,4 @@ public class RabbitHaClusterFixture : IAsyncLifetime
     /// <param name="builder">The builder, with the log already set.</param>
     /// <returns>The builder to build from.</returns>
     protected virtual ContainerClusterBuilder Configure(ContainerClusterBuilder builder) => builder;
-
-    private static Uri WithoutUserInfo(Uri uri) => new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri;
-
-    private void Log(string message)
-    {
-        var line = $"[{DateTime.UtcNow:HH:mm:ss.fff}] {message}";
-        _messageSink.OnMessage(new FixtureDiagnosticMessage(line));
-        if (_starting)
-        {
-            // The sink is silent unless diagnosticMessages is on; a start of a minute or more with no sign of life
-            // looks like a hang.
-            Console.Error.WriteLine("[RabbitHa.Testing] " + line);
-        }
-    }
 }
