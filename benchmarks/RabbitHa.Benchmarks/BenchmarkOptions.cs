@@ -23,11 +23,18 @@ internal sealed record BenchmarkOptions
                                 one round unless --failover-rounds says otherwise
           --failover-rounds N   the number of failover rounds (default 1; implies --failover; 0: none);
                                 per round, then median and worst
+          --failover-stop       stop the node gracefully (SIGTERM: RabbitMQ closes its connections) instead of
+                                killing it (SIGKILL); the pause is counted from the start of the stop
 
         Soak (needs the benchmark's own cluster unless --soak-kill-every 0):
           --soak MINUTES        RabbitHa publisher + 3 RabbitHa consumer apps at a steady rate for MINUTES, one row a minute
           --rate N              soak publish rate, messages a second (default 1000)
           --soak-kill-every S   kill the producer's node every S seconds, then start it again (default 120; 0: no kills)
+
+        Reconnect storm (needs the benchmark's own cluster):
+          --storm N             N RabbitHa connections; HAProxy killed for --storm-outage seconds, then started:
+                                reconnection attempts per second, and how soon each connection is open again
+          --storm-outage S      how long HAProxy stays down (default 10)
 
         --uri amqp://user:pass@host:port/   an existing cluster's HAProxy instead of the benchmark's own cluster
         --help                this text
@@ -54,9 +61,20 @@ internal sealed record BenchmarkOptions
 
     public int Rate { get; init; } = 1_000;
 
+    /// <summary>Gets a value indicating whether failover rounds stop the node gracefully instead of killing it.</summary>
+    public bool FailoverStop { get; init; }
+
+    /// <summary>Gets what a failover round does to the node, as the report names it.</summary>
+    public string FailoverFault => FailoverStop ? "graceful stop" : "kill -9";
+
     public TimeSpan SoakKillEvery { get; init; } = TimeSpan.FromSeconds(120);
 
     public bool Help { get; init; }
+
+    /// <summary>Gets the number of connections of the reconnect storm; 0 for none.</summary>
+    public int StormConnections { get; init; }
+
+    public TimeSpan StormOutage { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Gets the arguments as given, with a password in --uri masked: what the header quotes.</summary>
     public IReadOnlyList<string> Arguments { get; init; } = [];
@@ -82,16 +100,19 @@ internal sealed record BenchmarkOptions
                 case "--uri": options = options with { Uri = new Uri(Value()) }; break;
                 case "--failover": options = options with { FailoverRounds = Math.Max(1, options.FailoverRounds) }; break;
                 case "--failover-rounds": options = options with { FailoverRounds = Number() }; break;
+                case "--failover-stop": options = options with { FailoverStop = true, FailoverRounds = Math.Max(1, options.FailoverRounds) }; break;
                 case "--soak": options = options with { SoakMinutes = Number() }; break;
                 case "--rate": options = options with { Rate = Math.Max(1, Number()) }; break;
                 case "--soak-kill-every": options = options with { SoakKillEvery = TimeSpan.FromSeconds(Number()) }; break;
+                case "--storm": options = options with { StormConnections = Number() }; break;
+                case "--storm-outage": options = options with { StormOutage = TimeSpan.FromSeconds(Math.Max(1, Number())) }; break;
                 case "--help" or "-h": options = options with { Help = true }; break;
                 default: throw new ArgumentException($"Unknown option '{name}'.\n\n{Usage}");
             }
         }
 
-        // A soak is long enough on its own; throughput rounds before it only when asked for.
-        if (options.SoakMinutes > 0 && !roundsGiven)
+        // A soak or a storm is long enough on its own; throughput rounds before it only when asked for.
+        if ((options.SoakMinutes > 0 || options.StormConnections > 0) && !roundsGiven)
         {
             options = options with { Rounds = 0 };
         }
@@ -121,7 +142,7 @@ internal sealed record BenchmarkOptions
         text.Append(CultureInfo.InvariantCulture, $"{Messages} messages of 256 B per run, window {Window}");
         text.Append(Rounds > 0 ? string.Create(CultureInfo.InvariantCulture, $", {Rounds} throughput round(s), one-at-a-time loop {SerialMessages} messages") : ", no throughput rounds");
         text.Append(Uri is null ? ", own cluster" : $", cluster at {Uri.Host}:{Uri.Port}");
-        text.Append(Failover ? string.Create(CultureInfo.InvariantCulture, $", {FailoverRounds} failover round(s)") : string.Empty);
+        text.Append(Failover ? string.Create(CultureInfo.InvariantCulture, $", {FailoverRounds} failover round(s) ({FailoverFault})") : string.Empty);
         text.Append(SoakMinutes > 0
             ? string.Create(CultureInfo.InvariantCulture, $", soak {SoakMinutes} min at {Rate} msg/s, {(SoakKillEvery > TimeSpan.Zero ? $"producer's node killed every {SoakKillEvery.TotalSeconds:F0} s" : "no kills")}")
             : string.Empty);

@@ -23,7 +23,7 @@ internal static class FailoverReport
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"Failover: kill -9 of the producer's node after {options.Messages / 3} of {options.Messages} messages, then started again; {options.FailoverRounds} round(s).");
+            $"Failover: {options.FailoverFault} of the producer's node after {options.Messages / 3} of {options.Messages} messages, then started again; {options.FailoverRounds} round(s).");
         text.AppendLine("RabbitHa rounds run with 3 RabbitHa consumer apps on a queue of their own (lost and duplicates counted from what they handled); raw and MassTransit rounds publish only, and the queue is drained after the run.");
         text.AppendLine();
         text.AppendLine(RoundHeader);

@@ -22,15 +22,15 @@ if (options.Help)
     return 0;
 }
 
-if (options.Uri is not null && (options.Failover || (options.SoakMinutes > 0 && options.SoakKillEvery > TimeSpan.Zero)))
+if (options.Uri is not null && (options.Failover || options.StormConnections > 0 || (options.SoakMinutes > 0 && options.SoakKillEvery > TimeSpan.Zero)))
 {
     Console.Error.WriteLine("Failover rounds and soak kills kill nodes, so they need the cluster the benchmark starts itself: leave out --uri (or use --soak-kill-every 0).");
     return 2;
 }
 
-if (options.Rounds == 0 && !options.Failover && options.SoakMinutes == 0)
+if (options.Rounds == 0 && !options.Failover && options.SoakMinutes == 0 && options.StormConnections == 0)
 {
-    Console.Error.WriteLine("Nothing to run: --rounds 0 without --failover or --soak.\n\n" + BenchmarkOptions.Usage);
+    Console.Error.WriteLine("Nothing to run: --rounds 0 without --failover, --soak or --storm.\n\n" + BenchmarkOptions.Usage);
     return 2;
 }
 
@@ -68,6 +68,13 @@ try
         var failover = await Failover.RunAsync(cluster!, queue, options);
         Console.WriteLine();
         Console.WriteLine(failover);
+    }
+
+    if (options.StormConnections > 0)
+    {
+        var storm = await ReconnectStorm.RunAsync(cluster!, options);
+        Console.WriteLine();
+        Console.WriteLine(storm);
     }
 
     if (options.SoakMinutes > 0)

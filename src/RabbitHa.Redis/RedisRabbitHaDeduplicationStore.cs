@@ -121,7 +121,7 @@ public sealed class RedisRabbitHaDeduplicationStore : IRabbitHaDeduplicationStor
             Endpoints = RedisEndpoints.Describe(_configuration.EndPoints);
         }
 
-        _logger.Connecting(Endpoints, _options.KeyPrefix, _options.ClaimExpiry, _options.HandledExpiry, _options.WhenUnavailable);
+        _logger.StoreCreated(Endpoints, _options.KeyPrefix, _options.ClaimExpiry, _options.HandledExpiry, _options.WhenUnavailable);
         if (_configuration is not null)
         {
             lock (_connectGate)

@@ -8,9 +8,9 @@ namespace RabbitHa.Redis;
 /// </summary>
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 900, EventName = "RedisConnecting", Level = LogLevel.Information,
-        Message = "Deduplication store connecting to Redis at {Endpoints} (keys '{KeyPrefix}...', claims expire after {ClaimExpiry}, handled ids after {HandledExpiry}, when unavailable: {WhenUnavailable}).")]
-    public static partial void Connecting(this ILogger logger, string endpoints, string keyPrefix, TimeSpan claimExpiry, TimeSpan handledExpiry, RedisUnavailableBehavior whenUnavailable);
+    [LoggerMessage(EventId = 900, EventName = "RedisStoreCreated", Level = LogLevel.Information,
+        Message = "Deduplication store on Redis at {Endpoints} (keys '{KeyPrefix}...', claims expire after {ClaimExpiry}, handled ids after {HandledExpiry}, when unavailable: {WhenUnavailable}).")]
+    public static partial void StoreCreated(this ILogger logger, string endpoints, string keyPrefix, TimeSpan claimExpiry, TimeSpan handledExpiry, RedisUnavailableBehavior whenUnavailable);
 
     [LoggerMessage(EventId = 901, EventName = "RedisUnavailable", Level = LogLevel.Warning,
         Message = "Deduplication store: Redis at {Endpoints} unavailable for {Operation} of message '{MessageId}' in scope '{Scope}' (keys '{KeyPrefix}{Scope}:...'): {Cause}. WhenUnavailable is {WhenUnavailable}: {Consequence}.")]

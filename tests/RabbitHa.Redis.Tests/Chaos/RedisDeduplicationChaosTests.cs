@@ -83,7 +83,7 @@ public sealed class RedisDeduplicationChaosTests(RabbitHaClusterFixture fixture,
         TimeSpan outage = TimeSpan.FromSeconds(6);
         await using RedisServer redis = await RedisServer.StartAsync();
         using var unavailable = new MeasurementRecorder(RedisDeduplicationDiagnostics.StoreUnavailableInstrument);
-        await using var run = await Run.StartAsync(this, redis, whenUnavailable, TimeSpan.FromMilliseconds(500));
+        await using var run = await Run.StartAsync(this, redis, whenUnavailable, TimeSpan.FromSeconds(1));
         long killedAt = 0, backAt = 0;
         Task outageDone = Task.CompletedTask;
 
