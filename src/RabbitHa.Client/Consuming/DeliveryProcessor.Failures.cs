@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 
@@ -43,15 +44,19 @@ internal sealed partial class DeliveryProcessor
         if (!waited || failed.BrokerCounted || _queueCountsDeliveries)
         {
             // Stopping or the channel is gone (then the broker has requeued it already), or the broker counts this return.
+            RabbitHaTracing.Requeued(failed.Activity, failed.Attempt, waited ? failed.Reason.ToHeaderValue() : "cancelled", RequeueByBroker);
             await SettleAsync(failed.Channel, failed.DeliveryTag, ack: false, requeue: true).ConfigureAwait(false);
             return;
         }
 
+        // The copy keeps every header of the delivery, its trace context (traceparent) included: its next delivery is
+        // processed under the same publish, and the publisher does not give it another.
         OutgoingMessage copy = MessageCopies.ForRetry(_options.Queue, failed.Attempt, failed.Exchange, failed.RoutingKey, failed.Properties, failed.Body);
         Exception? publishFailure = await PublishCopyAsync(copy, failed.MessageId, cancellationToken).ConfigureAwait(false);
         if (publishFailure is null)
         {
             _logger.MessageRetried(Name, failed.MessageId, _options.Queue, failed.Attempt);
+            RabbitHaTracing.Requeued(failed.Activity, failed.Attempt, failed.Reason.ToHeaderValue(), RequeueByCopy);
             await SettleAsync(failed.Channel, failed.DeliveryTag, ack: true, requeue: false).ConfigureAwait(false);
             return;
         }
@@ -60,6 +65,8 @@ internal sealed partial class DeliveryProcessor
         {
             _logger.RetryPublishFailed(Name, failed.MessageId, _options.Queue, publishFailure);
         }
+
+        RabbitHaTracing.Requeued(failed.Activity, failed.Attempt, failed.Reason.ToHeaderValue(), RequeueByBroker);
 
         // Only this attempt's count is lost: the redelivered flag still makes the next delivery at least the second attempt.
         await SettleAsync(failed.Channel, failed.DeliveryTag, ack: false, requeue: true).ConfigureAwait(false);
@@ -74,11 +81,13 @@ internal sealed partial class DeliveryProcessor
             case RabbitHaDeadLetterStrategy.Discard:
                 _metrics.Discarded(Name);
                 _logger.MessageDiscarded(Name, failed.MessageId, _options.Queue, failed.Attempt, reason, cause);
+                RabbitHaTracing.Discarded(failed.Activity, reason);
                 await SettleAsync(failed.Channel, failed.DeliveryTag, ack: true, requeue: false).ConfigureAwait(false);
                 return;
             case RabbitHaDeadLetterStrategy.Broker:
                 _metrics.DeadLettered(Name);
                 _logger.MessageDeadLettered(Name, failed.MessageId, _options.Queue, "the queue's dead-letter exchange (rejected without requeue)", failed.Attempt, reason, cause);
+                RabbitHaTracing.DeadLettered(failed.Activity, reason, "broker");
                 await SettleAsync(failed.Channel, failed.DeliveryTag, ack: false, requeue: false).ConfigureAwait(false);
                 return;
         }
@@ -90,6 +99,7 @@ internal sealed partial class DeliveryProcessor
         {
             _metrics.DeadLettered(Name);
             _logger.MessageDeadLettered(Name, failed.MessageId, _options.Queue, $"dead-letter queue '{_deadLetterQueue.Name}'", failed.Attempt, reason, cause);
+            RabbitHaTracing.DeadLettered(failed.Activity, reason, _deadLetterQueue.Name);
             await SettleAsync(failed.Channel, failed.DeliveryTag, ack: true, requeue: false).ConfigureAwait(false);
             return;
         }
@@ -107,6 +117,7 @@ internal sealed partial class DeliveryProcessor
             await PauseAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        RabbitHaTracing.Requeued(failed.Activity, failed.Attempt, publishFailure is OperationCanceledException ? "cancelled" : "dead-letter-publish-failed", RequeueByBroker);
         await SettleAsync(failed.Channel, failed.DeliveryTag, ack: false, requeue: true).ConfigureAwait(false);
     }
 
@@ -190,7 +201,8 @@ internal sealed partial class DeliveryProcessor
         IReadOnlyBasicProperties Properties,
         ReadOnlyMemory<byte> Body,
         DeadLetterReason Reason,
-        Exception Exception)
+        Exception Exception,
+        Activity? Activity)
     {
         public string? MessageId => Properties.MessageId;
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace RabbitHa.Client;
@@ -10,7 +11,7 @@ namespace RabbitHa.Client;
 internal sealed partial class DeliveryProcessor
 {
     private async Task<HandlerResult> RunHandlerAsync(ReadOnlyMemory<byte> body, RabbitHaMessageContext context, ulong deliveryTag, HandlerSlot slot,
-        CancellationToken cancellationToken)
+        Activity? activity, CancellationToken cancellationToken)
     {
         // Cancelled by the subscription (through the link) or by this method, never by a timer: see HandlerCancellation.
         using var handlerToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -33,6 +34,11 @@ internal sealed partial class DeliveryProcessor
             }
 
             await handler.WaitAsync(_options.CancellationGrace, _timeProvider, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (timedOut)
+            {
+                RabbitHaTracing.HandlerTimedOut(activity, _options.HandlerTimeout, abandoned: !handler.IsCompleted);
+            }
+
             if (!handler.IsCompleted)
             {
                 slot.Abandon();

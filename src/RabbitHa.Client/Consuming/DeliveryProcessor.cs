@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
@@ -13,6 +14,12 @@ namespace RabbitHa.Client;
 /// </summary>
 internal sealed partial class DeliveryProcessor
 {
+    /// <summary>The <c>rabbitha.delivery.requeue.method</c> of a message returned to its queue by a nack (the broker requeues it).</summary>
+    private const string RequeueByBroker = "requeue";
+
+    /// <summary>The <c>rabbitha.delivery.requeue.method</c> of a message sent back as a copy carrying its count, the original acknowledged.</summary>
+    private const string RequeueByCopy = "copy";
+
     private static readonly object s_retired = new();
 
     private readonly RabbitHaConsumerOptions _options;
@@ -148,6 +155,10 @@ internal sealed partial class DeliveryProcessor
         string originalRoutingKey = MessageHeaders.GetString(headers, RabbitHaHeaders.OriginalRoutingKey) ?? routingKey;
         var context = new RabbitHaMessageContext(Name, _options.Queue, originalExchange, originalRoutingKey, redelivered, attempt, properties);
 
+        // The delivery's span, current from here on: the handler and the copies published for it run under it. Its parent
+        // is the context the message carries (the publish's); the original exchange and routing key name it, as the handler sees them.
+        using Activity? activity = RabbitHaTracing.StartProcess(_options.Queue, Name, originalExchange, originalRoutingKey, properties, deliveryTag, redelivered, attempt);
+
         bool claimed = false;
         if (_store is not null && !string.IsNullOrEmpty(messageId))
         {
@@ -160,25 +171,29 @@ internal sealed partial class DeliveryProcessor
                 case RabbitHaDeduplicationResult.AlreadyHandled:
                     _metrics.DuplicateDropped(Name);
                     _logger.DuplicateDropped(Name, messageId);
+                    RabbitHaTracing.DuplicateDropped(activity);
                     await SettleAsync(channel, deliveryTag, ack: true, requeue: false).ConfigureAwait(false);
                     return;
                 case RabbitHaDeduplicationResult.InProgress:
                     _logger.DuplicateInProgress(Name, messageId);
+                    RabbitHaTracing.Requeued(activity, attempt, "deduplication-in-progress", RequeueByBroker);
                     await SettleAsync(channel, deliveryTag, ack: false, requeue: true).ConfigureAwait(false);
                     return;
                 default:
                     // The store failed or was too slow (logged), or the wait was cancelled: not the message's fault, not counted.
+                    RabbitHaTracing.Requeued(activity, attempt, "deduplication-claim-failed", RequeueByBroker);
                     await SettleAsync(channel, deliveryTag, ack: false, requeue: true).ConfigureAwait(false);
                     return;
             }
         }
 
-        HandlerResult result = await RunHandlerAsync(body, context, deliveryTag, slot, cancellationToken).ConfigureAwait(false);
+        HandlerResult result = await RunHandlerAsync(body, context, deliveryTag, slot, activity, cancellationToken).ConfigureAwait(false);
         _metrics.HandlerRan(Name, result.Duration);
         if (result.Outcome == HandlerOutcome.Cancelled)
         {
             await ReleaseClaimAsync(claimed, messageId).ConfigureAwait(false);
             _logger.HandlerCancelled(Name, messageId);
+            RabbitHaTracing.Requeued(activity, attempt, "cancelled", RequeueByBroker);
 
             // Stopping or the channel closed: the message goes back unchanged (a requeue, or the channel's
             // close does it), and a cancelled attempt is not counted against the message.
@@ -189,9 +204,10 @@ internal sealed partial class DeliveryProcessor
         if (result.Outcome == HandlerOutcome.Failed)
         {
             _metrics.Failed(Name);
+            RabbitHaTracing.Failed(activity, result.Reason.ToHeaderValue(), result.Exception!);
             await ReleaseClaimAsync(claimed, messageId).ConfigureAwait(false);
             var failed = new FailedDelivery(channel, deliveryTag, attempt, brokerCount is not null, originalExchange, originalRoutingKey,
-                properties, body, result.Reason, result.Exception!);
+                properties, body, result.Reason, result.Exception!, activity);
             await SettleFailureAsync(failed, cancellationToken).ConfigureAwait(false);
             return;
         }

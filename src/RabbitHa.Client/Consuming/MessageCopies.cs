@@ -83,6 +83,8 @@ internal static class MessageCopies
     /// <summary>
     /// Every property, and the headers in a dictionary of the copy's own, except <c>user_id</c>: the broker checks it
     /// against the user of the connection that publishes, and would refuse a copy of another user's message for ever.
+    /// The headers include the message's trace context (<c>traceparent</c>, <c>tracestate</c>): the copy stays in the trace
+    /// of the original publish, and the publisher keeps that context rather than inject its own.
     /// </summary>
     private static BasicProperties CopyProperties(IReadOnlyBasicProperties properties)
     {

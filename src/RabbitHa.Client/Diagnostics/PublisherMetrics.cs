@@ -2,7 +2,10 @@ using System.Diagnostics.Metrics;
 
 namespace RabbitHa.Client;
 
-/// <summary>The publisher's instruments, on the <see cref="RabbitHaDiagnostics.MeterName"/> meter.</summary>
+/// <summary>
+/// The publisher's instruments, on the <see cref="RabbitHaDiagnostics.MeterName"/> meter, each measurement tagged with the
+/// publishing connection's name (<see cref="RabbitHaDiagnostics.ConnectionNameTag"/>), as the connection's own are.
+/// </summary>
 internal sealed class PublisherMetrics
 {
     /// <summary>
@@ -21,7 +24,7 @@ internal sealed class PublisherMetrics
     private readonly Counter<long> _failed;
     private readonly Counter<long> _retried;
     private readonly UpDownCounter<long> _inFlight;
-    private readonly Histogram<double> _confirmLatency;
+    private readonly Histogram<double> _confirmDuration;
 
     public PublisherMetrics(RabbitHaMetrics metrics)
     {
@@ -33,30 +36,33 @@ internal sealed class PublisherMetrics
         _failed = meter.CreateCounter<long>(RabbitHaDiagnostics.PublishFailedInstrument, "{message}", "Publishes that ended without a confirm, by reason (a PublishFailureReason, Cancelled or Disposed).");
         _retried = meter.CreateCounter<long>(RabbitHaDiagnostics.PublishRetriedInstrument, "{send}", "Sends of a message that was not confirmed the first time.");
         _inFlight = meter.CreateUpDownCounter<long>(RabbitHaDiagnostics.PublishInFlightInstrument, "{message}", "Publishes holding a window slot, waiting for their confirm.");
-        _confirmLatency = meter.CreateHistogram<double>(RabbitHaDiagnostics.ConfirmLatencyInstrument, "ms", "Time from the publish call to the confirm, the wait for a window slot and retries included.");
+        _confirmDuration = meter.CreateHistogram<double>(RabbitHaDiagnostics.ConfirmDurationInstrument, "s", "Time from the publish call to the confirm, the wait for a window slot and re-sends included.");
     }
 
-    public void Published() => _published.Add(1);
+    public void Published(string connection) => _published.Add(1, Tag(connection));
 
-    public void Started() => _inFlight.Add(1);
+    public void Started(string connection) => _inFlight.Add(1, Tag(connection));
 
-    public void Finished() => _inFlight.Add(-1);
+    public void Finished(string connection) => _inFlight.Add(-1, Tag(connection));
 
-    public void Confirmed(TimeSpan latency)
+    public void Confirmed(string connection, TimeSpan duration)
     {
-        _confirmed.Add(1);
-        _confirmLatency.Record(latency.TotalMilliseconds);
+        _confirmed.Add(1, Tag(connection));
+        _confirmDuration.Record(duration.TotalSeconds, Tag(connection));
     }
 
-    public void Nacked() => _nacked.Add(1);
+    public void Nacked(string connection) => _nacked.Add(1, Tag(connection));
 
-    public void Retried() => _retried.Add(1);
+    public void Retried(string connection) => _retried.Add(1, Tag(connection));
 
-    public void Failed(PublishFailureReason reason) => Failed(reason.ToString());
+    public void Failed(string connection, PublishFailureReason reason) => Failed(connection, reason.ToString());
 
-    public void Cancelled() => Failed(CancelledReason);
+    public void Cancelled(string connection) => Failed(connection, CancelledReason);
 
-    public void Abandoned() => Failed(DisposedReason);
+    public void Abandoned(string connection) => Failed(connection, DisposedReason);
 
-    private void Failed(string reason) => _failed.Add(1, new KeyValuePair<string, object?>(ReasonTag, reason));
+    private void Failed(string connection, string reason) =>
+        _failed.Add(1, Tag(connection), new KeyValuePair<string, object?>(ReasonTag, reason));
+
+    private static KeyValuePair<string, object?> Tag(string connection) => new(RabbitHaDiagnostics.ConnectionNameTag, connection);
 }

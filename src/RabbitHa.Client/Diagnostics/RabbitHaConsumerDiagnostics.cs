@@ -1,7 +1,8 @@
 namespace RabbitHa.Client;
 
 /// <summary>
-/// The names of the consumers' instruments and tags, on the <see cref="RabbitHaDiagnostics.MeterName"/> meter.
+/// The names of the consumers' instruments and tags, on the <see cref="RabbitHaDiagnostics.MeterName"/> meter, and of the
+/// events on a delivery's span (<c>process {destination}</c>, on <see cref="RabbitHaDiagnostics.ActivitySourceName"/>).
 /// Every measurement carries the tag <see cref="ConsumerNameTag"/>.
 /// </summary>
 public static class RabbitHaConsumerDiagnostics
@@ -60,4 +61,32 @@ public static class RabbitHaConsumerDiagnostics
     /// consumer's <see cref="RabbitHaConsumerOptions.Concurrency"/> slots: <c>"rabbitha.consumer.handlers.hung"</c>.
     /// </summary>
     public const string HungHandlersInstrument = "rabbitha.consumer.handlers.hung";
+
+    /// <summary>The event on a delivery's span when its message id was handled already and it is dropped: <c>"rabbitha.deduplication.dropped"</c>.</summary>
+    public const string DuplicateDroppedEvent = "rabbitha.deduplication.dropped";
+
+    /// <summary>
+    /// The event on a delivery's span when the message goes back to its queue for another attempt: <c>"rabbitha.delivery.requeued"</c>,
+    /// with the attempt (<c>rabbitha.delivery.attempt</c>), why (<c>rabbitha.delivery.requeue.reason</c>: a handler failure as in
+    /// <see cref="RabbitHaHeaders.DeadLetterReason"/>, or <c>deduplication-in-progress</c>, <c>deduplication-store-failed</c>,
+    /// <c>cancelled</c>, <c>dead-letter-publish-failed</c>) and how (<c>rabbitha.delivery.requeue.method</c>: <c>copy</c>, a copy
+    /// carrying the attempt count published to the back of the queue; <c>requeue</c>, returned by the broker).
+    /// </summary>
+    public const string DeliveryRequeuedEvent = "rabbitha.delivery.requeued";
+
+    /// <summary>
+    /// The event on a delivery's span when the message is given up on: <c>"rabbitha.delivery.dead_lettered"</c>, with the reason
+    /// (<c>rabbitha.dead_letter.reason</c>, as in <see cref="RabbitHaHeaders.DeadLetterReason"/>) and where it went
+    /// (<c>rabbitha.dead_letter.queue</c>: the dead-letter queue, or <c>broker</c> for <see cref="RabbitHaDeadLetterStrategy.Broker"/>).
+    /// </summary>
+    public const string DeadLetteredEvent = "rabbitha.delivery.dead_lettered";
+
+    /// <summary>The event on a delivery's span when the message is dropped instead (<see cref="RabbitHaDeadLetterStrategy.Discard"/>): <c>"rabbitha.delivery.discarded"</c>.</summary>
+    public const string DiscardedEvent = "rabbitha.delivery.discarded";
+
+    /// <summary>
+    /// The event on a delivery's span when its handler ran longer than <see cref="RabbitHaConsumerOptions.HandlerTimeout"/> and
+    /// was cancelled: <c>"rabbitha.handler.timed_out"</c>, with <c>rabbitha.handler.abandoned</c> (it ignored the cancellation).
+    /// </summary>
+    public const string HandlerTimedOutEvent = "rabbitha.handler.timed_out";
 }

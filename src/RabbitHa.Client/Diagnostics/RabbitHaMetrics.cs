@@ -5,7 +5,6 @@ namespace RabbitHa.Client;
 /// <summary>The instruments on the <see cref="RabbitHaDiagnostics.MeterName"/> meter.</summary>
 internal sealed class RabbitHaMetrics : IDisposable
 {
-    private const string ConnectionNameTag = "rabbitha.connection.name";
     private const string TopologyEntityTag = "rabbitha.topology.entity";
     private const string ReplyCodeTag = "rabbitha.topology.reply_code";
 
@@ -66,5 +65,5 @@ internal sealed class RabbitHaMetrics : IDisposable
         }
     }
 
-    private static KeyValuePair<string, object?> Tag(string connectionName) => new(ConnectionNameTag, connectionName);
+    private static KeyValuePair<string, object?> Tag(string connectionName) => new(RabbitHaDiagnostics.ConnectionNameTag, connectionName);
 }

@@ -7,6 +7,7 @@ namespace RabbitHa.Client;
 internal sealed class PublishAttempt : IDisposable
 {
     private readonly long _started = Stopwatch.GetTimestamp();
+    private Activity? _activity;
 
     public PublishAttempt(RabbitHaPublisher publisher, string exchange, string routingKey, ReadOnlyMemory<byte> body, BasicProperties properties, bool mandatory, CancellationToken callerToken = default)
     {
@@ -56,29 +57,56 @@ internal sealed class PublishAttempt : IDisposable
 
     public Exception? LastError { get; set; }
 
+    /// <summary>Gets the publish's span (<see cref="RabbitHaTracing.StartPublish"/>), or <see langword="null"/>; stopped with <see cref="Dispose"/>.</summary>
+    public Activity? Activity { get => _activity; init => _activity = value; }
+
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_started);
 
-    /// <summary>Counts a send; from the second one on, the message carries <see cref="RabbitHaHeaders.Resent"/>.</summary>
+    /// <summary>
+    /// Counts a send; from the second one on, the message carries <see cref="RabbitHaHeaders.Resent"/>, and each such send
+    /// is an event on the publish's span, with what the previous one ended with (<see cref="LastError"/>).
+    /// </summary>
     public void StartSend()
     {
         Sends++;
+        if (Sends == 1)
+        {
+            return;
+        }
+
         if (Sends == 2)
         {
-            // A copy, not the caller's object: the header says the broker may already hold this message.
+            // A copy, not the caller's object: the header says the broker may already hold this message. The headers keep
+            // the trace context of the first send (PublishHeaders).
             var resent = new BasicProperties(Properties);
-            var headers = resent.Headers is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(resent.Headers);
+            var headers = resent.Headers is null ? new PublishHeaders() : new PublishHeaders(resent.Headers);
             headers[RabbitHaHeaders.Resent] = true;
             resent.Headers = headers;
             Properties = resent;
         }
+
+        RabbitHaTracing.Resent(Activity, Sends, PublishFailureClassifier.ResendReason(LastError), LastError is null ? null : PublishFailureClassifier.Describe(LastError));
     }
 
     public RabbitHaPublishException Fail(PublishFailureReason reason, string detail, Exception? cause) =>
         new(reason, MessageId, Exchange, RoutingKey, Sends, detail, cause);
 
+    /// <summary>Records on the span how the publish failed: <paramref name="errorType"/> as <c>error.type</c> (the reason, as on <c>rabbitha.publish.failed</c>).</summary>
+    public void Failed(string errorType, Exception outcome) => RabbitHaTracing.Failed(Activity, errorType, outcome);
+
     public void Dispose()
     {
         Cancellation?.Dispose();
         Cancellation = null;
+        if (_activity is { } activity)
+        {
+            _activity = null;
+            if (activity.IsAllDataRequested)
+            {
+                activity.SetTag(RabbitHaTracing.PublishAttempts, Sends);
+            }
+
+            activity.Dispose();
+        }
     }
 }

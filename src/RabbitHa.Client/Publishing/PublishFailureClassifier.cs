@@ -41,6 +41,23 @@ internal static class PublishFailureClassifier
     public static bool IsRetriable(Exception exception) =>
         exception is PublishException { IsReturn: false } || IsRejection(exception) || IsTransient(exception);
 
+    /// <summary>
+    /// Why a message is sent again, for the <c>rabbitha.publish.resent</c> event: <c>confirm_timeout</c> (no confirm within
+    /// ConfirmTimeout), <c>nacked</c>, <c>channel_closed_by_broker</c> (another message's refusal closed the shared channel),
+    /// <c>broker_timeout</c> (RabbitMQ.Client gave up waiting for channel.open or confirm.select), <c>connection_unavailable</c>
+    /// (the connection could not be opened yet), <c>connection_lost</c> (the connection or channel went away with the confirm).
+    /// </summary>
+    public static string ResendReason(Exception? exception) => exception switch
+    {
+        TimeoutRejectedException => "confirm_timeout",
+        PublishException => "nacked",
+        OperationInterruptedException when IsRejection(exception) => "channel_closed_by_broker",
+        TimeoutException => "broker_timeout",
+        RabbitHaConnectionException => "connection_unavailable",
+        null => "unknown",
+        _ => "connection_lost",
+    };
+
     /// <summary>A short description for logs and messages: the exception type and the broker's reply, if any.</summary>
     public static string Describe(Exception exception) => exception switch
     {

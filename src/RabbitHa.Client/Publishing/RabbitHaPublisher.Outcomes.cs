@@ -30,7 +30,7 @@ internal sealed partial class RabbitHaPublisher
         {
             attempt.HoldsSlot = false;
             _window.Exit();
-            _metrics.Finished();
+            _metrics.Finished(_connectionName);
         }
 
         attempt.Dispose();
@@ -59,22 +59,22 @@ internal sealed partial class RabbitHaPublisher
         var cancelled = error is OperationCanceledException or TimeoutRejectedException;
         if (cancelled && attempt.CallerToken.IsCancellationRequested)
         {
-            _metrics.Cancelled();
+            _metrics.Cancelled(_connectionName);
             _logger.PublishCancelled(attempt.MessageId, attempt.Sends);
-            return error is OperationCanceledException own && own.CancellationToken == attempt.CallerToken
+            return Traced(attempt, PublisherMetrics.CancelledReason, error is OperationCanceledException own && own.CancellationToken == attempt.CallerToken
                 ? error
-                : new OperationCanceledException($"Publishing message '{attempt.MessageId}' was cancelled; it may or may not have reached the broker.", error, attempt.CallerToken);
+                : new OperationCanceledException($"Publishing message '{attempt.MessageId}' was cancelled; it may or may not have reached the broker.", error, attempt.CallerToken));
         }
 
         if ((cancelled || error is ObjectDisposedException) && Volatile.Read(ref _disposed) != 0)
         {
-            _metrics.Abandoned();
+            _metrics.Abandoned(_connectionName);
             _logger.PublishAbandoned(attempt.MessageId, attempt.Sends);
-            return new ObjectDisposedException(
+            return Traced(attempt, PublisherMetrics.DisposedReason, new ObjectDisposedException(
                 nameof(RabbitHaPublisher),
                 attempt.Sends == 0
                     ? $"The publisher was disposed; message '{attempt.MessageId}' was not sent."
-                    : $"The publisher was disposed before message '{attempt.MessageId}' was confirmed; it may or may not have reached the broker.");
+                    : $"The publisher was disposed before message '{attempt.MessageId}' was confirmed; it may or may not have reached the broker."));
         }
 
         if ((cancelled || error is ObjectDisposedException) && _aborting.IsCancellationRequested)
@@ -89,9 +89,9 @@ internal sealed partial class RabbitHaPublisher
         if (error is ObjectDisposedException closed)
         {
             // The publishing connection was closed under the publisher (by the application, without stopping it first).
-            _metrics.Abandoned();
+            _metrics.Abandoned(_connectionName);
             _logger.PublishAbandoned(attempt.MessageId, attempt.Sends);
-            return new ObjectDisposedException($"The publishing connection was closed before message '{attempt.MessageId}' was confirmed; it may or may not have reached the broker.", closed);
+            return Traced(attempt, PublisherMetrics.DisposedReason, new ObjectDisposedException($"The publishing connection was closed before message '{attempt.MessageId}' was confirmed; it may or may not have reached the broker.", closed));
         }
 
         if (cancelled && !attempt.HoldsSlot && _stopping.IsCancellationRequested)
@@ -125,9 +125,17 @@ internal sealed partial class RabbitHaPublisher
 
     private RabbitHaPublishException Report(PublishAttempt attempt, RabbitHaPublishException failure)
     {
-        _metrics.Failed(failure.Reason);
+        _metrics.Failed(_connectionName, failure.Reason);
         _logger.PublishFailed(failure.Reason, attempt.MessageId, attempt.Sends, failure);
+        attempt.Failed(failure.Reason.ToString(), failure);
         return failure;
+    }
+
+    /// <summary>Records the outcome on the publish's span (<c>error.type</c>: the same reason as on <c>rabbitha.publish.failed</c>).</summary>
+    private static Exception Traced(PublishAttempt attempt, string errorType, Exception outcome)
+    {
+        attempt.Failed(errorType, outcome);
+        return outcome;
     }
 
     private static string LastError(PublishAttempt attempt) =>

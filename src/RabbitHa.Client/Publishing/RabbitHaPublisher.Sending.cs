@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -44,7 +45,7 @@ internal sealed partial class RabbitHaPublisher
             }
 
             attempt.HoldsSlot = true;
-            _metrics.Started();
+            _metrics.Started(_connectionName);
             return null;
         }
         catch (Exception error)
@@ -83,7 +84,7 @@ internal sealed partial class RabbitHaPublisher
         try
         {
             await SendUntilConfirmedAsync(attempt).ConfigureAwait(false);
-            _metrics.Confirmed(attempt.Elapsed);
+            _metrics.Confirmed(_connectionName, attempt.Elapsed);
         }
         catch (Exception error)
         {
@@ -135,6 +136,8 @@ internal sealed partial class RabbitHaPublisher
             // SendAsync kept it as the last error; the pipeline sends again.
         }
 
+        // The pipeline's first execution is this message's second send: Polly's OnRetry counts only the ones after it.
+        _metrics.Retried(_connectionName);
         cancellation.Limit(Remaining(attempt), isDeadline: true);
         var context = ResilienceContextPool.Shared.Get(cancellation.Token);
         try
@@ -159,6 +162,13 @@ internal sealed partial class RabbitHaPublisher
         }
 
         attempt.StartSend();
+        if (attempt.Activity is { } span)
+        {
+            // The publish's span is the parent of what this send does: RabbitMQ.Client's own span for it, when its source
+            // has listeners. Set here, in this method's own flow, not the caller's.
+            Activity.Current = span;
+        }
+
         await _unblocked.WaitAsync(cancellationToken).ConfigureAwait(false);
         var isolated = attempt.Isolated;
         IChannel? channel = null;
@@ -179,7 +189,7 @@ internal sealed partial class RabbitHaPublisher
         catch (PublishException nacked) when (!nacked.IsReturn)
         {
             attempt.LastError = nacked;
-            _metrics.Nacked();
+            _metrics.Nacked(_connectionName);
             if (++attempt.Nacks > _options.MaxNackRetries)
             {
                 throw attempt.Fail(PublishFailureReason.Nacked, $"nacked by the broker {attempt.Nacks} time(s)", nacked);
@@ -255,7 +265,7 @@ internal sealed partial class RabbitHaPublisher
 
     private ValueTask OnRetry(OnRetryArguments<object> args)
     {
-        _metrics.Retried();
+        _metrics.Retried(_connectionName);
         if (args.Outcome.Exception is { } error)
         {
             if (args.Context.Properties.TryGetValue(PublishRetryPipeline.Attempt, out var attempt))

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -30,6 +31,7 @@ internal sealed partial class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisp
     private readonly UnblockedSignal _unblocked;
     private readonly ResiliencePipeline _pipeline;
     private readonly CancellationSourcePool _sources = new();
+    private readonly string _connectionName;
 
     public RabbitHaPublisher(
         IRabbitHaConnection connection,
@@ -43,6 +45,7 @@ internal sealed partial class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisp
         ArgumentNullException.ThrowIfNull(serializer);
         ArgumentNullException.ThrowIfNull(metrics);
         _connection = connection;
+        _connectionName = connection.ClientProvidedName;
         _options = options.Value;
         _serializer = serializer;
         _metrics = metrics;
@@ -129,19 +132,44 @@ internal sealed partial class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisp
 
     private PublishAttempt NewAttempt(string exchange, string routingKey, ReadOnlyMemory<byte> body, BasicProperties? properties, bool? mandatory, string? contentType, CancellationToken cancellationToken)
     {
-        _metrics.Published();
-        return new PublishAttempt(this, exchange, routingKey, body, PrepareProperties(properties, contentType), mandatory ?? _options.Mandatory, cancellationToken);
+        _metrics.Published(_connectionName);
+        var prepared = PrepareProperties(properties, contentType);
+        return new PublishAttempt(this, exchange, routingKey, body, prepared, mandatory ?? _options.Mandatory, cancellationToken)
+        {
+            Activity = StartTrace(exchange, routingKey, prepared),
+        };
+    }
+
+    /// <summary>
+    /// Starts the publish's span and writes its context into the message's headers, once for all its sends: a re-send
+    /// continues the trace of the first send. A message that carries a context already (a consumer's retry or
+    /// dead-letter copy, or the caller's own) keeps it; the span then links to it.
+    /// </summary>
+    private Activity? StartTrace(string exchange, string routingKey, BasicProperties properties)
+    {
+        if (!RabbitHaTracing.Source.HasListeners())
+        {
+            return null;
+        }
+
+        var carried = RabbitHaTracing.Extract(properties);
+        var activity = RabbitHaTracing.StartPublish(exchange, routingKey, properties, carried, _connectionName, _connection.CurrentEndpoint);
+        if (activity is not null && carried == default)
+        {
+            ((PublishHeaders)properties.Headers!).Inject(activity);
+        }
+
+        return activity;
     }
 
     private BasicProperties PrepareProperties(BasicProperties? given, string? contentType)
     {
         // A copy, headers included: the caller may reuse its properties, and RabbitMQ.Client writes its publish
-        // sequence number into the headers of the properties it sends.
+        // sequence number (and, when its source has listeners, its own trace context) into the headers of the
+        // properties it sends. Headers of RabbitHa's own type even when the caller gave none: they keep the message's
+        // trace context through every send (PublishHeaders).
         var properties = given is null ? new BasicProperties() : new BasicProperties(given);
-        if (given?.Headers is { } headers)
-        {
-            properties.Headers = new Dictionary<string, object?>(headers);
-        }
+        properties.Headers = given?.Headers is { } headers ? new PublishHeaders(headers) : new PublishHeaders();
 
         if (string.IsNullOrEmpty(properties.MessageId))
         {

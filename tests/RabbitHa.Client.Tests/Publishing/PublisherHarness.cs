@@ -10,6 +10,7 @@ namespace RabbitHa.Client.Tests.Publishing;
 internal sealed class PublisherHarness : IAsyncDisposable
 {
     private readonly RabbitHaMetrics _metrics = new();
+    private long _retries;
     private readonly MeterListener _listener = new();
     private readonly ConcurrentQueue<string> _failureReasons = new();
     private readonly CapturingLoggerProvider _logs = new();
@@ -22,13 +23,20 @@ internal sealed class PublisherHarness : IAsyncDisposable
         Options = options;
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (ReferenceEquals(instrument.Meter, _metrics.Meter) && instrument.Name == RabbitHaDiagnostics.PublishFailedInstrument)
+            if (ReferenceEquals(instrument.Meter, _metrics.Meter)
+                && instrument.Name is RabbitHaDiagnostics.PublishFailedInstrument or RabbitHaDiagnostics.PublishRetriedInstrument)
             {
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
+            if (instrument.Name == RabbitHaDiagnostics.PublishRetriedInstrument)
+            {
+                Interlocked.Add(ref _retries, value);
+                return;
+            }
+
             foreach (var tag in tags)
             {
                 if (tag.Key == PublisherMetrics.ReasonTag)
@@ -52,6 +60,9 @@ internal sealed class PublisherHarness : IAsyncDisposable
     public RabbitHaPublisherOptions Options { get; }
 
     public RabbitHaPublisher Publisher { get; }
+
+    /// <summary>Gets the sum of the <c>rabbitha.publish.retried</c> measurements so far: the sends after the first.</summary>
+    public long Retries => Interlocked.Read(ref _retries);
 
     /// <summary>Gets the <c>rabbitha.publish.failed</c> measurements so far, by reason tag.</summary>
     public IReadOnlyList<string> FailureReasons => _failureReasons.ToArray();

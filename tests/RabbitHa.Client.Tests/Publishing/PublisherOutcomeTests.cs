@@ -138,6 +138,19 @@ public sealed class PublisherOutcomeTests
     }
 
     [Fact]
+    public async Task PublishAsync_WhenNackedTwiceThenConfirmed_CountsEachSendAfterTheFirstAsRetried()
+    {
+        await using var harness = new PublisherHarness(o => o.MaxNackRetries = 3);
+        int sends = 0;
+        harness.Broker.Answer = _ => Interlocked.Increment(ref sends) <= 2 ? BrokerAnswer.Nack : BrokerAnswer.Ack;
+
+        await harness.Publisher.PublishAsync(PublisherHarness.Message());
+
+        Assert.Equal(3, Volatile.Read(ref sends));
+        Assert.Equal(2, harness.Retries);
+    }
+
+    [Fact]
     public async Task PublishAsync_WhenNackedMoreThanAllowed_FailsNacked()
     {
         await using var harness = new PublisherHarness(o => o.MaxNackRetries = 1);
