@@ -10,6 +10,7 @@
 #   bash eng/test.sh                        # everything, both passes
 #   bash eng/test.sh --filter Category=Unit  # extra arguments go to dotnet test of the first pass; no second pass
 #   RABBITHA_CI_FULL_PROFILE4=1 bash eng/test.sh   # the second pass runs the whole chaos suite (classic rows skip)
+#   RABBITHA_CHAOS_ALL=1 bash eng/test.sh          # the chaos rows marked slow too (skipped with the reason otherwise)
 #
 # The closing line counts every .trx of both passes. Chaos reports: artifacts/chaos-report.md (RabbitMQ 3) and
 # artifacts/chaos-report-rabbitmq4.md.

@@ -33,7 +33,7 @@ public sealed class FrozenNodeScenario(ChaosClusterFixture fixture, ITestOutputH
     [DockerTheory]
     [ScenarioData(QueueType.Classic, 6)]
     [ScenarioData(QueueType.Quorum, 6)]
-    [ScenarioData(QueueType.Quorum, 20)]
+    [ScenarioData(QueueType.Quorum, 20, Slow = true)]
     public Task FreezeTheProducersNode_ThenThawIt_LosesNothingAndThrowsNothing(QueueType queueType, int seconds) =>
         RunAsync($"producer's node frozen {seconds} s", queueType, async workload =>
         {

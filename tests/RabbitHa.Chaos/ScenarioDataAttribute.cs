@@ -23,7 +23,11 @@ public sealed class ScenarioDataAttribute : DataAttribute
         "RabbitMQ 4 removed classic queue mirroring: a classic queue lives on one node and is lost with it, so no client can keep "
         + "this scenario's promise. (On this cluster, a queue declared without x-queue-type is a quorum queue anyway: the quorum row covers it.)";
 
+    /// <summary>The environment variable that runs the rows marked <see cref="Slow"/> too: <c>1</c>.</summary>
+    public const string AllRowsVariable = "RABBITHA_CHAOS_ALL";
+
     private readonly object[] _data;
+    private bool _slow;
 
     public ScenarioDataAttribute(params object[] data)
     {
@@ -31,6 +35,23 @@ public sealed class ScenarioDataAttribute : DataAttribute
         if (IsRabbitMq4 && data.OfType<QueueType>().Contains(QueueType.Classic))
         {
             Skip = ClassicOnRabbitMq4;
+        }
+    }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the row takes a minute or more and repeats what a shorter row of the same
+    /// scenario shows: CI leaves it out, with the reason, to stay within its time; <c>RABBITHA_CHAOS_ALL=1</c> runs it.
+    /// </summary>
+    public bool Slow
+    {
+        get => _slow;
+        set
+        {
+            _slow = value;
+            if (value && Skip is null && Environment.GetEnvironmentVariable(AllRowsVariable) != "1")
+            {
+                Skip = $"A slow row, left out to keep CI within its time; {AllRowsVariable}=1 runs it.";
+            }
         }
     }
 

@@ -32,7 +32,7 @@ public sealed class WholeClusterRestartScenario(ChaosClusterFixture fixture, ITe
     [DockerTheory]
     [ScenarioData(QueueType.Classic, StartOrder.FirstStoppedFirst)]
     [ScenarioData(QueueType.Quorum, StartOrder.FirstStoppedFirst)]
-    [ScenarioData(QueueType.Quorum, StartOrder.LastStoppedFirst)]
+    [ScenarioData(QueueType.Quorum, StartOrder.LastStoppedFirst, Slow = true)]
     public Task StopEveryNode_ThenStartThemAgain_LosesNothingAndThrowsNothing(QueueType queueType, StartOrder order) =>
         RunAsync($"whole cluster stopped {Outage.TotalSeconds:F0} s, {(order == StartOrder.LastStoppedFirst ? "started last-stopped first" : "started in the wrong order")}",
             queueType, async workload =>

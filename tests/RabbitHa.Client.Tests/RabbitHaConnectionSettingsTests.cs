@@ -258,13 +258,14 @@ public sealed class RabbitHaConnectionSettingsTests
     }
 
     [Fact]
-    public void CreateFactory_WithDefaults_MakesTheFirstRecoveryAttemptAtOnce()
+    public void CreateFactory_WithDefaults_MakesTheFirstRecoveryAttemptAfterFirstAttemptDelay()
     {
         var options = new RabbitHaOptions();
 
         ConnectionFactory factory = RabbitHaConnectionSettings.FromOptions(options).CreateFactory(options);
 
         // RabbitMQ.Client waits this long before every attempt; RabbitHa adds its backoff after a failed one.
-        Assert.Equal(TimeSpan.Zero, factory.NetworkRecoveryInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), factory.NetworkRecoveryInterval);
+        Assert.True(factory.NetworkRecoveryInterval < new ConnectionFactory().NetworkRecoveryInterval);
     }
 }

@@ -272,23 +272,20 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
         // Closed in the background: after a broker cancel its handlers may still acknowledge on the open channel, after a
         // channel loss they are cancelled at once; either way a hung one must not hold back the next subscription.
         RetireCurrent();
-        bool wasHealthy = false;
         if (subscribedAt != 0)
         {
             TimeSpan lasted = Stopwatch.GetElapsedTime(subscribedAt);
             _logger.SubscriptionEnded(Name, Queue, lasted, end.Reason, end.Detail);
 
-            // A subscription that was healthy for a while says the last problem is over: the first attempt goes at once
-            // (a node failover; it waits for the connection's recovery by itself), the later ones back off from the start.
+            // A subscription that was healthy for a while says the last problem is over: retry quickly.
             if (lasted >= _options.ResubscribeMaxDelay)
             {
                 backoff.Reset();
-                wasHealthy = true;
             }
         }
 
         _metrics.Resubscribing(Name, end.Tag);
-        TimeSpan delay = wasHealthy ? TimeSpan.Zero : backoff.Next();
+        TimeSpan delay = backoff.Next();
         _logger.Resubscribing(Name, Queue, delay, backoff.Attempt);
         return await DelayAsync(delay, stopping).ConfigureAwait(false);
     }

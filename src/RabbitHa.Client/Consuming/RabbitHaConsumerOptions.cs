@@ -125,12 +125,12 @@ public sealed class RabbitHaConsumerOptions
     /// </remarks>
     public bool CancelOnHaFailover { get; set; } = true;
 
-    /// <summary>Gets or sets the delay before resubscribing after a first attempt to resubscribe failed.</summary>
+    /// <summary>Gets or sets the first delay before resubscribing after a subscription is lost.</summary>
     /// <value>The default is 100 milliseconds. Must be positive.</value>
     /// <remarks>
-    /// A subscription that lasted at least <see cref="ResubscribeMaxDelay"/> is resubscribed at once when it ends (a node
-    /// failover: the attempt waits for the connection's own recovery); each failed attempt after that, or after a shorter
-    /// subscription, waits this long, doubling with jitter up to <see cref="ResubscribeMaxDelay"/>.
+    /// Each failed attempt in a row doubles the delay, with jitter, up to <see cref="ResubscribeMaxDelay"/>;
+    /// a subscription that lasted at least <see cref="ResubscribeMaxDelay"/> starts again from this value.
+    /// While the connection itself is recovering, resubscribing waits for it.
     /// </remarks>
     public TimeSpan ResubscribeMinDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
