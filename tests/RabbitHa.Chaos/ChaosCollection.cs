@@ -11,3 +11,14 @@ public sealed class ChaosCollection : ICollectionFixture<ChaosClusterFixture>
 {
     public const string Name = "Chaos suite";
 }
+
+/// <summary>
+/// The whole-cluster restart on a cluster of its own: in two CI runs the suite's next quorum-queue scenario on the shared
+/// cluster, the producer's node killed, saw its queue nack publishes for a minute after a whole-cluster restart had run
+/// first (RabbitMQ 3.10; not yet understood, and not seen without it); the other scenarios must not inherit that state.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class WholeClusterChaosCollection : ICollectionFixture<ChaosClusterFixture>
+{
+    public const string Name = "Chaos suite, whole-cluster restart";
+}

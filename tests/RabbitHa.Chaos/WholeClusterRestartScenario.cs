@@ -21,7 +21,7 @@ namespace RabbitHa.Chaos;
 /// itself (a few seconds per node) and the boot of the cluster.
 /// </para>
 /// </remarks>
-[Collection(ChaosCollection.Name)]
+[Collection(WholeClusterChaosCollection.Name)]
 [Trait("Category", "Chaos")]
 public sealed class WholeClusterRestartScenario(ChaosClusterFixture fixture, ITestOutputHelper output) : ChaosScenario(fixture, output)
 {

@@ -16,3 +16,10 @@ public sealed class ChaosCollection : ICollectionFixture<RabbitHaClusterFixture>
 {
     public const string Name = "Chaos";
 }
+
+/// <summary>The whole-cluster restart: a cluster of its own, so that the other chaos tests do not start from what it leaves.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class WholeClusterCollection : ICollectionFixture<RabbitHaClusterFixture>
+{
+    public const string Name = "Whole cluster";
+}
