@@ -50,10 +50,23 @@ public sealed class PartitionScenario(ChaosClusterFixture fixture, ITestOutputHe
                 Output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} the majority noticed the partition after {noticed.TotalSeconds:F1} s");
                 await workload.WaitUntilFlowingAsync(FlowTimeout, $"rmq{node} was cut off");
                 // Reconnected before it has paused, the node may find itself in the majority again and stay partitioned for good.
-                TimeSpan paused = await Eventually.HoldsAsync(
-                    async () => (await Cluster.GetNodeLogAsync(node)).Contains("Cluster minority/secondary status detected", StringComparison.Ordinal),
-                    TimeSpan.FromSeconds(45), $"rmq{node} pauses itself (pause_minority)");
-                Output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} rmq{node} paused itself (pause_minority) {paused.TotalSeconds:F1} s after the flow resumed");
+                TimeSpan? paused = await WaitUntilPausedAsync(node, TimeSpan.FromSeconds(45));
+                if (paused is { } after)
+                {
+                    Output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} rmq{node} paused itself (pause_minority) {after.TotalSeconds:F1} s after the flow resumed");
+                }
+                else if (Cluster.RabbitMqProfile == RabbitMqProfile.RabbitMq3)
+                {
+                    throw new TimeoutException($"Not reached within 45 s: rmq{node} pauses itself (pause_minority)");
+                }
+                else
+                {
+                    // Seen on RabbitMQ 4.0.5 (a local run of the CI subset): the cut-off node's node monitor logged its first peer
+                    // down, then handled the second only when the network came back 48 s later, so it paused itself
+                    // only then, restarted and rejoined. What is asserted below (healed, no partition, the books) holds.
+                    Output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} rmq{node} has not paused itself 45 s after the flow resumed " +
+                                     "(RabbitMQ 4: it may pause only once reconnected); reconnecting it anyway");
+                }
             }
             finally
             {
@@ -66,4 +79,21 @@ public sealed class PartitionScenario(ChaosClusterFixture fixture, ITestOutputHe
             Assert.All(await Cluster.GetNodeStatesAsync(), n => Assert.Empty(n.Partitions));
             return new Fault($"producer on rmq{placement.Producer}, leader on rmq{placement.Leader}; cut rmq{node} off", () => Task.CompletedTask);
         });
+
+    /// <summary>How long until the node logs that it paused itself as the minority, or null if it did not within the timeout.</summary>
+    private async Task<TimeSpan?> WaitUntilPausedAsync(int node, TimeSpan timeout)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            if ((await Cluster.GetNodeLogAsync(node)).Contains("Cluster minority/secondary status detected", StringComparison.Ordinal))
+            {
+                return clock.Elapsed;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+        }
+
+        return null;
+    }
 }
