@@ -4,35 +4,37 @@ using RabbitMQ.Client;
 namespace RabbitHa.Client;
 
 /// <summary>One message on its way to a confirm: what to send, and what happened to it so far.</summary>
+/// <remarks>
+/// Reused: a publish takes one from its publisher's <see cref="PublishAttemptPool"/>, <see cref="Begin"/> sets everything
+/// that describes the message, and <see cref="Dispose"/> ends it, after which the next publish may take it. It keeps its
+/// <see cref="Cancellation"/> from one publish to the next.
+/// </remarks>
 internal sealed class PublishAttempt : IDisposable
 {
-    private readonly long _started = Stopwatch.GetTimestamp();
+    private long _started;
     private Activity? _activity;
 
-    public PublishAttempt(RabbitHaPublisher publisher, string exchange, string routingKey, ReadOnlyMemory<byte> body, BasicProperties properties, bool mandatory, CancellationToken callerToken = default)
+    /// <param name="publisher">The publisher whose messages this carries.</param>
+    /// <param name="publisherToken">The publisher's own token (stopped for good, disposed), part of every <see cref="Cancellation"/>.</param>
+    public PublishAttempt(RabbitHaPublisher publisher, CancellationToken publisherToken)
     {
         Publisher = publisher;
-        Exchange = exchange;
-        RoutingKey = routingKey;
-        Body = body;
-        Properties = properties;
-        Mandatory = mandatory;
-        CallerToken = callerToken;
+        Cancellation = new PublishCancellation(publisherToken);
     }
 
     public RabbitHaPublisher Publisher { get; }
 
-    public string Exchange { get; }
+    public string Exchange { get; private set; } = string.Empty;
 
-    public string RoutingKey { get; }
+    public string RoutingKey { get; private set; } = string.Empty;
 
-    public ReadOnlyMemory<byte> Body { get; }
+    public ReadOnlyMemory<byte> Body { get; private set; }
 
-    public BasicProperties Properties { get; private set; }
+    public BasicProperties Properties { get; private set; } = null!;
 
-    public bool Mandatory { get; }
+    public bool Mandatory { get; private set; }
 
-    public CancellationToken CallerToken { get; }
+    public CancellationToken CallerToken { get; private set; }
 
     public string MessageId => Properties.MessageId!;
 
@@ -52,15 +54,53 @@ internal sealed class PublishAttempt : IDisposable
     /// <summary>Gets or sets a value indicating whether the message holds a window slot.</summary>
     public bool HoldsSlot { get; set; }
 
-    /// <summary>Gets or sets the message's cancellation, once it needs one (a wait for a slot, a send).</summary>
-    public PublishCancellation? Cancellation { get; set; }
+    /// <summary>Gets the message's cancellation (a wait for a slot, a send), begun with the caller's token.</summary>
+    public PublishCancellation Cancellation { get; }
 
     public Exception? LastError { get; set; }
 
     /// <summary>Gets the publish's span (<see cref="RabbitHaTracing.StartPublish"/>), or <see langword="null"/>; stopped with <see cref="Dispose"/>.</summary>
-    public Activity? Activity { get => _activity; init => _activity = value; }
+    public Activity? Activity => _activity;
 
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_started);
+
+    /// <summary>Gets or sets a value indicating whether the attempt waits in its pool, unused; for the pool alone.</summary>
+    public bool Pooled { get; set; }
+
+    /// <summary>
+    /// Starts the publish of a message, with its span (or <see langword="null"/>; stopped with <see cref="Dispose"/>): every
+    /// property describes it from now on, and nothing of an earlier one is left.
+    /// </summary>
+    public void Begin(string exchange, string routingKey, ReadOnlyMemory<byte> body, BasicProperties properties, bool mandatory, Activity? activity, CancellationToken callerToken)
+    {
+        _started = Stopwatch.GetTimestamp();
+        _activity = activity;
+        Exchange = exchange;
+        RoutingKey = routingKey;
+        Body = body;
+        Properties = properties;
+        Mandatory = mandatory;
+        CallerToken = callerToken;
+        Sends = 0;
+        Nacks = 0;
+        UnexplainedClosures = 0;
+        Isolated = false;
+        Admitted = false;
+        HoldsSlot = false;
+        LastError = null;
+        Cancellation.Begin(callerToken);
+    }
+
+    /// <summary>Lets go of the message, once the publish has ended: an attempt waiting in the pool keeps no body alive.</summary>
+    public void Clear()
+    {
+        Exchange = string.Empty;
+        RoutingKey = string.Empty;
+        Body = default;
+        Properties = null!;
+        CallerToken = default;
+        LastError = null;
+    }
 
     /// <summary>
     /// Counts a send; from the second one on, the message carries <see cref="RabbitHaHeaders.Resent"/>, and each such send
@@ -94,10 +134,10 @@ internal sealed class PublishAttempt : IDisposable
     /// <summary>Records on the span how the publish failed: <paramref name="errorType"/> as <c>error.type</c> (the reason, as on <c>rabbitha.publish.failed</c>).</summary>
     public void Failed(string errorType, Exception outcome) => RabbitHaTracing.Failed(Activity, errorType, outcome);
 
+    /// <summary>Ends the publish: stops its span and its cancellation's limit.</summary>
     public void Dispose()
     {
-        Cancellation?.Dispose();
-        Cancellation = null;
+        Cancellation.End();
         if (_activity is { } activity)
         {
             _activity = null;

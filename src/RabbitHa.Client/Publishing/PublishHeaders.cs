@@ -18,7 +18,8 @@ namespace RabbitHa.Client;
 /// process-wide: replacing it would change every other publisher in the application (and whoever replaced it after
 /// RabbitHa would undo it). So the headers themselves keep the first context: the one RabbitHa injected from its publish
 /// span, or the one the message came with (a consumer's retry or dead-letter copy, a caller's own), or, when nobody
-/// listens to RabbitHa's source, the one RabbitMQ.Client injected at the first send. RabbitMQ.Client's per-send spans
+/// listens to RabbitHa's source, the one RabbitMQ.Client injected at the first send (into the dictionary it adds to
+/// properties without headers; the first re-send copies that into one of these). RabbitMQ.Client's per-send spans
 /// are still recorded, as children of the publish span (the publisher makes it current around each send).
 /// </para>
 /// <para>

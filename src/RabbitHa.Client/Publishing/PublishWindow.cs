@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace RabbitHa.Client;
 
 /// <summary>
@@ -30,6 +32,11 @@ internal sealed class PublishWindow : IDisposable
     /// <summary>Waits for a slot, unless too many callers wait already.</summary>
     /// <returns><see langword="false"/> when the caller was turned away; <see langword="true"/> once it holds a slot.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first.</exception>
+    /// <remarks>
+    /// While the window is full every publish waits here, so the state machine is pooled: await the result once, or
+    /// turn it into a task once (<see cref="ValueTask{TResult}.AsTask"/>), never both nor twice.
+    /// </remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> EnterAsync(CancellationToken cancellationToken)
     {
         if (Interlocked.Increment(ref _waiting) > _maxWaiting)

@@ -37,21 +37,19 @@ internal sealed partial class RabbitHaPublisher
             var attempt = NewAttempt(message.Exchange, message.RoutingKey, message.Body, message.Properties, message.Mandatory, contentType: null, cancellationToken);
             if (windowFailure is not null)
             {
-                using (attempt)
-                {
-                    failures[i] = Report(attempt, attempt.Fail(
-                        windowFailure.Reason,
-                        $"not sent: message '{windowFailure.MessageId}' before it in the batch failed waiting for the window ({windowFailure.Reason})",
-                        null));
-                }
-
+                failures[i] = Report(attempt, attempt.Fail(
+                    windowFailure.Reason,
+                    $"not sent: message '{windowFailure.MessageId}' before it in the batch failed waiting for the window ({windowFailure.Reason})",
+                    null));
+                Leave(attempt);
                 continue;
             }
 
             switch (await EnterAsync(attempt).ConfigureAwait(false))
             {
                 case null:
-                    confirmations[i] = ConfirmAsync(attempt);
+                    // Kept until the batch ends: a task, not the pooled ValueTask (see .Sending).
+                    confirmations[i] = ConfirmAsync(attempt).AsTask();
                     break;
                 case RabbitHaPublishException failure:
                     failures[i] = failure;

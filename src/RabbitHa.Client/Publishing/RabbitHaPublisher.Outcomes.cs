@@ -23,7 +23,10 @@ internal sealed partial class RabbitHaPublisher
         }
     }
 
-    /// <summary>Gives back what the publish held: its slot, its cancellation, its place among those a stop waits for.</summary>
+    /// <summary>
+    /// Gives back what the publish held: its slot, its cancellation, its place among those a stop waits for, and the
+    /// attempt itself, to the pool. Called once per publish, last: nothing reads the attempt afterwards.
+    /// </summary>
     private void Leave(PublishAttempt attempt)
     {
         if (attempt.HoldsSlot)
@@ -42,6 +45,8 @@ internal sealed partial class RabbitHaPublisher
                 _drained.TrySetResult();
             }
         }
+
+        _attempts.Return(attempt);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -11,6 +12,16 @@ using RabbitMQ.Client.Exceptions;
 namespace RabbitHa.Client;
 
 /// <summary>The way from a call to a confirm: a window slot, the first send, the retries.</summary>
+/// <remarks>
+/// The steps below the caller's task return <see cref="ValueTask"/>s built by
+/// <see cref="PoolingAsyncValueTaskMethodBuilder"/>: a step that waits (every send waits for its confirm) reuses a
+/// state machine a step of the same kind finished with, instead of allocating one per publish (120-180 bytes each:
+/// 430 of the 945 bytes per message the publisher allocated beyond the raw client, measured without a broker). It is
+/// safe because each of those <see cref="ValueTask"/>s is consumed exactly once, right away, by its one caller (an
+/// <c>await</c>, Polly's await of its callback, or the batch's <see cref="ValueTask.AsTask"/>): none is stored,
+/// awaited twice or read after it was awaited, which is what a pooled one forbids. The caller's own task is the one
+/// state machine a publish allocates.
+/// </remarks>
 internal sealed partial class RabbitHaPublisher
 {
     // A message on this many channels the broker closed without naming what it refused is sent alone: the first
@@ -29,6 +40,7 @@ internal sealed partial class RabbitHaPublisher
 
     /// <summary>Admits the publish and takes a window slot for it, within its deadline.</summary>
     /// <returns><see langword="null"/> once the publish holds a slot; otherwise what it ended with (reported, and left).</returns>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Exception?> EnterAsync(PublishAttempt attempt)
     {
         try
@@ -57,9 +69,10 @@ internal sealed partial class RabbitHaPublisher
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WaitForSlotAsync(PublishAttempt attempt)
     {
-        var cancellation = attempt.Cancellation ??= NewCancellation(attempt);
+        var cancellation = attempt.Cancellation;
         cancellation.Limit(Remaining(attempt), isDeadline: true);
         bool entered;
 
@@ -79,7 +92,8 @@ internal sealed partial class RabbitHaPublisher
     }
 
     /// <summary>The rest of a publish that holds a slot: sends until confirmed, then gives the slot back.</summary>
-    private async Task ConfirmAsync(PublishAttempt attempt)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ConfirmAsync(PublishAttempt attempt)
     {
         try
         {
@@ -110,9 +124,10 @@ internal sealed partial class RabbitHaPublisher
     /// brokers share). The first send is limited by its confirm timeout or by the deadline, whichever comes sooner;
     /// a failure worth sending again hands the message to the pipeline, within what is left of the deadline.
     /// </summary>
-    private async Task SendUntilConfirmedAsync(PublishAttempt attempt)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendUntilConfirmedAsync(PublishAttempt attempt)
     {
-        var cancellation = attempt.Cancellation ??= NewCancellation(attempt);
+        var cancellation = attempt.Cancellation;
         var remaining = Remaining(attempt);
         if (remaining <= TimeSpan.Zero)
         {
@@ -153,6 +168,7 @@ internal sealed partial class RabbitHaPublisher
     }
 
     /// <summary>One send of the message and the wait for its confirm.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendAsync(PublishAttempt attempt, CancellationToken cancellationToken)
     {
         // Checked before every send, not only at the call: what another message learned meanwhile counts too.
@@ -281,8 +297,6 @@ internal sealed partial class RabbitHaPublisher
 
         return default;
     }
-
-    private PublishCancellation NewCancellation(PublishAttempt attempt) => new(_sources, attempt.CallerToken, _aborting.Token);
 
     private TimeSpan Remaining(PublishAttempt attempt) => _options.PublishTimeout - attempt.Elapsed;
 }

@@ -89,7 +89,6 @@ internal sealed partial class RabbitHaPublisher
         _unblocked.Dispose();
         await _channel.DisposeAsync().ConfigureAwait(false);
         await _isolation.DisposeAsync().ConfigureAwait(false);
-        _sources.Dispose();
         if (_drained.Task.IsCompleted)
         {
             // Otherwise a publish stuck past the grace still has a slot to give back.

@@ -30,7 +30,7 @@ internal sealed partial class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisp
     private readonly KnownRejections _rejections = new();
     private readonly UnblockedSignal _unblocked;
     private readonly ResiliencePipeline _pipeline;
-    private readonly CancellationSourcePool _sources = new();
+    private readonly PublishAttemptPool _attempts;
     private readonly string _connectionName;
 
     public RabbitHaPublisher(
@@ -55,6 +55,7 @@ internal sealed partial class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisp
         _isolation = new IsolationChannel(new PublisherChannel(connection, _logger, "isolation"));
         _unblocked = new UnblockedSignal(connection);
         _pipeline = PublishRetryPipeline.Create(_options, OnRetry);
+        _attempts = new PublishAttemptPool(this, _options.MaxInFlight, _aborting.Token);
     }
 
     /// <summary>Gets how many channels the publisher holds open (or closed and not released yet); for tests and diagnostics.</summary>
@@ -109,7 +110,8 @@ internal sealed partial class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisp
         return SerializeAndPublishAsync(exchange, routingKey, message, properties, cancellationToken);
     }
 
-    private async Task SerializeAndPublishAsync<T>(string exchange, string routingKey, T message, BasicProperties? properties, CancellationToken cancellationToken)
+    // Not async: the publish's own task is the caller's, with no second state machine around it.
+    private Task SerializeAndPublishAsync<T>(string exchange, string routingKey, T message, BasicProperties? properties, CancellationToken cancellationToken)
     {
         ReadOnlyMemory<byte> body;
         try
@@ -120,24 +122,26 @@ internal sealed partial class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisp
         {
             // The serializer is the application's, and may throw anything: the message cannot be sent as given, and the
             // caller learns it the one way every failed publish is told, from the task.
-            using var unsent = NewAttempt(exchange, routingKey, ReadOnlyMemory<byte>.Empty, properties, mandatory: null, _serializer.ContentType, cancellationToken);
-            throw Report(unsent, unsent.Fail(
+            var unsent = NewAttempt(exchange, routingKey, ReadOnlyMemory<byte>.Empty, properties, mandatory: null, _serializer.ContentType, cancellationToken);
+            var failure = Report(unsent, unsent.Fail(
                 PublishFailureReason.Invalid,
                 $"{_serializer.GetType().Name} could not serialize the {typeof(T).Name}: {error.Message}; not sent",
                 error));
+            Leave(unsent);
+            return Task.FromException(failure);
         }
 
-        await PublishCoreAsync(NewAttempt(exchange, routingKey, body, properties, mandatory: null, _serializer.ContentType, cancellationToken)).ConfigureAwait(false);
+        return PublishCoreAsync(NewAttempt(exchange, routingKey, body, properties, mandatory: null, _serializer.ContentType, cancellationToken));
     }
 
     private PublishAttempt NewAttempt(string exchange, string routingKey, ReadOnlyMemory<byte> body, BasicProperties? properties, bool? mandatory, string? contentType, CancellationToken cancellationToken)
     {
         _metrics.Published(_connectionName);
         var prepared = PrepareProperties(properties, contentType);
-        return new PublishAttempt(this, exchange, routingKey, body, prepared, mandatory ?? _options.Mandatory, cancellationToken)
-        {
-            Activity = StartTrace(exchange, routingKey, prepared),
-        };
+        var activity = StartTrace(exchange, routingKey, prepared);
+        var attempt = _attempts.Rent();
+        attempt.Begin(exchange, routingKey, body, prepared, mandatory ?? _options.Mandatory, activity, cancellationToken);
+        return attempt;
     }
 
     /// <summary>
@@ -156,7 +160,12 @@ internal sealed partial class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisp
         var activity = RabbitHaTracing.StartPublish(exchange, routingKey, properties, carried, _connectionName, _connection.CurrentEndpoint);
         if (activity is not null && carried == default)
         {
-            ((PublishHeaders)properties.Headers!).Inject(activity);
+            if (properties.Headers is not PublishHeaders headers)
+            {
+                properties.Headers = headers = new PublishHeaders();
+            }
+
+            headers.Inject(activity);
         }
 
         return activity;
@@ -166,10 +175,13 @@ internal sealed partial class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisp
     {
         // A copy, headers included: the caller may reuse its properties, and RabbitMQ.Client writes its publish
         // sequence number (and, when its source has listeners, its own trace context) into the headers of the
-        // properties it sends. Headers of RabbitHa's own type even when the caller gave none: they keep the message's
-        // trace context through every send (PublishHeaders).
+        // properties it sends. The caller's headers are copied into RabbitHa's own type, which keeps the message's
+        // trace context through every send (PublishHeaders). No headers, none made: RabbitMQ.Client adds a dictionary of
+        // its own for its sequence number, as it does for any publish, and the first re-send copies it into a
+        // PublishHeaders (PublishAttempt.StartSend), the first send's context with it. StartTrace makes one when it has a
+        // context to inject.
         var properties = given is null ? new BasicProperties() : new BasicProperties(given);
-        properties.Headers = given?.Headers is { } headers ? new PublishHeaders(headers) : new PublishHeaders();
+        properties.Headers = given?.Headers is { } headers ? new PublishHeaders(headers) : null;
 
         if (string.IsNullOrEmpty(properties.MessageId))
         {

@@ -69,6 +69,10 @@ public sealed class ChannelRejectionTests
 
     private static ShutdownEventArgs Closed(ushort code, string text) => new(ShutdownInitiator.Peer, code, text, 60, 40);
 
-    private static PublishAttempt Attempt(string exchange = "", string routingKey = "q", int bodySize = 3, BasicProperties? properties = null) =>
-        new(null!, exchange, routingKey, new byte[bodySize], properties ?? new BasicProperties { MessageId = "m" }, mandatory: true);
+    private static PublishAttempt Attempt(string exchange = "", string routingKey = "q", int bodySize = 3, BasicProperties? properties = null)
+    {
+        var attempt = new PublishAttempt(null!, CancellationToken.None);
+        attempt.Begin(exchange, routingKey, new byte[bodySize], properties ?? new BasicProperties { MessageId = "m" }, mandatory: true, activity: null, CancellationToken.None);
+        return attempt;
+    }
 }

@@ -119,6 +119,34 @@ public sealed class PublishTracingTests
     }
 
     [Fact]
+    public async Task PublishAsync_WhenOnlyRabbitMqClientIsTraced_ResendsWithTheContextItInjectedAtTheFirstSend()
+    {
+        // Nobody listens to RabbitHa's source: the message goes without headers of RabbitHa's, RabbitMQ.Client adds its
+        // own dictionary at the first send, and the re-sends keep the context it wrote there.
+        using var clientOnly = new ActivityListener
+        {
+            ShouldListenTo = static source => source.Name == SpanRecorder.TestSource.Name,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(clientOnly);
+        await using var harness = new PublisherHarness(o => o.MaxNackRetries = 3);
+        var carried = new ConcurrentQueue<string?>();
+        int sends = 0;
+        harness.Broker.Answer = publish =>
+        {
+            carried.Enqueue(SpanRecorder.SendAsRabbitMqClientDoes(publish.Properties));
+            return Interlocked.Increment(ref sends) <= 2 ? BrokerAnswer.Nack : BrokerAnswer.Ack;
+        };
+
+        await harness.Publisher.PublishAsync(PublisherHarness.Message(routingKey: "orders"));
+
+        Assert.Equal(3, carried.Count);
+        string? first = carried.First();
+        Assert.NotNull(first);
+        Assert.All(carried, traceParent => Assert.Equal(first, traceParent));
+    }
+
+    [Fact]
     public async Task PublishAsync_OfAMessageThatCarriesAContext_KeepsIt_AndLinksAClientSpanToIt()
     {
         using var spans = new SpanRecorder();

@@ -58,7 +58,9 @@ internal sealed class SpanRecorder : IDisposable
         using Activity? send = TestSource.StartActivity("publish (RabbitMQ.Client)", ActivityKind.Producer);
         if (send is not null)
         {
-            RabbitMQActivitySource.ContextInjector(send, properties.Headers!);
+            // As the client does for properties without headers: a dictionary of its own, on the properties.
+            properties.Headers ??= new Dictionary<string, object?>();
+            RabbitMQActivitySource.ContextInjector(send, properties.Headers);
         }
 
         return TraceParent(properties);
