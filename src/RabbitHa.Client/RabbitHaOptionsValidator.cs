@@ -146,6 +146,12 @@ internal sealed class RabbitHaOptionsValidator : IValidateOptions<RabbitHaOption
         {
             failures.Add($"{_path}:Recovery:MaxRetryDelay must be between {_path}:Recovery:RetryDelay ({recovery.RetryDelay}) and {s_maxTimeout} (was {recovery.MaxRetryDelay}).");
         }
+
+        // Below a second, a recovery that is only slow (a handshake on a loaded node) would be thrown away and begun again.
+        if (recovery.AttemptTimeout < TimeSpan.FromSeconds(1) || recovery.AttemptTimeout > s_maxTimeout)
+        {
+            failures.Add($"{_path}:Recovery:AttemptTimeout must be between {TimeSpan.FromSeconds(1)} and {s_maxTimeout} (was {recovery.AttemptTimeout}).");
+        }
     }
 
     private void ValidateTls(RabbitHaOptions options, AmqpUri? uri, List<string> failures)

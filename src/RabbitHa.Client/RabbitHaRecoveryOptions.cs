@@ -35,6 +35,28 @@ public sealed class RabbitHaRecoveryOptions
     /// <value>The default is 5 seconds. Allowed: <see cref="RetryDelay"/> to 1 day.</value>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Gets or sets how long a recovery may go on with no attempt ending, neither failed nor succeeded, before RabbitHa
+    /// gives up on it: the stalled connection is aborted and a new one opened in its place, attempt after attempt (each
+    /// limited to this too, with <see cref="RetryDelay"/>'s backoff between them), until one opens or the application stops.
+    /// </summary>
+    /// <value>The default is 20 seconds. Allowed: 1 second to 1 day.</value>
+    /// <remarks>
+    /// <para>
+    /// RabbitMQ.Client 7.2's recovery waits for the broker's first handshake frame with no time limit: a reconnection that
+    /// went through HAProxy the moment a node was killed was seen waiting for minutes (RabbitMQ 4.0, two of three rows of
+    /// the node-kill chaos suite in one run), its publishes and consumers stopped with it and no error reported. An attempt
+    /// normally ends within <see cref="RabbitHaOptions.ConnectionTimeout"/> plus <see cref="RabbitHaOptions.HandshakeTimeout"/>
+    /// (20 seconds by default), or when RabbitMQ.Client reports it failed.
+    /// </para>
+    /// <para>
+    /// The new connection declares the configured topology, as at start; what the application declared itself on its own
+    /// channels is not declared again (RabbitMQ.Client's record of it stays with the stalled connection). Consumers
+    /// resubscribe and the publisher opens new channels, as after any recovery.
+    /// </para>
+    /// </remarks>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
     /// <inheritdoc/>
-    public override string ToString() => $"{{ FirstAttemptDelay = {FirstAttemptDelay}, RetryDelay = {RetryDelay}, MaxRetryDelay = {MaxRetryDelay} }}";
+    public override string ToString() => $"{{ FirstAttemptDelay = {FirstAttemptDelay}, RetryDelay = {RetryDelay}, MaxRetryDelay = {MaxRetryDelay}, AttemptTimeout = {AttemptTimeout} }}";
 }

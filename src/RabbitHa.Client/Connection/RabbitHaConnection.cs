@@ -22,7 +22,7 @@ namespace RabbitHa.Client;
 /// publishes during a resource alarm and stops reading from its socket; on a shared connection that would stop
 /// the consumers' acknowledgements too, and with them the only thing that can clear an alarm caused by a backlog.
 /// </remarks>
-internal sealed class RabbitHaConnection : IRabbitHaConnection
+internal sealed partial class RabbitHaConnection : IRabbitHaConnection
 {
     // Between a connection dropping and RabbitMQ.Client reporting it, the state still says Open; a short
     // pause there stops CreateChannelAsync from spinning until the shutdown callback has run.
@@ -313,6 +313,7 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
 
         IConnection? connection;
         Task? connecting;
+        Task? replacing;
         TimeSpan? blockedFor;
         lock (_gate)
         {
@@ -323,9 +324,11 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
 
             blockedFor = EndBlockedLocked();
             SetStateLocked(ConnectionState.Closed);
+            StopWatchingRecoveryLocked();
             connection = _connection;
             _connection = null;
             connecting = _connectTask;
+            replacing = _replacement;
         }
 
         ReportUnblocked(blockedFor);
@@ -335,6 +338,11 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         if (connecting is not null)
         {
             await connecting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        if (replacing is not null)
+        {
+            await replacing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         if (connection is not null)
@@ -584,6 +592,16 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         connection.ConnectionShutdownAsync += OnShutdownAsync;
     }
 
+    private void Unsubscribe(IConnection connection)
+    {
+        connection.RecoverySucceededAsync -= OnRecoverySucceededAsync;
+        connection.ConnectionRecoveryErrorAsync -= OnRecoveryErrorAsync;
+        connection.ConnectionBlockedAsync -= OnBlockedAsync;
+        connection.ConnectionUnblockedAsync -= OnUnblockedAsync;
+        connection.CallbackExceptionAsync -= OnCallbackExceptionAsync;
+        connection.ConnectionShutdownAsync -= OnShutdownAsync;
+    }
+
     private Task OnShutdownAsync(object sender, ShutdownEventArgs e)
     {
         bool willRecover = WillRecover(e);
@@ -593,6 +611,8 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         {
             // Closing it ourselves, or RabbitMQ.Client aborting a half-recovered connection while we are
             // already Recovering: not a new loss.
+            // (RabbitMQ.Client raises this one from its inner connection, so the sender says nothing: a connection given
+            // up on as stalled is unsubscribed before it is let go.)
             if (_state != ConnectionState.Open)
             {
                 return Task.CompletedTask;
@@ -602,7 +622,11 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
             blockedFor = EndBlockedLocked();
             SetStateLocked(willRecover ? ConnectionState.Recovering : ConnectionState.Disconnected);
             _recoveryBackoff.Reset();
-            if (!willRecover)
+            if (willRecover)
+            {
+                WatchRecoveryLocked(_connection!, TimeSpan.Zero);
+            }
+            else
             {
                 // The next ConnectAsync or channel request starts afresh (and releases this connection).
                 _connectTask = null;
@@ -623,11 +647,13 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         BrokerInfo previous;
         lock (_gate)
         {
-            if (_state != ConnectionState.Recovering || _connection is null)
+            // A connection given up on as stalled may still finish its recovery: it is not this one's any more.
+            if (_state != ConnectionState.Recovering || _connection is null || !ReferenceEquals(sender, _connection))
             {
                 return Task.CompletedTask;
             }
 
+            StopWatchingRecoveryLocked();
             endpoint = _connection.Endpoint;
             previous = _broker;
             broker = ReadBroker(_connection);
@@ -635,6 +661,12 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
             SetStateLocked(ConnectionState.Open);
         }
 
+        ReportRecovered(endpoint, broker, previous);
+        return Task.CompletedTask;
+    }
+
+    private void ReportRecovered(AmqpTcpEndpoint endpoint, BrokerInfo broker, BrokerInfo previous)
+    {
         _metrics.ConnectionRecovered(ClientProvidedName);
         _logger.ConnectionRecovered(ClientProvidedName, endpoint);
         if (broker != previous)
@@ -644,7 +676,6 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
 
         _classicQueueWarnings.WarnIfUnreplicated(broker);
         Raise(ConnectionRecovered, nameof(ConnectionRecovered));
-        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -658,12 +689,15 @@ internal sealed class RabbitHaConnection : IRabbitHaConnection
         TimeSpan delay;
         lock (_gate)
         {
-            if (_state == ConnectionState.Closed)
+            if (_state != ConnectionState.Recovering || !ReferenceEquals(sender, _connection))
             {
                 return;
             }
 
             delay = _recoveryBackoff.Next();
+
+            // An attempt ended: the recovery is alive. The next attempt starts after the pause.
+            WatchRecoveryLocked(_connection!, delay);
         }
 
         _metrics.RecoveryFailed(ClientProvidedName);

@@ -34,6 +34,10 @@ internal static partial class Log
         Message = "A recovery attempt of connection '{ConnectionName}' failed ({Cause}); the next one follows in {RetryDelay}.")]
     public static partial void RecoveryFailed(this ILogger logger, string connectionName, string cause, TimeSpan retryDelay);
 
+    [LoggerMessage(EventId = 25, EventName = "RecoveryStalled", Level = LogLevel.Warning,
+        Message = "The recovery of connection '{ConnectionName}' has gone {Elapsed} without an attempt ending (Recovery:AttemptTimeout); the connection is aborted and a new one opened in its place.")]
+    public static partial void RecoveryStalled(this ILogger logger, string connectionName, TimeSpan elapsed);
+
     [LoggerMessage(EventId = 8, EventName = "ConnectionBlocked", Level = LogLevel.Warning,
         Message = "The broker blocked connection '{ConnectionName}': {Reason}.")]
     public static partial void ConnectionBlocked(this ILogger logger, string connectionName, string reason);

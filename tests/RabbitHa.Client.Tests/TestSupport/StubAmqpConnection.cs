@@ -61,6 +61,19 @@ public class StubAmqpConnection : DispatchProxy
     /// <summary>RabbitMQ.Client's recovery reconnected (to the node whose <see cref="ServerProperties"/> are set now).</summary>
     public Task RecoverAsync() => RaiseAsync(nameof(IConnection.RecoverySucceededAsync), AsyncEventArgs.Empty);
 
+    /// <summary>One attempt of RabbitMQ.Client's recovery failed with <paramref name="error"/>.</summary>
+    public Task FailRecoveryAttemptAsync(Exception error) =>
+        RaiseAsync(nameof(IConnection.ConnectionRecoveryErrorAsync), new ConnectionRecoveryErrorEventArgs(error));
+
+    /// <summary>Gets a value indicating whether anybody listens to <paramref name="eventName"/> (a member name of <see cref="IConnection"/>).</summary>
+    public bool HasHandlers(string eventName)
+    {
+        lock (_gate)
+        {
+            return _handlers.ContainsKey(eventName);
+        }
+    }
+
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
         ArgumentNullException.ThrowIfNull(targetMethod);

@@ -1,0 +1,135 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using RabbitHa.Client.Tests.TestSupport;
+using RabbitMQ.Client;
+
+namespace RabbitHa.Client.Tests;
+
+/// <summary>
+/// A recovery of RabbitMQ.Client's that goes Recovery:AttemptTimeout without an attempt ending is given up on: the
+/// stalled connection is let go and a new one opened in its place (seen in the chaos suite: a reconnection waiting for
+/// the broker's first frame for minutes).
+/// </summary>
+[Trait("Category", "Unit")]
+public sealed class RabbitHaConnectionStalledRecoveryTests
+{
+    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Recovery_WithNoAttemptEndingWithinTheAttemptTimeout_IsReplacedByANewConnection()
+    {
+        var time = new FakeTimeProvider();
+        using var logs = new CapturingLoggerProvider();
+        (IConnection first, StubAmqpConnection firstStub) = StubAmqpConnection.Create(new DeclaringBroker(), "RabbitMQ", "4.0.5");
+        (IConnection second, _) = StubAmqpConnection.Create(new DeclaringBroker(), "RabbitMQ", "4.0.5");
+        var opened = new Queue<IConnection>([first, second]);
+        await using RabbitHaConnection connection = CreateConnection(() => opened.Dequeue(), time, logs);
+        int recovered = 0;
+        connection.ConnectionRecovered += (_, _) => Interlocked.Increment(ref recovered);
+        await connection.ConnectAsync();
+
+        await firstStub.LoseAsync();
+        time.Advance(AttemptTimeout - TimeSpan.FromSeconds(1));
+        Assert.Equal(ConnectionState.Recovering, connection.State);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        await Poll.UntilAsync(() => connection.State == ConnectionState.Open, "the replacement connection is open");
+
+        Assert.Empty(opened);
+        Assert.Equal(1, Volatile.Read(ref recovered));
+        Assert.Contains("[RecoveryStalled]", logs.AllText, StringComparison.Ordinal);
+        Assert.Contains("has gone 00:00:20 without an attempt ending", logs.AllText, StringComparison.Ordinal);
+        await Poll.UntilAsync(() => !firstStub.HasHandlers(nameof(IConnection.RecoverySucceededAsync)), "the stalled connection is no longer listened to");
+
+        // The stalled connection's own recovery ending late changes nothing: it is not this connection's any more.
+        await firstStub.RecoverAsync();
+        Assert.Equal(1, Volatile.Read(ref recovered));
+    }
+
+    [Fact]
+    public async Task Recovery_WhoseAttemptsKeepFailing_IsWatchedFromTheLastFailure_NotReplaced()
+    {
+        var time = new FakeTimeProvider();
+        using var logs = new CapturingLoggerProvider();
+        (IConnection amqp, StubAmqpConnection stub) = StubAmqpConnection.Create(new DeclaringBroker(), "RabbitMQ", "4.0.5");
+        int opens = 0;
+        await using RabbitHaConnection connection = CreateConnection(() => { opens++; return amqp; }, time, logs);
+        await connection.ConnectAsync();
+        await stub.LoseAsync();
+
+        for (int i = 0; i < 3; i++)
+        {
+            time.Advance(AttemptTimeout - TimeSpan.FromSeconds(1));
+
+            // The backoff after the failure is awaited on the fake clock.
+            Task failing = stub.FailRecoveryAttemptAsync(new IOException("connection refused"));
+            time.Advance(TimeSpan.FromSeconds(1));
+            await failing;
+        }
+
+        Assert.Equal(ConnectionState.Recovering, connection.State);
+        Assert.Equal(1, opens);
+        Assert.DoesNotContain("[RecoveryStalled]", logs.AllText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Recovery_ThatSucceedsInTime_StopsTheWatch()
+    {
+        var time = new FakeTimeProvider();
+        using var logs = new CapturingLoggerProvider();
+        (IConnection amqp, StubAmqpConnection stub) = StubAmqpConnection.Create(new DeclaringBroker(), "RabbitMQ", "4.0.5");
+        int opens = 0;
+        await using RabbitHaConnection connection = CreateConnection(() => { opens++; return amqp; }, time, logs);
+        await connection.ConnectAsync();
+
+        await stub.LoseAsync();
+        await stub.RecoverAsync();
+        time.Advance(AttemptTimeout * 3);
+
+        Assert.Equal(ConnectionState.Open, connection.State);
+        Assert.Equal(1, opens);
+        Assert.DoesNotContain("[RecoveryStalled]", logs.AllText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Close_DuringARecovery_StopsTheWatch()
+    {
+        var time = new FakeTimeProvider();
+        (IConnection amqp, StubAmqpConnection stub) = StubAmqpConnection.Create(new DeclaringBroker(), "RabbitMQ", "4.0.5");
+        int opens = 0;
+        RabbitHaConnection connection = CreateConnection(() => { opens++; return amqp; }, time, logs: null);
+        await connection.ConnectAsync();
+        await stub.LoseAsync();
+
+        await connection.DisposeAsync();
+        time.Advance(AttemptTimeout * 3);
+
+        Assert.Equal(ConnectionState.Closed, connection.State);
+        Assert.Equal(1, opens);
+    }
+
+    private static RabbitHaConnection CreateConnection(Func<IConnection> open, TimeProvider time, CapturingLoggerProvider? logs)
+    {
+        var options = new RabbitHaOptions
+        {
+            Host = "haproxy.stub",
+            Password = "never-show-this-password",
+            ClientProvidedName = "unit-test",
+        };
+        options.Recovery.AttemptTimeout = AttemptTimeout;
+
+        ILoggerFactory loggerFactory = LoggerFactory.Create(builder =>
+        {
+            builder.SetMinimumLevel(LogLevel.Trace);
+            if (logs is not null)
+            {
+                builder.AddProvider(logs);
+            }
+        });
+        return new RabbitHaConnection(Options.Create(options), new RabbitHaMetrics(), loggerFactory.CreateLogger<RabbitHaConnection>(), time)
+        {
+            ConnectionOpener = _ => Task.FromResult(open()),
+        };
+    }
+}
