@@ -43,7 +43,7 @@ public sealed class PartitionScenario(ChaosClusterFixture fixture, ITestOutputHe
             try
             {
                 workload.MarkFault($"rmq{node} disconnected");
-                await Cluster.DisconnectNodeAsync(node);
+                await Cluster.Nodes[node - 1].DisconnectAsync();
                 TimeSpan noticed = await Eventually.HoldsDespiteErrorsAsync(
                     async () => (await Cluster.GetNodeStatesAsync()).Single(n => n.NodeName == nodeName) is { IsRunning: false },
                     TimeSpan.FromSeconds(60), $"the majority sees {nodeName} as not running");
@@ -51,14 +51,14 @@ public sealed class PartitionScenario(ChaosClusterFixture fixture, ITestOutputHe
                 await workload.WaitUntilFlowingAsync(FlowTimeout, $"rmq{node} was cut off");
                 // Reconnected before it has paused, the node may find itself in the majority again and stay partitioned for good.
                 TimeSpan paused = await Eventually.HoldsAsync(
-                    async () => (await Cluster.GetNodeLogAsync(node)).Contains("Cluster minority/secondary status detected", StringComparison.Ordinal),
+                    async () => (await Cluster.Nodes[node - 1].GetLogAsync()).Contains("Cluster minority/secondary status detected", StringComparison.Ordinal),
                     TimeSpan.FromSeconds(45), $"rmq{node} pauses itself (pause_minority)");
                 Output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} rmq{node} paused itself (pause_minority) {paused.TotalSeconds:F1} s after the flow resumed");
             }
             finally
             {
                 workload.MarkFault($"rmq{node} reconnected");
-                await Cluster.ReconnectNodeAsync(node);
+                await Cluster.Nodes[node - 1].ReconnectAsync();
             }
 
             // The paused minority node heals by itself: back in the cluster and UP in HAProxy.
