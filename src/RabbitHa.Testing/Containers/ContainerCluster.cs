@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Docker.DotNet;
-using Docker.DotNet.Models;
 using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Containers;
 using DotNet.Testcontainers.Networks;
