@@ -80,7 +80,7 @@ internal static class Failover
             var consumerNodes = new int?[ConsumerApps.Count];
             for (var i = 0; i < ConsumerApps.Count; i++)
             {
-                consumerNodes[i] = await cluster.FindConnectionNodeAsync(consumers.ConnectionNames[i], TimeSpan.FromSeconds(30));
+                consumerNodes[i] = (await cluster.FindConnectionNodeAsync(consumers.ConnectionNames[i], TimeSpan.FromSeconds(30)))?.Number;
             }
 
             Console.WriteLine($"  consumers' connections on: {string.Join(", ", consumerNodes.Select((n, i) => $"consumer {i + 1} rmq{n?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}"))}");
@@ -121,7 +121,7 @@ internal static class Failover
         var node = await cluster.FindConnectionNodeAsync(contender.ConnectionName, TimeSpan.FromSeconds(30))
             ?? throw new InvalidOperationException($"Connection {contender.ConnectionName} does not show up in the management API.");
         var killAt = options.Messages / 3;
-        Console.WriteLine($"Failover round {round}, {name}: its connection is on rmq{node}; {options.FailoverFault} of it after {killAt} messages.");
+        Console.WriteLine($"Failover round {round}, {name}: its connection is on {node.HostName}; {options.FailoverFault} of it after {killAt} messages.");
 
         // A safety net, not a measure: a client whose publishes never return would hold the benchmark for ever. Past the
         // deadline (5 minutes, plus 10 ms a message: slower than 100 msg/s is broken anyway) its callers' tokens are
@@ -157,11 +157,11 @@ internal static class Failover
         }
         finally
         {
-            await cluster.StartNodeAsync(node);
+            await node.StartAsync();
         }
 
         await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(120));
-        return (run, node, Volatile.Read(ref killedAt));
+        return (run, node.Number, Volatile.Read(ref killedAt));
 
         async Task KillAsync()
         {
@@ -170,11 +170,11 @@ internal static class Failover
                 // RabbitMQ closes its client connections early in a graceful stop, seconds before the stop returns: the
                 // pause counts from the moment it was asked to stop.
                 Volatile.Write(ref killedAt, Stopwatch.GetTimestamp());
-                await cluster.StopNodeAsync(node);
+                await node.StopAsync();
             }
             else
             {
-                await cluster.KillNodeAsync(node);
+                await node.KillAsync();
                 Volatile.Write(ref killedAt, Stopwatch.GetTimestamp());
             }
         }

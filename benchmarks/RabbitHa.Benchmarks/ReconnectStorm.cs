@@ -56,10 +56,10 @@ internal static class ReconnectStorm
 
             Console.WriteLine($"Reconnect storm: {count} connections open; killing HAProxy for {outage.TotalSeconds:F0} s.");
             proxyStoppedAt = Stopwatch.GetTimestamp();
-            await cluster.StopProxyAsync();
+            await cluster.Proxy.StopAsync();
             await Task.Delay(outage);
             long proxyStartedAt = Stopwatch.GetTimestamp();
-            await cluster.StartProxyAsync();
+            await cluster.Proxy.StartAsync();
 
             var clock = Stopwatch.StartNew();
             while (recovered.Count < count && clock.Elapsed < TimeSpan.FromSeconds(120))

@@ -178,12 +178,12 @@ internal static class Soak
                     continue;
                 }
 
-                await cluster.KillNodeAsync(node.Value, CancellationToken.None);
+                await node.KillAsync(CancellationToken.None);
                 kills.Increment();
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Stopwatch.GetElapsedTime(startedAt):mm\\:ss} kill {k}: rmq{node} (the producer's publishing connection)"));
-                await cluster.StartNodeAsync(node.Value, CancellationToken.None);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Stopwatch.GetElapsedTime(startedAt):mm\\:ss} kill {k}: {node.HostName} (the producer's publishing connection)"));
+                await node.StartAsync(CancellationToken.None);
                 await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(180), CancellationToken.None);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Stopwatch.GetElapsedTime(startedAt):mm\\:ss} rmq{node} started again, cluster healthy"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Stopwatch.GetElapsedTime(startedAt):mm\\:ss} {node.HostName} started again, cluster healthy"));
             }
 #pragma warning disable CA1031 // A kill that fails ends the kills, not the soak: its rows still say what happened.
             catch (Exception ex)

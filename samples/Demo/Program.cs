@@ -37,7 +37,7 @@ QueueType replicatedQueueType = cluster.RabbitMqProfile == RabbitMqProfile.Rabbi
 try
 {
     await cluster.StartAsync(stop.Token);
-    Say($"Cluster up: RabbitMQ {(int)cluster.RabbitMqProfile}.x, queue {Queue} of type {replicatedQueueType}. AMQP through HAProxy: {Redacted(cluster.AmqpUri)}; HAProxy stats: {cluster.ProxyStatsUri}");
+    Say($"Cluster up: RabbitMQ {(int)cluster.RabbitMqProfile}.x, queue {Queue} of type {replicatedQueueType}. AMQP through HAProxy: {Redacted(cluster.AmqpUri)}; HAProxy stats: {cluster.Proxy.StatsUri}");
 
     IHost producer = Application(ProducerName, rabbit => rabbit.AddPublisher());
     hosts.Add(producer);
@@ -61,15 +61,15 @@ try
     connection.ConnectionLost += (_, e) => Say($"Producer: connection lost ({e.ReplyText}); recovering through HAProxy.");
     connection.ConnectionRecovered += (_, _) => Say("Producer: connection recovered.");
 
-    int victim = await NodeOfAsync(connection.ClientProvidedName);
-    var consumerNodes = new int[ConsumerCount];
+    IRabbitHaClusterNode victim = await NodeOfAsync(connection.ClientProvidedName);
+    var consumerNodes = new IRabbitHaClusterNode[ConsumerCount];
     for (int i = 0; i < ConsumerCount; i++)
     {
         consumerNodes[i] = await NodeOfAsync($"demo-consumer-{i + 1}");
     }
 
-    Say($"Producer on rmq{victim}; consumers on {string.Join(", ", consumerNodes.Select((n, i) => $"consumer-{i + 1} rmq{n}"))}.");
-    Say($"Publishing {messages} orders at {rate}/s; rmq{victim}, the producer's node, is killed after {messages / 2}.");
+    Say($"Producer on {victim.HostName}; consumers on {string.Join(", ", consumerNodes.Select((n, i) => $"consumer-{i + 1} {n.HostName}"))}.");
+    Say($"Publishing {messages} orders at {rate}/s; {victim.HostName}, the producer's node, is killed after {messages / 2}.");
 
     using var progress = new CancellationTokenSource();
     Task reporter = ReportProgressAsync(progress.Token);
@@ -91,7 +91,7 @@ try
     await progress.CancelAsync();
     await reporter;
 
-    IReadOnlyList<ProxyBackendState> backends = await cluster.GetProxyBackendsAsync(stop.Token);
+    IReadOnlyList<ProxyBackendState> backends = await cluster.Proxy.GetBackendsAsync(stop.Token);
     int lost = ledger.Lost;
     PrintSummary(victim, consumerNodes, killedAt, backends, lost);
     return lost == 0 ? 0 : 1;
@@ -170,21 +170,21 @@ async Task PublishAllAsync(IRabbitHaPublisher publisher, TaskCompletionSource ha
 
 // Half-way (signalled by the publisher), kill the producer's node; restartAfter (5 s) later, start it again.
 // Returns when the node was killed (a Stopwatch timestamp).
-async Task<long> KillAndRestartAsync(int node, Task halfway)
+async Task<long> KillAndRestartAsync(IRabbitHaClusterNode node, Task halfway)
 {
     await halfway.WaitAsync(stop.Token);
-    Say($">>> Killing rmq{node} (SIGKILL), the producer's node, after {ledger.Published} published.");
+    Say($">>> Killing {node.HostName} (SIGKILL), the producer's node, after {ledger.Published} published.");
     long at = Stopwatch.GetTimestamp();
-    await cluster.KillNodeAsync(node, stop.Token);
+    await node.KillAsync(stop.Token);
     await Task.Delay(restartAfter, stop.Token);
-    Say($">>> Starting rmq{node} again; it rejoins the cluster by itself.");
-    await cluster.StartNodeAsync(node, stop.Token);
-    Say($">>> rmq{node} is running again.");
+    Say($">>> Starting {node.HostName} again; it rejoins the cluster by itself.");
+    await node.StartAsync(stop.Token);
+    Say($">>> {node.HostName} is running again.");
     return at;
 }
 
 // The node (1-3) HAProxy connected an application to, as the cluster's management API lists it.
-async Task<int> NodeOfAsync(string connectionName)
+async Task<IRabbitHaClusterNode> NodeOfAsync(string connectionName)
 {
     for (var waited = Stopwatch.StartNew(); waited.Elapsed < TimeSpan.FromSeconds(30); await Task.Delay(250, stop.Token))
     {
@@ -210,7 +210,7 @@ async Task ReportProgressAsync(CancellationToken cancellationToken)
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(TimeSpan.FromMilliseconds(800));
-                proxy = string.Join("  ", (await cluster.GetProxyBackendsAsync(timeout.Token)).Select(b => $"{b.ServerName} {b.Status}"));
+                proxy = string.Join("  ", (await cluster.Proxy.GetBackendsAsync(timeout.Token)).Select(b => $"{b.ServerName} {b.Status}"));
             }
             catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
@@ -225,14 +225,14 @@ async Task ReportProgressAsync(CancellationToken cancellationToken)
     }
 }
 
-void PrintSummary(int victim, int[] consumerNodes, long killedAt, IReadOnlyList<ProxyBackendState> backends, int lost)
+void PrintSummary(IRabbitHaClusterNode victim, IRabbitHaClusterNode[] consumerNodes, long killedAt, IReadOnlyList<ProxyBackendState> backends, int lost)
 {
     // The failover: the longest silence that began between the kill and the restart (5 s later).
     TimeSpan window = restartAfter;
     var publishPause = ledger.ConfirmPauseAfter(killedAt, window);
     var handlePause = ledger.HandlePauseAfter(killedAt, window);
     Console.WriteLine();
-    Console.WriteLine($"Summary: rmq{victim}, the producer's node, killed with SIGKILL half-way and started again");
+    Console.WriteLine($"Summary: {victim.HostName}, the producer's node, killed with SIGKILL half-way and started again");
     Console.WriteLine($"  published    {ledger.Published,7}");
     Console.WriteLine($"  confirmed    {ledger.Confirmed,7}   (not confirmed, reported to the caller: {ledger.Failed})");
     Console.WriteLine($"  handled      {ledger.HandledCount,7}   ({ledger.Distinct} distinct orders; {string.Join(", ", Enumerable.Range(0, ConsumerCount).Select(i => $"consumer-{i + 1} {ledger.HandledBy(i)}"))})");
@@ -245,7 +245,7 @@ void PrintSummary(int victim, int[] consumerNodes, long killedAt, IReadOnlyList<
     {
         if (consumerNodes[i] == victim)
         {
-            Console.WriteLine($"    consumer-{i + 1} (was on rmq{victim}): {Describe(ledger.HandlePauseAfter(killedAt, window, i))}");
+            Console.WriteLine($"    consumer-{i + 1} (was on {victim.HostName}): {Describe(ledger.HandlePauseAfter(killedAt, window, i))}");
         }
     }
 

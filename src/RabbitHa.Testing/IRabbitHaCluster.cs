@@ -19,7 +19,7 @@ namespace RabbitHa.Testing;
 /// <para>
 /// Each cluster has credentials of its own, generated when it is created: <see cref="UserName"/> is the only
 /// RabbitMQ user (an administrator of the virtual host <c>/</c>; there is no <c>guest</c>), and the statistics page
-/// has its own login. <see cref="AmqpUri"/>, <see cref="AmqpsUri"/> and the node endpoints carry the user's credentials,
+/// has its own login (<see cref="Proxy"/>). <see cref="AmqpUri"/>, <see cref="AmqpsUri"/> and the node endpoints carry the user's credentials,
 /// so do not log them as they are.
 /// </para>
 /// <para>
@@ -50,23 +50,19 @@ public interface IRabbitHaCluster : IAsyncDisposable
     /// <summary>Gets the password of <see cref="UserName"/>: random, of letters, digits, <c>-</c> and <c>_</c> (nothing to escape in a URI).</summary>
     string Password { get; }
 
-    /// <summary>Gets the HAProxy statistics page (HTTP basic authentication: <see cref="ProxyStatsUserName"/> / <see cref="ProxyStatsPassword"/>).</summary>
-    /// <exception cref="InvalidOperationException">The cluster has not been started.</exception>
-    Uri ProxyStatsUri { get; }
+    /// <summary>
+    /// Gets the nodes, in node order: index 0 is node 1 (<c>rmq1</c>). Each carries its endpoints and the operations that
+    /// break it (kill, stop, disconnect, pause, memory alarm) and bring it back.
+    /// </summary>
+    /// <remarks>An index out of range throws <see cref="ArgumentOutOfRangeException"/> with the valid indexes.</remarks>
+    IReadOnlyList<IRabbitHaClusterNode> Nodes { get; }
 
-    /// <summary>Gets the user name of the HAProxy statistics page, generated for this cluster.</summary>
-    string ProxyStatsUserName { get; }
-
-    /// <summary>Gets the password of the HAProxy statistics page, random like <see cref="Password"/>.</summary>
-    string ProxyStatsPassword { get; }
-
-    /// <summary>Gets the endpoints of the nodes, in node order (index 0 is node 1).</summary>
-    /// <exception cref="InvalidOperationException">The cluster has not been started.</exception>
-    IReadOnlyList<ClusterNodeEndpoints> Nodes { get; }
+    /// <summary>Gets HAProxy: its statistics page and login, its view of the nodes, and the operations that stop and start it.</summary>
+    IRabbitHaClusterProxy Proxy { get; }
 
     /// <summary>
     /// Gets whether the cluster also speaks AMQP over TLS: HAProxy on <see cref="AmqpsUri"/>, each node on
-    /// <see cref="ClusterNodeEndpoints.AmqpsUri"/>, with certificates signed by a CA generated for this cluster
+    /// <see cref="IRabbitHaClusterNode.AmqpsUri"/>, with certificates signed by a CA generated for this cluster
     /// (<see cref="CaCertificatePath"/>). The plain endpoints stay either way.
     /// </summary>
     bool TlsEnabled { get; }
@@ -108,101 +104,20 @@ public interface IRabbitHaCluster : IAsyncDisposable
     /// <exception cref="TimeoutException">The cluster was not healthy in time; the message says what was missing.</exception>
     Task WaitUntilHealthyAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Kills a node with SIGKILL, as a crash or a power cut would: no clean shutdown.</summary>
-    /// <param name="node">The node number, from 1 to <see cref="NodeCount"/>.</param>
-    /// <param name="cancellationToken">Cancels the operation.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
-    Task KillNodeAsync(int node, CancellationToken cancellationToken = default);
-
-    /// <summary>Stops a node gracefully (SIGTERM: RabbitMQ shuts down cleanly).</summary>
-    /// <inheritdoc cref="KillNodeAsync" path="/param"/>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
-    Task StopNodeAsync(int node, CancellationToken cancellationToken = default);
-
     /// <summary>
-    /// Starts a killed or stopped node and waits until RabbitMQ runs on it; it rejoins the cluster by itself.
-    /// Use <see cref="WaitUntilHealthyAsync"/> to wait until HAProxy sees it UP again.
+    /// Gets the node a name in the cluster's own reports stands for: an Erlang node name such as <c>rabbit@rmq2</c>
+    /// (<see cref="ClusterNodeState.NodeName"/>, <see cref="QueueReplicaState.LeaderNode"/> and its mirrors) or a host name
+    /// such as <c>rmq2</c> (<see cref="ProxyBackendState.ServerName"/>); for example, to kill the node that holds a queue's leader.
     /// </summary>
-    /// <inheritdoc cref="KillNodeAsync" path="/param"/>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
-    Task StartNodeAsync(int node, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Cuts a node off the network it shares with the other nodes and HAProxy: a network partition.
-    /// With <c>pause_minority</c>, the isolated node pauses itself once it notices: the majority notices after about
-    /// 1.25 x <c>net_ticktime</c> (here 10 s), the node paused about 12 s after the cut on RabbitMQ 3.10 and about 35 s
-    /// after it on RabbitMQ 4.0. Its own endpoints are unreachable until <see cref="ReconnectNodeAsync"/>.
-    /// </summary>
-    /// <remarks>
-    /// Reconnect it only once it has paused: its log (<see cref="GetNodeLogAsync"/>) says
-    /// <c>Cluster minority/secondary status detected</c>. Reconnected sooner, it may see the others again before it
-    /// decides, stay up, and leave a partition that <c>pause_minority</c> never heals (seen on RabbitMQ 4.0 within a
-    /// second of the majority noticing); restart the node then.
-    /// </remarks>
-    /// <inheritdoc cref="KillNodeAsync" path="/param"/>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
-    Task DisconnectNodeAsync(int node, CancellationToken cancellationToken = default);
-
-    /// <summary>Puts a node cut off by <see cref="DisconnectNodeAsync"/> back on the network; it recovers by itself.</summary>
-    /// <inheritdoc cref="KillNodeAsync" path="/param"/>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
-    Task ReconnectNodeAsync(int node, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Freezes every process of a node (its kernel still accepts TCP connections, nothing answers).
-    /// A pause longer than <c>net_ticktime</c> leaves a partition that <c>pause_minority</c> does not heal:
-    /// after <see cref="UnpauseNodeAsync"/>, restart the node if the cluster reports a partition.
-    /// </summary>
-    /// <inheritdoc cref="KillNodeAsync" path="/param"/>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
-    Task PauseNodeAsync(int node, CancellationToken cancellationToken = default);
-
-    /// <summary>Resumes a node frozen by <see cref="PauseNodeAsync"/>.</summary>
-    /// <inheritdoc cref="KillNodeAsync" path="/param"/>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
-    Task UnpauseNodeAsync(int node, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Sets a node's memory high watermark so low that its memory alarm goes off: the whole cluster
-    /// blocks publishing connections until <see cref="ClearMemoryAlarmAsync"/>.
-    /// </summary>
-    /// <inheritdoc cref="KillNodeAsync" path="/param"/>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
-    Task RaiseMemoryAlarmAsync(int node, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Sets a node's memory high watermark to an absolute number of bytes: the node raises its memory alarm (and the
-    /// whole cluster blocks publishing connections) while it uses more, and clears it by itself once it uses less.
-    /// <see cref="ClearMemoryAlarmAsync"/> restores the default.
-    /// </summary>
-    /// <param name="node">The node, 1 to <see cref="NodeCount"/>.</param>
-    /// <param name="bytes">The watermark, in bytes; <see cref="ClusterNodeState.MemoryUsed"/> tells what the node uses now.</param>
-    /// <param name="cancellationToken">Cancels the operation.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number, or <paramref name="bytes"/> is not positive.</exception>
-    Task SetMemoryHighWatermarkAsync(int node, long bytes, CancellationToken cancellationToken = default);
-
-    /// <summary>Restores the default memory high watermark of a node (0.4 on RabbitMQ 3, 0.6 on RabbitMQ 4), which clears its alarm.</summary>
-    /// <inheritdoc cref="KillNodeAsync" path="/param"/>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
-    Task ClearMemoryAlarmAsync(int node, CancellationToken cancellationToken = default);
-
-    /// <summary>Stops HAProxy: every client connection through it drops and new ones are refused.</summary>
-    /// <param name="cancellationToken">Cancels the operation.</param>
-    Task StopProxyAsync(CancellationToken cancellationToken = default);
-
-    /// <summary>Starts HAProxy again on the same port.</summary>
-    /// <param name="cancellationToken">Cancels the operation.</param>
-    Task StartProxyAsync(CancellationToken cancellationToken = default);
+    /// <param name="nodeName">The Erlang node name or host name.</param>
+    /// <returns>The node.</returns>
+    /// <exception cref="ArgumentException"><paramref name="nodeName"/> is null or empty, or names no node of this cluster.</exception>
+    IRabbitHaClusterNode GetNode(string nodeName);
 
     /// <summary>Gets the nodes as the cluster sees them, asking the first node that answers.</summary>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <exception cref="InvalidOperationException">No node answered.</exception>
     Task<IReadOnlyList<ClusterNodeState>> GetNodeStatesAsync(CancellationToken cancellationToken = default);
-
-    /// <summary>Gets HAProxy's view of its backend servers, one per node, in node order.</summary>
-    /// <param name="cancellationToken">Cancels the query.</param>
-    /// <exception cref="HttpRequestException">HAProxy did not answer (for example while it is stopped).</exception>
-    Task<IReadOnlyList<ProxyBackendState>> GetProxyBackendsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Gets where a queue lives: its leader (master) node, its mirrors and which of them are synchronised; for a quorum
@@ -228,22 +143,17 @@ public interface IRabbitHaCluster : IAsyncDisposable
     /// <param name="clientProvidedName">The name the client gave its connection.</param>
     /// <param name="timeout">How long to wait for the connection to be listed; <see langword="null"/> for 10 s.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <returns>The node number, or <see langword="null"/> if no such connection was listed within <paramref name="timeout"/>.</returns>
+    /// <returns>The node, or <see langword="null"/> if no such connection was listed within <paramref name="timeout"/>.</returns>
     /// <exception cref="ArgumentException"><paramref name="clientProvidedName"/> is null or empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     /// <exception cref="InvalidOperationException">No node answered.</exception>
-    Task<int?> FindConnectionNodeAsync(string clientProvidedName, TimeSpan? timeout = null, CancellationToken cancellationToken = default);
-
-    /// <summary>Gets what a node wrote to its standard output and error since it was created.</summary>
-    /// <inheritdoc cref="KillNodeAsync" path="/param"/>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="node"/> is not a node number.</exception>
-    Task<string> GetNodeLogAsync(int node, CancellationToken cancellationToken = default);
+    Task<IRabbitHaClusterNode?> FindConnectionNodeAsync(string clientProvidedName, TimeSpan? timeout = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Stops every node gracefully, one after the other in <paramref name="order"/>, each once the previous one has
     /// stopped: a whole-cluster outage (a maintenance window, a power cut with a clean shutdown). Every client connection
     /// drops and HAProxy refuses new ones until <see cref="StartAllNodesAsync"/>. The last node of the order is the last
-    /// to stop. For a crash of the whole cluster instead, call <see cref="KillNodeAsync"/> for each node.
+    /// to stop. For a crash of the whole cluster instead, call <see cref="IRabbitHaClusterNode.KillAsync"/> for each node.
     /// </summary>
     /// <param name="order">Every node number once; <see langword="null"/> for 1, 2, 3.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
@@ -261,7 +171,7 @@ public interface IRabbitHaCluster : IAsyncDisposable
     /// cluster's metadata as it was when they left, and each waits at boot for a peer that stopped after it (10 x 30 s
     /// on RabbitMQ 3.x and 4.0, then it exits). Any order works, the "wrong" one included, as long as every node is
     /// started within that wait: this starts each node without waiting for the previous one to boot. Starting them
-    /// one at a time, each awaited (<see cref="StartNodeAsync"/> in a loop), hangs when the first is not the last to stop.
+    /// one at a time, each awaited (<see cref="IRabbitHaClusterNode.StartAsync"/> in a loop), hangs when the first is not the last to stop.
     /// </para>
     /// </remarks>
     /// <param name="order">Every node number once; <see langword="null"/> for the order RabbitMQ asks for: the node that

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using RabbitHa.Client;
+using RabbitHa.Testing;
 using RabbitHa.Testing.Xunit;
 using Xunit;
 
@@ -48,7 +49,7 @@ public sealed class OrderTests(RabbitHaClusterFixture fixture) : IClassFixture<R
         IRabbitHaPublisher publisher = host.Services.GetRequiredService<IRabbitHaPublisher>();
 
         // The publishing connection is "<ClientProvidedName>.publisher"; the lookup waits until the broker lists it.
-        int? node = await fixture.Cluster.FindConnectionNodeAsync("orders-api.publisher");
+        IRabbitHaClusterNode? node = await fixture.Cluster.FindConnectionNodeAsync("orders-api.publisher");
         Assert.NotNull(node);
 
         var publishes = new List<Task>();
@@ -57,7 +58,7 @@ public sealed class OrderTests(RabbitHaClusterFixture fixture) : IClassFixture<R
             publishes.Add(publisher.PublishAsync(exchange: "", routingKey: "orders", new OrderPlaced(id, "coffee")));
             if (id == 500)
             {
-                await fixture.Cluster.KillNodeAsync(node.Value); // SIGKILL; the publishes in flight are sent again
+                await node.KillAsync(); // SIGKILL; the publishes in flight are sent again
             }
         }
 
@@ -68,7 +69,7 @@ public sealed class OrderTests(RabbitHaClusterFixture fixture) : IClassFixture<R
         }
 
         Assert.Equal(1_000, handled.Orders.Count); // at least once: a re-sent order may be handled twice
-        await fixture.Cluster.StartNodeAsync(node.Value);
+        await node.StartAsync();
         await host.StopAsync();
     }
 }

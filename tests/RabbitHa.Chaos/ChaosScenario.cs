@@ -1,4 +1,3 @@
-using System.Globalization;
 using RabbitHa.Client;
 using RabbitHa.Testing;
 using Xunit;
@@ -40,8 +39,6 @@ public abstract class ChaosScenario(ChaosClusterFixture fixture, ITestOutputHelp
     protected QueueType ReplicatedQueueType => Cluster.RabbitMqProfile == RabbitMqProfile.RabbitMq3 ? QueueType.Classic : QueueType.Quorum;
 
     protected ITestOutputHelper Output => output;
-
-    internal static int NodeNumber(string nodeName) => int.Parse(nodeName[(nodeName.LastIndexOf("rmq", StringComparison.Ordinal) + 3)..], CultureInfo.InvariantCulture);
 
     /// <summary>Runs the scenario for every round, asserting after each: no exception at the producer's caller, nothing confirmed lost, every consumer back.</summary>
     internal async Task RunAsync(string scenario, QueueType queueType, Func<Workload, Task<Fault>> inject, WorkloadOptions? options = null)
@@ -93,11 +90,11 @@ public abstract class ChaosScenario(ChaosClusterFixture fixture, ITestOutputHelp
         await Eventually.HoldsAsync(async () =>
         {
             // The management API lists a new connection with its next statistics emission, within seconds.
-            producer ??= await Cluster.FindConnectionNodeAsync(workload.ProducerConnection.ClientProvidedName);
+            producer ??= (await Cluster.FindConnectionNodeAsync(workload.ProducerConnection.ClientProvidedName))?.Number;
             leader ??= (await Cluster.GetQueueReplicasAsync(workload.Queue))?.LeaderNode;
             return producer is not null && leader is not null;
         }, TimeSpan.FromSeconds(20), "the management API lists the producer's connection and the queue's leader");
-        workload.Placement = (producer!.Value, NodeNumber(leader!));
+        workload.Placement = (producer!.Value, Cluster.GetNode(leader!).Number);
         return workload.Placement.Value;
     }
 

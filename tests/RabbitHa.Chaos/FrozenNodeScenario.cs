@@ -43,13 +43,13 @@ public sealed class FrozenNodeScenario(ChaosClusterFixture fixture, ITestOutputH
             try
             {
                 workload.MarkFault($"rmq{node} frozen");
-                await Cluster.PauseNodeAsync(node);
+                await Cluster.Nodes[node - 1].PauseAsync();
                 await Task.Delay(TimeSpan.FromSeconds(seconds));
             }
             finally
             {
                 workload.MarkFault($"rmq{node} thawed");
-                await Cluster.UnpauseNodeAsync(node);
+                await Cluster.Nodes[node - 1].UnpauseAsync();
             }
 
             try
@@ -61,8 +61,8 @@ public sealed class FrozenNodeScenario(ChaosClusterFixture fixture, ITestOutputH
                 Output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} the cluster did not heal by itself within {HealWait.TotalSeconds:F0} s of the thaw, restarting rmq{node}: {ex.Message}");
                 notes += $"; not healed {HealWait.TotalSeconds:F0} s after the thaw: rmq{node} restarted";
                 workload.MarkFault($"rmq{node} restarted");
-                await Cluster.StopNodeAsync(node);
-                await Cluster.StartNodeAsync(node);
+                await Cluster.Nodes[node - 1].StopAsync();
+                await Cluster.Nodes[node - 1].StartAsync();
                 await Cluster.WaitUntilHealthyAsync(RecoveryTimeout);
             }
 

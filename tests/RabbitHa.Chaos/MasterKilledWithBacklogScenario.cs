@@ -48,13 +48,13 @@ public sealed class MasterKilledWithBacklogScenario(ChaosClusterFixture fixture,
             await using Workload workload = await Workload.CreateAsync(Cluster, queueType, Output,
                 new WorkloadOptions { Rate = 0, Window = 256, MessageCount = Backlog });
             QueueReplicaState before = (await Cluster.GetQueueReplicasAsync(workload.Queue))!;
-            int master = NodeNumber(before.LeaderNode!);
+            int master = Cluster.GetNode(before.LeaderNode!).Number;
             string[] synchronised = [.. before.SynchronisedMirrors];
 
             workload.StartProducer();
             await Eventually.HoldsAsync(() => Task.FromResult(workload.Confirmed >= Backlog / 2), TimeSpan.FromSeconds(60), "half the backlog is confirmed");
             workload.MarkFault($"kill -9 rmq{master}, the queue's master");
-            await Cluster.KillNodeAsync(master);
+            await Cluster.Nodes[master - 1].KillAsync();
             int killedAt = workload.Confirmed;
             QueueReplicaState? after = null;
             TimeSpan? promotedIn = null;
@@ -71,7 +71,7 @@ public sealed class MasterKilledWithBacklogScenario(ChaosClusterFixture fixture,
             finally
             {
                 // Back to three nodes, as an operator would: what is measured here is loss, not how long two nodes serve.
-                await Cluster.StartNodeAsync(master);
+                await Cluster.Nodes[master - 1].StartAsync();
             }
 
             await workload.WaitUntilPublishedAsync(TimeSpan.FromMinutes(3));
@@ -84,7 +84,7 @@ public sealed class MasterKilledWithBacklogScenario(ChaosClusterFixture fixture,
             Report($"master killed half-way through a {Backlog} backlog", queueType, workload.Shape, round, result, consuming: null,
                 promotedIn is null
                     ? $"killed rmq{master} at {killedAt} confirmed; NO new leader reported within 30 s"
-                    : $"killed rmq{master} at {killedAt} confirmed; new leader rmq{NodeNumber(after!.LeaderNode!)} after {promotedIn.Value.TotalSeconds:F1} s, {(promotedSynchronised ? "was" : "was NOT")} synchronised; consumers started after the kill");
+                    : $"killed rmq{master} at {killedAt} confirmed; new leader rmq{Cluster.GetNode(after!.LeaderNode!).Number} after {promotedIn.Value.TotalSeconds:F1} s, {(promotedSynchronised ? "was" : "was NOT")} synchronised; consumers started after the kill");
 
             Assert.Empty(result.Exceptions);
             Assert.Equal(Backlog, result.Confirmed);

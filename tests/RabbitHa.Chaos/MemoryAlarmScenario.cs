@@ -27,13 +27,13 @@ public sealed class MemoryAlarmScenario(ChaosClusterFixture fixture, ITestOutput
             try
             {
                 workload.MarkFault($"memory alarm on rmq{AlarmNode}");
-                await Cluster.RaiseMemoryAlarmAsync(AlarmNode);
+                await Cluster.Nodes[AlarmNode - 1].RaiseMemoryAlarmAsync();
                 await Task.Delay(TimeSpan.FromSeconds(5));
                 blocked = workload.ProducerConnection.IsBlocked;
             }
             finally
             {
-                await Cluster.ClearMemoryAlarmAsync(AlarmNode);
+                await Cluster.Nodes[AlarmNode - 1].ClearMemoryAlarmAsync();
             }
 
             Assert.True(blocked, "the producer's connection was not blocked by the alarm");

@@ -65,11 +65,11 @@ public sealed class NodeFailureScenarios(ChaosClusterFixture fixture, ITestOutpu
             {
                 workload.MarkFault($"graceful stop of rmq{node}");
                 stopped = true;
-                await Cluster.StopNodeAsync(node);
+                await Cluster.Nodes[node - 1].StopAsync();
                 await Task.Delay(TimeSpan.FromSeconds(1));
                 await workload.WaitUntilFlowingAsync(FlowTimeout, $"rmq{node} stopped");
                 workload.MarkFault($"start of rmq{node}");
-                await Cluster.StartNodeAsync(node);
+                await Cluster.Nodes[node - 1].StartAsync();
                 stopped = false;
                 await Cluster.WaitUntilHealthyAsync(RecoveryTimeout);
                 await workload.WaitUntilFlowingAsync(FlowTimeout, $"rmq{node} started");
@@ -78,7 +78,7 @@ public sealed class NodeFailureScenarios(ChaosClusterFixture fixture, ITestOutpu
             {
                 if (stopped)
                 {
-                    await Cluster.StartNodeAsync(node);
+                    await Cluster.Nodes[node - 1].StartAsync();
                 }
             }
 
@@ -102,12 +102,12 @@ public sealed class NodeFailureScenarios(ChaosClusterFixture fixture, ITestOutpu
                 try
                 {
                     workload.MarkFault($"graceful stop of rmq{node}");
-                    await Cluster.StopNodeAsync(node);
+                    await Cluster.Nodes[node - 1].StopAsync();
                 }
                 finally
                 {
                     workload.MarkFault($"start of rmq{node}");
-                    await Cluster.StartNodeAsync(node);
+                    await Cluster.Nodes[node - 1].StartAsync();
                 }
 
                 await Cluster.WaitUntilHealthyAsync(RecoveryTimeout);
@@ -124,7 +124,7 @@ public sealed class NodeFailureScenarios(ChaosClusterFixture fixture, ITestOutpu
         var placement = await PlacementAsync(workload);
         int node = victim(placement);
         workload.MarkFault($"kill -9 rmq{node}");
-        await Cluster.KillNodeAsync(node);
+        await Cluster.Nodes[node - 1].KillAsync();
         bool restored = false;
         await Task.Delay(KillSettle);
         return new Fault($"{Describe(placement)}; killed rmq{node}", async () =>
@@ -132,7 +132,7 @@ public sealed class NodeFailureScenarios(ChaosClusterFixture fixture, ITestOutpu
             if (!restored)
             {
                 restored = true;
-                await Cluster.StartNodeAsync(node);
+                await Cluster.Nodes[node - 1].StartAsync();
             }
         });
     }

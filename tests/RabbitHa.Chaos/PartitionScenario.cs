@@ -43,7 +43,7 @@ public sealed class PartitionScenario(ChaosClusterFixture fixture, ITestOutputHe
             try
             {
                 workload.MarkFault($"rmq{node} disconnected");
-                await Cluster.DisconnectNodeAsync(node);
+                await Cluster.Nodes[node - 1].DisconnectAsync();
                 TimeSpan noticed = await Eventually.HoldsDespiteErrorsAsync(
                     async () => (await Cluster.GetNodeStatesAsync()).Single(n => n.NodeName == nodeName) is { IsRunning: false },
                     TimeSpan.FromSeconds(60), $"the majority sees {nodeName} as not running");
@@ -71,7 +71,7 @@ public sealed class PartitionScenario(ChaosClusterFixture fixture, ITestOutputHe
             finally
             {
                 workload.MarkFault($"rmq{node} reconnected");
-                await Cluster.ReconnectNodeAsync(node);
+                await Cluster.Nodes[node - 1].ReconnectAsync();
             }
 
             // The paused minority node heals by itself: back in the cluster and UP in HAProxy.
@@ -86,7 +86,7 @@ public sealed class PartitionScenario(ChaosClusterFixture fixture, ITestOutputHe
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (clock.Elapsed < timeout)
         {
-            if ((await Cluster.GetNodeLogAsync(node)).Contains("Cluster minority/secondary status detected", StringComparison.Ordinal))
+            if ((await Cluster.Nodes[node - 1].GetLogAsync()).Contains("Cluster minority/secondary status detected", StringComparison.Ordinal))
             {
                 return clock.Elapsed;
             }

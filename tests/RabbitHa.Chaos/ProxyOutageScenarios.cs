@@ -28,13 +28,13 @@ public sealed class ProxyOutageScenarios(ChaosClusterFixture fixture, ITestOutpu
             try
             {
                 workload.MarkFault("HAProxy killed");
-                await Cluster.StopProxyAsync();
+                await Cluster.Proxy.StopAsync();
                 await Task.Delay(Outage);
             }
             finally
             {
                 workload.MarkFault("HAProxy started");
-                await Cluster.StartProxyAsync();
+                await Cluster.Proxy.StartAsync();
             }
 
             await Task.Delay(TimeSpan.FromSeconds(1));

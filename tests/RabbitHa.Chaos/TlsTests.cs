@@ -39,7 +39,7 @@ public sealed class TlsTests(ChaosClusterFixture fixture, ITestOutputHelper outp
         {
             o.Uri = ProxyAmqps.ToString();
             o.Tls.CaCertificatePath = Cluster.CaCertificatePath;
-            foreach (ClusterNodeEndpoints node in Cluster.Nodes)
+            foreach (IRabbitHaClusterNode node in Cluster.Nodes)
             {
                 o.FallbackEndpoints.Add($"{node.AmqpsUri!.Host}:{node.AmqpsUri.Port}");
             }
@@ -66,7 +66,7 @@ public sealed class TlsTests(ChaosClusterFixture fixture, ITestOutputHelper outp
         }
 
         // Each node's own TLS port, checked against the node's certificate as the fallbacks are.
-        foreach (ClusterNodeEndpoints node in Cluster.Nodes)
+        foreach (IRabbitHaClusterNode node in Cluster.Nodes)
         {
             var factory = new ConnectionFactory
             {

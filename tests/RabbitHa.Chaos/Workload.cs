@@ -472,7 +472,7 @@ internal sealed class Workload : IAsyncDisposable
 
                 if (_options.Fallbacks)
                 {
-                    foreach (ClusterNodeEndpoints node in _cluster.Nodes)
+                    foreach (IRabbitHaClusterNode node in _cluster.Nodes)
                     {
                         Uri endpoint = _options.Tls ? TlsUri(node.AmqpsUri) : node.AmqpUri;
                         o.FallbackEndpoints.Add($"{endpoint.Host}:{endpoint.Port}");

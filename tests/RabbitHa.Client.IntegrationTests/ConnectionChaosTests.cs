@@ -60,7 +60,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
         Assert.Null(await Cluster.GetQueueReplicasAsync(queue));
 
         clock.Start();
-        await Cluster.KillNodeAsync(node);
+        await Cluster.Nodes[node - 1].KillAsync();
         TimeSpan recoveredAfter;
         try
         {
@@ -68,7 +68,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
         }
         finally
         {
-            await Cluster.StartNodeAsync(node);
+            await Cluster.Nodes[node - 1].StartAsync();
         }
 
         var newNode = await FindNodeAsync(connection);
@@ -101,7 +101,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
         using IHost host = BuildHost("conn-late", TimeSpan.FromSeconds(60), t => ConnectionProbe.AddRoutedQueue(t, exchange, queue));
         var connection = host.Services.GetRequiredService<IRabbitHaConnection>();
 
-        await Cluster.StopProxyAsync();
+        await Cluster.Proxy.StopAsync();
         Task starting;
         var clock = Stopwatch.StartNew();
         try
@@ -115,7 +115,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
         }
         finally
         {
-            await Cluster.StartProxyAsync();
+            await Cluster.Proxy.StartAsync();
         }
 
         var proxyUp = clock.Elapsed;
@@ -144,7 +144,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
         using IHost host = BuildHost("conn-never", timeout);
         var connection = host.Services.GetRequiredService<IRabbitHaConnection>();
 
-        await Cluster.StopProxyAsync();
+        await Cluster.Proxy.StopAsync();
         RabbitHaConnectionException ex;
         TimeSpan elapsed;
         try
@@ -155,7 +155,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
         }
         finally
         {
-            await Cluster.StartProxyAsync();
+            await Cluster.Proxy.StartAsync();
         }
 
         output.WriteLine($"Host start failed after {elapsed.TotalSeconds:F1} s: {ex.Message}");
@@ -190,7 +190,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
         connection.ConnectionRecovered += (_, _) => recovered.TrySetResult(clock.Elapsed);
 
         clock.Start();
-        await Cluster.StopProxyAsync();
+        await Cluster.Proxy.StopAsync();
         try
         {
             var recoveredAfter = await recovered.Task.WaitAsync(RecoveryTimeout);
@@ -205,7 +205,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
         }
         finally
         {
-            await Cluster.StartProxyAsync();
+            await Cluster.Proxy.StartAsync();
             await ConnectionProbe.DeleteAsync(connection, exchange: null, queue);
         }
 
@@ -235,7 +235,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
             failedAt.Enqueue(clock.Elapsed);
         };
         clock.Restart();
-        await Cluster.StopProxyAsync();
+        await Cluster.Proxy.StopAsync();
         TimeSpan proxyDown;
         try
         {
@@ -265,7 +265,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
         finally
         {
             proxyDown = clock.Elapsed;
-            await Cluster.StartProxyAsync();
+            await Cluster.Proxy.StartAsync();
         }
 
         // The first attempt after FirstAttemptDelay, the later ones backed off on top of it (250 ms doubling, ±20 %): a
@@ -303,7 +303,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
         connection.Unblocked += (_, _) => unblocked.TrySetResult();
         await using var channel = await connection.CreateChannelAsync();
 
-        await Cluster.RaiseMemoryAlarmAsync(node);
+        await Cluster.Nodes[node - 1].RaiseMemoryAlarmAsync();
         try
         {
             // The broker blocks a connection, and says so, only once it publishes: keep publishing (unroutable,
@@ -343,13 +343,13 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
             Assert.False(unblocked.Task.IsCompleted);
 
             clock.Restart();
-            await Cluster.ClearMemoryAlarmAsync(node);
+            await Cluster.Nodes[node - 1].ClearMemoryAlarmAsync();
             await unblocked.Task.WaitAsync(TimeSpan.FromSeconds(30));
             output.WriteLine($"Unblocked {clock.Elapsed.TotalSeconds:F1} s after the alarm was cleared.");
         }
         finally
         {
-            await Cluster.ClearMemoryAlarmAsync(node);
+            await Cluster.Nodes[node - 1].ClearMemoryAlarmAsync();
         }
 
         Assert.False(connection.IsBlocked);
@@ -362,7 +362,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
     {
         int? node = null;
         await Eventually.HoldsAsync(
-            async () => (node = await Cluster.FindConnectionNodeAsync(connection.ClientProvidedName)) is not null,
+            async () => (node = (await Cluster.FindConnectionNodeAsync(connection.ClientProvidedName))?.Number) is not null,
             TimeSpan.FromSeconds(15),
             $"connection '{connection.ClientProvidedName}' is listed by the management API");
         return node!.Value;

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -111,9 +110,9 @@ public sealed class OneAppAlarmTests(RabbitHaClusterFixture fixture, ITestOutput
         {
             for (int node = 1; node <= Cluster.NodeCount; node++)
             {
-                ClusterNodeState state = nodes.Single(n => ChaosNodeNumber(n.NodeName) == node);
+                ClusterNodeState state = nodes.Single(n => n.NodeName == Cluster.Nodes[node - 1].NodeName);
                 output.WriteLine($"rmq{node} uses {state.MemoryUsed / 1024 / 1024} MiB; watermark set to +{Headroom / 1024 / 1024} MiB");
-                await Cluster.SetMemoryHighWatermarkAsync(node, state.MemoryUsed + Headroom);
+                await Cluster.Nodes[node - 1].SetMemoryHighWatermarkAsync(state.MemoryUsed + Headroom);
             }
 
             byte[] large = new byte[256 * 1024];
@@ -169,7 +168,7 @@ public sealed class OneAppAlarmTests(RabbitHaClusterFixture fixture, ITestOutput
         {
             for (int node = 1; node <= Cluster.NodeCount; node++)
             {
-                await Cluster.ClearMemoryAlarmAsync(node);
+                await Cluster.Nodes[node - 1].ClearMemoryAlarmAsync();
             }
         }
 
@@ -201,7 +200,7 @@ public sealed class OneAppAlarmTests(RabbitHaClusterFixture fixture, ITestOutput
     {
         for (int node = 1; node <= Cluster.NodeCount; node++)
         {
-            await Cluster.RaiseMemoryAlarmAsync(node);
+            await Cluster.Nodes[node - 1].RaiseMemoryAlarmAsync();
         }
     }
 
@@ -209,7 +208,7 @@ public sealed class OneAppAlarmTests(RabbitHaClusterFixture fixture, ITestOutput
     {
         for (int node = 1; node <= Cluster.NodeCount; node++)
         {
-            await Cluster.ClearMemoryAlarmAsync(node);
+            await Cluster.Nodes[node - 1].ClearMemoryAlarmAsync();
         }
     }
 
@@ -236,9 +235,6 @@ public sealed class OneAppAlarmTests(RabbitHaClusterFixture fixture, ITestOutput
             }
         }
     }
-
-    private static int ChaosNodeNumber(string nodeName) =>
-        int.Parse(nodeName[(nodeName.LastIndexOf("rmq", StringComparison.Ordinal) + 3)..], CultureInfo.InvariantCulture);
 
     private static string[] Ids(string prefix, int count) =>
         Enumerable.Range(0, count).Select(i => $"{prefix}-{i:D5}").ToArray();

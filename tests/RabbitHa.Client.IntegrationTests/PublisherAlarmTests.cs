@@ -34,7 +34,7 @@ public sealed class PublisherAlarmTests(RabbitHaClusterFixture fixture, ITestOut
         var publisher = services.GetRequiredService<IRabbitHaPublisher>();
 
         Task publishes;
-        await Cluster.RaiseMemoryAlarmAsync(1);
+        await Cluster.Nodes[0].RaiseMemoryAlarmAsync();
         try
         {
             // The broker blocks a connection when it next publishes: the first message triggers it.
@@ -47,7 +47,7 @@ public sealed class PublisherAlarmTests(RabbitHaClusterFixture fixture, ITestOut
         }
         finally
         {
-            await Cluster.ClearMemoryAlarmAsync(1);
+            await Cluster.Nodes[0].ClearMemoryAlarmAsync();
         }
 
         await publishes.WaitAsync(TimeSpan.FromSeconds(30));

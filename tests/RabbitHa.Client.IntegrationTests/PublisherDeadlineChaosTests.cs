@@ -61,7 +61,7 @@ public sealed class PublisherDeadlineChaosTests(RabbitHaClusterFixture fixture, 
         var baseline = Memory();
         var afterRounds = new List<long>();
 
-        await Cluster.StopProxyAsync();
+        await Cluster.Proxy.StopAsync();
         try
         {
             await Eventually.HoldsAsync(() => Task.FromResult(connection.State != ConnectionState.Open), TimeSpan.FromSeconds(15),
@@ -81,7 +81,7 @@ public sealed class PublisherDeadlineChaosTests(RabbitHaClusterFixture fixture, 
         }
         finally
         {
-            await Cluster.StartProxyAsync();
+            await Cluster.Proxy.StartAsync();
         }
 
         output.WriteLine($"Managed memory: {baseline / 1024} KiB before, {string.Join(", ", afterRounds.Select(m => $"{m / 1024} KiB"))} after each round.");

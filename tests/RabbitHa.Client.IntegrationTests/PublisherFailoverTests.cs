@@ -63,7 +63,7 @@ public sealed class PublisherFailoverTests(RabbitHaClusterFixture fixture, ITest
         await using var consumer = await Consumer.StartAsync(Cluster.AmqpUri, queue);
 
         int? producerNode = null;
-        await Eventually.HoldsAsync(async () => (producerNode = await Cluster.FindConnectionNodeAsync(producerName + RabbitHaDiagnostics.PublisherConnectionNameSuffix)) is not null,
+        await Eventually.HoldsAsync(async () => (producerNode = (await Cluster.FindConnectionNodeAsync(producerName + RabbitHaDiagnostics.PublisherConnectionNameSuffix))?.Number) is not null,
             TimeSpan.FromSeconds(15), "the producer's connection is listed");
         var master = await Cluster.GetQueueReplicasAsync(queue);
         var victim = nodeToKill ?? producerNode!.Value;
@@ -87,7 +87,7 @@ public sealed class PublisherFailoverTests(RabbitHaClusterFixture fixture, ITest
                     {
                         _ = Task.Run(async () =>
                         {
-                            await Cluster.KillNodeAsync(victim);
+                            await Cluster.Nodes[victim - 1].KillAsync();
                             killed.SetResult();
                         });
                     }
@@ -110,7 +110,7 @@ public sealed class PublisherFailoverTests(RabbitHaClusterFixture fixture, ITest
         }
         finally
         {
-            await Cluster.StartNodeAsync(victim);
+            await Cluster.Nodes[victim - 1].StartAsync();
         }
 
         var publishTime = clock.Elapsed;

@@ -59,7 +59,7 @@ public sealed class TopologyDriftTests(RabbitHaClusterFixture fixture, ITestOutp
             });
 
             var clock = Stopwatch.StartNew();
-            await Cluster.KillNodeAsync(node);
+            await Cluster.Nodes[node - 1].KillAsync();
             HealthReportEntry degraded = default;
             try
             {
@@ -83,7 +83,7 @@ public sealed class TopologyDriftTests(RabbitHaClusterFixture fixture, ITestOutp
             }
             finally
             {
-                await Cluster.StartNodeAsync(node);
+                await Cluster.Nodes[node - 1].StartAsync();
             }
 
             Assert.Contains("406 PRECONDITION_FAILED", degraded.Description ?? string.Empty, StringComparison.Ordinal);
@@ -134,7 +134,7 @@ public sealed class TopologyDriftTests(RabbitHaClusterFixture fixture, ITestOutp
     {
         int? node = null;
         await Eventually.HoldsAsync(
-            async () => (node = await Cluster.FindConnectionNodeAsync(connection.ClientProvidedName)) is not null,
+            async () => (node = (await Cluster.FindConnectionNodeAsync(connection.ClientProvidedName))?.Number) is not null,
             TimeSpan.FromSeconds(15),
             $"connection '{connection.ClientProvidedName}' is listed by the management API");
         return node!.Value;

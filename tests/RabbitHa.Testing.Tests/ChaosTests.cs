@@ -28,7 +28,7 @@ public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper
     [DockerFact]
     public async Task KillNode_ThenStartNode_ProxyMarksItDownThenUp()
     {
-        await Cluster.KillNodeAsync(2);
+        await Cluster.Nodes[1].KillAsync();
         var clock = Stopwatch.StartNew();
         try
         {
@@ -41,7 +41,7 @@ public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper
         finally
         {
             clock.Restart();
-            await Cluster.StartNodeAsync(2);
+            await Cluster.Nodes[1].StartAsync();
         }
 
         await Cluster.WaitUntilHealthyAsync(RecoveryTimeout);
@@ -69,9 +69,9 @@ public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper
         }
 
         var before = await Cluster.GetQueueReplicasAsync(queue);
-        var master = NodeNumber(before!.LeaderNode!);
-        await Cluster.KillNodeAsync(master);
-        output.WriteLine($"Killed rmq{master}, master of {queue}");
+        var master = Cluster.GetNode(before!.LeaderNode!);
+        await master.KillAsync();
+        output.WriteLine($"Killed {master.HostName}, master of {queue}");
 
         // HAProxy may still send a connection to the dead node until its check marks it down.
         BasicGetResult? message = null;
@@ -101,7 +101,7 @@ public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper
         }
         finally
         {
-            await Cluster.StartNodeAsync(master);
+            await master.StartAsync();
         }
 
         Assert.NotNull(message);
@@ -112,7 +112,7 @@ public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper
     [DockerFact]
     public async Task DisconnectNode_MinorityPausesItself_AndRecoversAfterReconnect()
     {
-        await Cluster.DisconnectNodeAsync(3);
+        await Cluster.Nodes[2].DisconnectAsync();
         try
         {
             // Until the majority notices (net_ticktime), its management API may not answer at all.
@@ -124,18 +124,18 @@ public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper
             output.WriteLine($"The majority noticed the partition after {noticed.TotalSeconds:F1} s");
 
             var paused = await Eventually.HoldsAsync(
-                async () => (await Cluster.GetNodeLogAsync(3)).Contains(MinorityPaused, StringComparison.Ordinal),
+                async () => (await Cluster.Nodes[2].GetLogAsync()).Contains(MinorityPaused, StringComparison.Ordinal),
                 TimeSpan.FromSeconds(45),
                 "rmq3 logs that it is in the minority and pauses");
             output.WriteLine($"rmq3 paused itself (pause_minority) {paused.TotalSeconds:F1} s later:");
-            foreach (var line in (await Cluster.GetNodeLogAsync(3)).Split('\n').Where(l => l.Contains(MinorityPaused, StringComparison.Ordinal)))
+            foreach (var line in (await Cluster.Nodes[2].GetLogAsync()).Split('\n').Where(l => l.Contains(MinorityPaused, StringComparison.Ordinal)))
             {
                 output.WriteLine("  " + line);
             }
         }
         finally
         {
-            await Cluster.ReconnectNodeAsync(3);
+            await Cluster.Nodes[2].ReconnectAsync();
         }
 
         var clock = Stopwatch.StartNew();
@@ -149,8 +149,8 @@ public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper
             // Seen once in CI on RabbitMQ 4.0: the paused minority node stayed paused after it was reconnected. The fixture's
             // documentation says to restart it then; RabbitMQ 3 always healed by itself here, and is held to it.
             output.WriteLine($"rmq3 did not recover by itself within {RecoveryTimeout.TotalSeconds:F0} s on RabbitMQ 4 ({ex.Message}); restarting it.");
-            await Cluster.StopNodeAsync(3);
-            await Cluster.StartNodeAsync(3);
+            await Cluster.Nodes[2].StopAsync();
+            await Cluster.Nodes[2].StartAsync();
             await Cluster.WaitUntilHealthyAsync(RecoveryTimeout);
         }
 
@@ -161,7 +161,7 @@ public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper
     [DockerFact]
     public async Task PauseNode_ProxyAmqpCheckMarksTheFrozenNodeDown()
     {
-        await Cluster.PauseNodeAsync(1);
+        await Cluster.Nodes[0].PauseAsync();
         try
         {
             // A TCP check would keep a frozen node UP; the AMQP handshake check must not.
@@ -174,7 +174,7 @@ public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper
         finally
         {
             // Unpause well within net_ticktime, or the cluster keeps a partition pause_minority does not heal.
-            await Cluster.UnpauseNodeAsync(1);
+            await Cluster.Nodes[0].UnpauseAsync();
         }
 
         await Cluster.WaitUntilHealthyAsync(RecoveryTimeout);
@@ -183,7 +183,7 @@ public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper
     [DockerFact]
     public async Task StopNode_Gracefully_ThenStart_RejoinsTheCluster()
     {
-        await Cluster.StopNodeAsync(1);
+        await Cluster.Nodes[0].StopAsync();
         try
         {
             var states = await Cluster.GetNodeStatesAsync();
@@ -191,7 +191,7 @@ public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper
         }
         finally
         {
-            await Cluster.StartNodeAsync(1);
+            await Cluster.Nodes[0].StartAsync();
         }
 
         await Cluster.WaitUntilHealthyAsync(RecoveryTimeout);
@@ -201,7 +201,7 @@ public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper
     [DockerFact]
     public async Task StopProxy_RefusesClients_AndStartProxy_ServesThemOnTheSameAddress()
     {
-        await Cluster.StopProxyAsync();
+        await Cluster.Proxy.StopAsync();
         try
         {
             await Assert.ThrowsAsync<RabbitMQ.Client.Exceptions.BrokerUnreachableException>(
@@ -209,7 +209,7 @@ public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper
         }
         finally
         {
-            await Cluster.StartProxyAsync();
+            await Cluster.Proxy.StartAsync();
         }
 
         await Cluster.WaitUntilHealthyAsync(RecoveryTimeout);
@@ -229,7 +229,7 @@ public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper
         // Closed at the end, once unblocked: a blocked connection's socket is not read, so a close there waits out the
         // client's 20 s continuation timeout.
         await using var channel = await connection.CreateChannelAsync();
-        await Cluster.RaiseMemoryAlarmAsync(2);
+        await Cluster.Nodes[1].RaiseMemoryAlarmAsync();
         try
         {
             // The broker blocks a connection when it next publishes.
@@ -239,7 +239,7 @@ public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper
         }
         finally
         {
-            await Cluster.ClearMemoryAlarmAsync(2);
+            await Cluster.Nodes[1].ClearMemoryAlarmAsync();
         }
 
         await unblocked.Task.WaitAsync(TimeSpan.FromSeconds(15));
@@ -259,7 +259,5 @@ public sealed class ChaosTests(RabbitHaClusterFixture fixture, ITestOutputHelper
     }
 
     private async Task<string[]> UpServersAsync() =>
-        (await Cluster.GetProxyBackendsAsync()).Where(b => b.IsUp).Select(b => b.ServerName).ToArray();
-
-    private static int NodeNumber(string nodeName) => int.Parse(nodeName[^1..], System.Globalization.CultureInfo.InvariantCulture);
+        (await Cluster.Proxy.GetBackendsAsync()).Where(b => b.IsUp).Select(b => b.ServerName).ToArray();
 }

@@ -87,8 +87,8 @@ public sealed class ClusterAccessTests(RabbitHaClusterFixture fixture)
     {
         using var http = new HttpClient();
 
-        using var asAdmin = await GetAsync(http, Cluster.ProxyStatsUri, "admin", "admin");
-        using var asGenerated = await GetAsync(http, Cluster.ProxyStatsUri, Cluster.ProxyStatsUserName, Cluster.ProxyStatsPassword);
+        using var asAdmin = await GetAsync(http, Cluster.Proxy.StatsUri, "admin", "admin");
+        using var asGenerated = await GetAsync(http, Cluster.Proxy.StatsUri, Cluster.Proxy.StatsUserName, Cluster.Proxy.StatsPassword);
 
         Assert.Equal(HttpStatusCode.Unauthorized, asAdmin.StatusCode);
         Assert.Equal(HttpStatusCode.OK, asGenerated.StatusCode);

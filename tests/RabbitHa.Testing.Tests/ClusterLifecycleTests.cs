@@ -27,8 +27,8 @@ public sealed class ClusterLifecycleTests(ITestOutputHelper output)
             cluster = (ContainerCluster)fixture.Cluster;
             Assert.Equal((4, 1), await ContainerCluster.CountResourcesAsync(cluster.Id, CancellationToken.None));
             // Something to log besides the start: a chaos operation.
-            await cluster.RaiseMemoryAlarmAsync(1);
-            await cluster.ClearMemoryAlarmAsync(1);
+            await cluster.Nodes[0].RaiseMemoryAlarmAsync();
+            await cluster.Nodes[0].ClearMemoryAlarmAsync();
         }
         finally
         {
@@ -46,7 +46,7 @@ public sealed class ClusterLifecycleTests(ITestOutputHelper output)
         Assert.Contains(sink.Lines, l => l.Contains("cluster up", StringComparison.Ordinal));
         Assert.Contains(sink.Lines, l => l.Contains("removed", StringComparison.Ordinal));
         Assert.All(sink.Lines, l => Assert.DoesNotContain(cluster.Password, l, StringComparison.Ordinal));
-        Assert.All(sink.Lines, l => Assert.DoesNotContain(cluster.ProxyStatsPassword, l, StringComparison.Ordinal));
+        Assert.All(sink.Lines, l => Assert.DoesNotContain(cluster.Proxy.StatsPassword, l, StringComparison.Ordinal));
     }
 
     private sealed class RecordingSink : LongLivedMarshalByRefObject, IMessageSink

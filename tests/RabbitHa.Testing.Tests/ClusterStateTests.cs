@@ -27,7 +27,7 @@ public sealed class ClusterStateTests(RabbitHaClusterFixture fixture)
     [DockerFact]
     public async Task Proxy_AfterStart_ReportsEveryNodeUp()
     {
-        var backends = await Cluster.GetProxyBackendsAsync();
+        var backends = await Cluster.Proxy.GetBackendsAsync();
 
         Assert.Equal(["rmq1", "rmq2", "rmq3"], backends.Select(b => b.ServerName));
         Assert.All(backends, b => Assert.Equal("UP", b.Status));
@@ -112,7 +112,7 @@ public sealed class ClusterStateTests(RabbitHaClusterFixture fixture)
 
         var node = await Cluster.FindConnectionNodeAsync(name);
 
-        Assert.Equal(2, node);
+        Assert.Same(Cluster.Nodes[1], node);
     }
 
     [DockerFact]

@@ -231,7 +231,7 @@ public sealed class ClusterTlsTests
         Assert.All(cluster.Nodes.Select(n => n.AmqpUri).Append(cluster.AmqpUri), u => Assert.Equal("amqp", u.Scheme));
         var ports = cluster.Nodes.SelectMany(n => new[] { n.AmqpUri.Port, n.ManagementUri.Port, n.AmqpsUri!.Port })
             .Append(cluster.AmqpUri.Port)
-            .Append(cluster.ProxyStatsUri.Port)
+            .Append(cluster.Proxy.StatsUri.Port)
             .Append(cluster.AmqpsUri!.Port)
             .ToArray();
         Assert.Equal(12, ports.Distinct().Count());

@@ -101,7 +101,7 @@ public sealed class ContainerClusterBuilderTests
 
         var ports = cluster.Nodes.SelectMany(n => new[] { n.AmqpUri.Port, n.ManagementUri.Port })
             .Append(cluster.AmqpUri.Port)
-            .Append(cluster.ProxyStatsUri.Port)
+            .Append(cluster.Proxy.StatsUri.Port)
             .ToArray();
         Assert.Equal(8, ports.Distinct().Count());
         Assert.All(cluster.Nodes.Select(n => n.AmqpUri).Append(cluster.AmqpUri), u => Assert.Equal("127.0.0.1", u.Host));
@@ -116,11 +116,11 @@ public sealed class ContainerClusterBuilderTests
 
         Assert.NotEqual(first.UserName, second.UserName);
         Assert.NotEqual(first.Password, second.Password);
-        Assert.NotEqual(first.ProxyStatsUserName, second.ProxyStatsUserName);
-        Assert.NotEqual(first.ProxyStatsPassword, second.ProxyStatsPassword);
-        Assert.NotEqual(first.Password, first.ProxyStatsPassword);
-        Assert.All([first.Password, first.ProxyStatsPassword], p => Assert.Matches("^[A-Za-z0-9_-]{32}$", p));
-        Assert.All([first.UserName, first.ProxyStatsUserName], u => Assert.Matches("^[a-z]+-[a-z0-9]{8}$", u));
+        Assert.NotEqual(first.Proxy.StatsUserName, second.Proxy.StatsUserName);
+        Assert.NotEqual(first.Proxy.StatsPassword, second.Proxy.StatsPassword);
+        Assert.NotEqual(first.Password, first.Proxy.StatsPassword);
+        Assert.All([first.Password, first.Proxy.StatsPassword], p => Assert.Matches("^[A-Za-z0-9_-]{32}$", p));
+        Assert.All([first.UserName, first.Proxy.StatsUserName], u => Assert.Matches("^[a-z]+-[a-z0-9]{8}$", u));
         Assert.All(first.Nodes.Select(n => n.AmqpUri).Append(first.AmqpUri), u => Assert.Equal($"{first.UserName}:{first.Password}", u.UserInfo));
     }
 
@@ -139,18 +139,53 @@ public sealed class ContainerClusterBuilderTests
     {
         var cluster = new ContainerClusterBuilder().Build();
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => cluster.KillNodeAsync(1));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => cluster.Nodes[0].KillAsync());
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(4)]
-    public async Task ChaosOperation_WithUnknownNode_ThrowsNamingTheParameter(int node)
+    [InlineData(-1)]
+    [InlineData(3)]
+    public void Nodes_AtAnIndexOutOfRange_ThrowsNamingTheValidIndexes(int index)
     {
         var cluster = new ContainerClusterBuilder().Build();
 
-        var ex = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => cluster.StopNodeAsync(node));
-        Assert.Equal("node", ex.ParamName);
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => cluster.Nodes[index]);
+        Assert.Equal("index", ex.ParamName);
+        Assert.Contains("indexes 0 to 2", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Nodes[N - 1]", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Nodes_AreNumberedFromOne_InNodeOrder()
+    {
+        var cluster = new ContainerClusterBuilder().Build();
+
+        Assert.Equal([1, 2, 3], cluster.Nodes.Select(n => n.Number));
+        Assert.Equal(["rmq1", "rmq2", "rmq3"], cluster.Nodes.Select(n => n.HostName));
+        Assert.Equal("rmq2", cluster.Nodes[1].ToString());
+    }
+
+    [Theory]
+    [InlineData("rabbit@rmq2")]
+    [InlineData("rmq2")]
+    public void GetNode_ByErlangNodeNameOrHostName_FindsTheNode(string name)
+    {
+        var cluster = new ContainerClusterBuilder().Build();
+
+        Assert.Same(cluster.Nodes[1], cluster.GetNode(name));
+    }
+
+    [Theory]
+    [InlineData("rabbit@rmq4")]
+    [InlineData("rabbit@elsewhere")]
+    [InlineData("rmq")]
+    public void GetNode_WithANameOfNoNode_ThrowsListingTheNodes(string name)
+    {
+        var cluster = new ContainerClusterBuilder().Build();
+
+        var ex = Assert.Throws<ArgumentException>(() => cluster.GetNode(name));
+        Assert.Equal("nodeName", ex.ParamName);
+        Assert.Contains("rabbit@rmq1 (rmq1), rabbit@rmq2 (rmq2), rabbit@rmq3 (rmq3)", ex.Message, StringComparison.Ordinal);
     }
 
     private static ContainerClusterBuilder Builder(Dictionary<string, string?> environment) =>

@@ -77,7 +77,7 @@ public sealed partial class ContainerCluster
 
         try
         {
-            var servers = await _management.GetProxyBackendsAsync(ProxyStatsUri, ClusterResources.ProxyTlsBackend, cancellationToken).ConfigureAwait(false);
+            var servers = await _management.GetProxyBackendsAsync(Proxy.StatsUri, ClusterResources.ProxyTlsBackend, cancellationToken).ConfigureAwait(false);
             return servers.Count == NodeCount && servers.All(s => s.Status == "UP");
         }
         catch (HttpRequestException)

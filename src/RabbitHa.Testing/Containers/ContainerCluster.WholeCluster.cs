@@ -52,7 +52,7 @@ public sealed partial class ContainerCluster
             }
 
             int node = nodes[i];
-            IContainer container = Node(node);
+            IContainer container = NodeContainer(node);
             DateTime since = DateTime.UtcNow;
             // Docker's own start, not the container's StartAsync, which waits for this node's boot: a node that did not
             // stop last waits for one that did, so awaiting each boot before the next start hangs in the wrong order.
@@ -70,7 +70,7 @@ public sealed partial class ContainerCluster
     /// </summary>
     private async Task WaitUntilBootedAsync(int node, DateTime since, CancellationToken cancellationToken)
     {
-        IContainer container = Node(node);
+        IContainer container = NodeContainer(node);
         while (!await HasLoggedSinceAsync(container, NodeStartedMessage, since, cancellationToken).ConfigureAwait(false))
         {
             ContainerInspectResponse inspected = await Docker.Containers.InspectContainerAsync(container.Id, cancellationToken).ConfigureAwait(false);
@@ -84,6 +84,25 @@ public sealed partial class ContainerCluster
 
             await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private static async Task<bool> HasLoggedSinceAsync(IContainer container, string message, DateTime since, CancellationToken cancellationToken)
+    {
+        var (stdout, _) = await container.GetLogsAsync(timestampsEnabled: true, ct: cancellationToken).ConfigureAwait(false);
+        foreach (var line in stdout.Split('\n'))
+        {
+            // Docker puts an RFC 3339 timestamp and a space before every line.
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            if (space > 0
+                && line.Contains(message, StringComparison.Ordinal)
+                && DateTime.TryParse(line.AsSpan(0, space), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var at)
+                && at >= since)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void MarkStopped(int node) => Volatile.Write(ref _stoppedAt[node - 1], Stopwatch.GetTimestamp());

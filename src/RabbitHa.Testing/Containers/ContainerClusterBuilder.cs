@@ -130,7 +130,7 @@ public sealed class ContainerClusterBuilder
     /// <summary>
     /// Turns TLS on: besides plain AMQP, every node listens for AMQP over TLS (amqps) on its own loopback port, and HAProxy
     /// on one more, passing TLS through to the nodes (<see cref="ContainerCluster.AmqpsUri"/>,
-    /// <see cref="ClusterNodeEndpoints.AmqpsUri"/>). Off by default.
+    /// <see cref="IRabbitHaClusterNode.AmqpsUri"/>). Off by default.
     /// </summary>
     /// <remarks>
     /// <para>

@@ -74,7 +74,7 @@ internal sealed class ClusterFixtureCore
             _cluster = _configure(new ContainerClusterBuilder().WithLog(Log)).Build();
             await _cluster.StartAsync(cancellationToken).ConfigureAwait(false);
             Log($"RabbitHa cluster up in {clock.Elapsed.TotalSeconds:F1} s, profile {_cluster.RabbitMqProfile}: {WithoutUserInfo(_cluster.AmqpUri)} (user {_cluster.UserName}; "
-                + $"HAProxy stats {_cluster.ProxyStatsUri}, user {_cluster.ProxyStatsUserName})"
+                + $"HAProxy stats {_cluster.Proxy.StatsUri}, user {_cluster.Proxy.StatsUserName})"
                 + (_cluster.AmqpsUri is { } amqps ? $"; TLS on: {WithoutUserInfo(amqps)}, CA certificate {_cluster.CaCertificatePath}." : "."));
         }
 #pragma warning disable CA1031 // Kept and rethrown by Cluster, so each test fails with the real error.

@@ -70,7 +70,7 @@ public sealed class ConsumerChaosTests(RabbitHaClusterFixture fixture, ITestOutp
                 int node = nodes[victim];
                 int[] onNode = Enumerable.Range(0, consumers.Length).Where(i => nodes[i] == node).ToArray();
                 long killedAt = Stopwatch.GetTimestamp();
-                await Cluster.KillNodeAsync(node);
+                await Cluster.Nodes[node - 1].KillAsync();
                 output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} killed rmq{node}, the node of {string.Join(", ", onNode.Select(i => consumers[i]))}");
                 try
                 {
@@ -98,7 +98,7 @@ public sealed class ConsumerChaosTests(RabbitHaClusterFixture fixture, ITestOutp
                 }
                 finally
                 {
-                    await Cluster.StartNodeAsync(node);
+                    await Cluster.Nodes[node - 1].StartAsync();
                 }
 
                 await Cluster.WaitUntilHealthyAsync(s_recoveryTimeout);
@@ -149,7 +149,7 @@ public sealed class ConsumerChaosTests(RabbitHaClusterFixture fixture, ITestOutp
             // The management API lists a new connection with its next statistics emission, within seconds.
             int? node = null;
             string name = consumers[i];
-            await Eventually.HoldsAsync(async () => (node = await Cluster.FindConnectionNodeAsync(name)) is not null,
+            await Eventually.HoldsAsync(async () => (node = (await Cluster.FindConnectionNodeAsync(name))?.Number) is not null,
                 TimeSpan.FromSeconds(30), $"the management API lists the connection of {name}");
             nodes[i] = node!.Value;
             output.WriteLine($"{name} is connected to rmq{nodes[i]}");

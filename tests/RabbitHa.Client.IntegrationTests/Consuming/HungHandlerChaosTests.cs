@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -86,16 +85,16 @@ public sealed class HungHandlerChaosTests(RabbitHaClusterFixture fixture, ITestO
                 $"the handler of {HungId} is abandoned and logged as hung");
 
             QueueReplicaState replicas = (await Cluster.GetQueueReplicasAsync(queue))!;
-            killed = NodeNumber(replicas.LeaderNode!);
+            killed = Cluster.GetNode(replicas.LeaderNode!).Number;
             long killedAt = Stopwatch.GetTimestamp();
-            await Cluster.KillNodeAsync(killed.Value);
+            await Cluster.Nodes[killed.Value - 1].KillAsync();
             output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} killed rmq{killed}, the master of {queue}");
             await Eventually.HoldsAsync(() => Task.FromResult(log.FirstHandledAfter(name, killedAt) is not null), s_resumeTimeout,
                 "messages are handled again after the failover, next to the hung handler");
             TimeSpan resumed = Stopwatch.GetElapsedTime(killedAt, log.FirstHandledAfter(name, killedAt)!.Value);
             output.WriteLine($"delivering again {resumed.TotalSeconds:F2} s after the kill");
 
-            await Cluster.StartNodeAsync(killed.Value);
+            await Cluster.Nodes[killed.Value - 1].StartAsync();
             killed = null;
             await Cluster.WaitUntilHealthyAsync(s_recoveryTimeout);
 
@@ -146,7 +145,7 @@ public sealed class HungHandlerChaosTests(RabbitHaClusterFixture fixture, ITestO
             await production;
             if (killed is { } node)
             {
-                await Cluster.StartNodeAsync(node);
+                await Cluster.Nodes[node - 1].StartAsync();
             }
 
             await host.StopAsync();
@@ -155,8 +154,4 @@ public sealed class HungHandlerChaosTests(RabbitHaClusterFixture fixture, ITestO
             await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, queue + ".dead-letter");
         }
     }
-
-    /// <summary>The node number in a node name such as <c>rabbit@rmq2</c>.</summary>
-    private static int NodeNumber(string nodeName) =>
-        int.Parse(nodeName[(nodeName.LastIndexOf("rmq", StringComparison.Ordinal) + 3)..], CultureInfo.InvariantCulture);
 }

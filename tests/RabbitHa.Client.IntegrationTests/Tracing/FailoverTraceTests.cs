@@ -58,10 +58,10 @@ public sealed class FailoverTraceTests(RabbitHaClusterFixture fixture, ITestOutp
         await consumer.WaitUntilSubscribedAsync();
         var publisher = producer.Services.GetRequiredService<IRabbitHaPublisher>();
 
-        int? producerNode = null;
+        IRabbitHaClusterNode? producerNode = null;
         await Eventually.HoldsAsync(async () => (producerNode = await Cluster.FindConnectionNodeAsync(producerName + RabbitHaDiagnostics.PublisherConnectionNameSuffix)) is not null,
             TimeSpan.FromSeconds(15), "the producer's publishing connection is listed");
-        output.WriteLine($"Producer's publishing connection on rmq{producerNode}; killing it once {KillAt} publishes have started, publishing {AfterKill} more after.");
+        output.WriteLine($"Producer's publishing connection on {producerNode?.HostName}; killing it once {KillAt} publishes have started, publishing {AfterKill} more after.");
 
         // Each publish a trace of its own: nothing is current where they start.
         Activity.Current = null;
@@ -81,7 +81,7 @@ public sealed class FailoverTraceTests(RabbitHaClusterFixture fixture, ITestOutp
                     {
                         _ = Task.Run(async () =>
                         {
-                            await Cluster.KillNodeAsync(producerNode!.Value);
+                            await producerNode!.KillAsync();
                             Volatile.Write(ref limit, Math.Min(MaxMessages, Volatile.Read(ref next) + AfterKill));
                             killed.SetResult();
                         });
@@ -104,7 +104,7 @@ public sealed class FailoverTraceTests(RabbitHaClusterFixture fixture, ITestOutp
         }
         finally
         {
-            await Cluster.StartNodeAsync(producerNode!.Value);
+            await producerNode!.StartAsync();
         }
 
         Assert.Empty(failures);

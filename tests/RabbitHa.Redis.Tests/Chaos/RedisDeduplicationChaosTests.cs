@@ -40,24 +40,24 @@ public sealed class RedisDeduplicationChaosTests(RabbitHaClusterFixture fixture,
         // OperationTimeout at its default (2 s): a record that took longer on this loaded machine would be given up on, and a copy
         // of its message handled again, which is the store's documented trade-off rather than what this test is about.
         await using var run = await Run.StartAsync(this, redis, RedisUnavailableBehavior.FailClosed, TimeSpan.FromSeconds(2));
-        int? node = null;
+        IRabbitHaClusterNode? node = null;
         await Eventually.HoldsAsync(async () => (node = await Cluster.FindConnectionNodeAsync(run.ProducerName + RabbitHaDiagnostics.PublisherConnectionNameSuffix)) is not null,
             TimeSpan.FromSeconds(30), "the producer's publishing connection is listed");
         QueueReplicaState? leader = await Cluster.GetQueueReplicasAsync(run.Queue);
-        output.WriteLine($"Producer publishing on rmq{node}, queue leader {leader?.LeaderNode}; killing rmq{node} at message {messageCount / 3}.");
+        output.WriteLine($"Producer publishing on {node?.HostName}, queue leader {leader?.LeaderNode}; killing {node?.HostName} at message {messageCount / 3}.");
 
         try
         {
-            await run.PublishAsync(messageCount, pause: TimeSpan.Zero, at: messageCount / 3, () => Cluster.KillNodeAsync(node!.Value));
+            await run.PublishAsync(messageCount, pause: TimeSpan.Zero, at: messageCount / 3, () => node!.KillAsync());
         }
         finally
         {
-            await Cluster.StartNodeAsync(node!.Value);
+            await node!.StartAsync();
         }
 
         await Cluster.WaitUntilHealthyAsync(s_recoveryTimeout);
         await run.WaitUntilEveryConfirmedMessageIsHandledAsync();
-        output.WriteLine(run.Report($"rmq{node} (the producer's node) killed at message {messageCount / 3}"));
+        output.WriteLine(run.Report($"{node?.HostName} (the producer's node) killed at message {messageCount / 3}"));
 
         Assert.Empty(run.PublishFailures);
         Assert.Equal(messageCount, run.Confirmed.Count);
