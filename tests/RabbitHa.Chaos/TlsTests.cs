@@ -146,7 +146,7 @@ public sealed class TlsTests(ChaosClusterFixture fixture, ITestOutputHelper outp
     private IHost BuildApp(string queue, Action<RabbitHaOptions> configure, ConcurrentDictionary<string, int> handled)
     {
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Logging.AddProvider(new XunitLoggerProvider(output, queue));
+        builder.Logging.AddProvider(new XunitLoggerProvider(output) { MinimumLevel = LogLevel.Warning, Source = queue, FullExceptions = false });
         builder.Services.AddSingleton(handled);
         builder.Services
             .AddRabbitHa(o =>

@@ -374,37 +374,31 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
         Action<RabbitHaTopologyOptions>? topology = null,
         ILoggerProvider? logs = null)
     {
-        var builder = new ServiceCollection()
-            .AddLogging(logging => logging.AddProvider(logs ?? new XunitLoggerProvider(output)))
-            .AddRabbitHa(o =>
+        return RabbitHaTestHost.BuildServices(
+            Cluster.AmqpUri,
+            namePrefix + "-" + Guid.NewGuid().ToString("N")[..8],
+            logs ?? new XunitLoggerProvider(output),
+            rabbitHa =>
             {
-                o.Uri = Cluster.AmqpUri.ToString();
-                o.ClientProvidedName = namePrefix + "-" + Guid.NewGuid().ToString("N")[..8];
-                configure?.Invoke(o);
-            });
-        if (topology is not null)
-        {
-            builder.AddTopology(topology);
-        }
-
-        return builder.Services.BuildServiceProvider();
+                if (topology is not null)
+                {
+                    rabbitHa.AddTopology(topology);
+                }
+            },
+            configure);
     }
 
-    private IHost BuildHost(string namePrefix, TimeSpan startupTimeout, Action<RabbitHaTopologyOptions>? topology = null)
-    {
-        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.AddProvider(new XunitLoggerProvider(output));
-        var rabbit = builder.Services.AddRabbitHa(o =>
-        {
-            o.Uri = Cluster.AmqpUri.ToString();
-            o.ClientProvidedName = namePrefix + "-" + Guid.NewGuid().ToString("N")[..8];
-            o.Startup.Timeout = startupTimeout;
-        });
-        if (topology is not null)
-        {
-            rabbit.AddTopology(topology);
-        }
-
-        return builder.Build();
-    }
+    private IHost BuildHost(string namePrefix, TimeSpan startupTimeout, Action<RabbitHaTopologyOptions>? topology = null) =>
+        RabbitHaTestHost.Build(
+            Cluster.AmqpUri,
+            namePrefix + "-" + Guid.NewGuid().ToString("N")[..8],
+            new XunitLoggerProvider(output),
+            rabbitHa =>
+            {
+                if (topology is not null)
+                {
+                    rabbitHa.AddTopology(topology);
+                }
+            },
+            o => o.Startup.Timeout = startupTimeout);
 }

@@ -141,35 +141,25 @@ public sealed class ConnectionTests(RabbitHaClusterFixture fixture, ITestOutputH
     private ServiceProvider BuildServices(
         string namePrefix, ILoggerProvider logs, Action<RabbitHaOptions>? configure = null, Action<RabbitHaTopologyOptions>? topology = null)
     {
-        var builder = new ServiceCollection()
-            .AddLogging(logging => logging.AddProvider(logs))
-            .AddRabbitHa(o =>
+        return RabbitHaTestHost.BuildServices(
+            Cluster.AmqpUri,
+            namePrefix + "-" + Guid.NewGuid().ToString("N")[..8],
+            logs,
+            rabbitHa =>
             {
-                o.Uri = Cluster.AmqpUri.ToString();
-                o.ClientProvidedName = namePrefix + "-" + Guid.NewGuid().ToString("N")[..8];
+                if (topology is not null)
+                {
+                    rabbitHa.AddTopology(topology);
+                }
+            },
+            o =>
+            {
                 o.Startup.Timeout = StartupTimeout;
                 configure?.Invoke(o);
             });
-        if (topology is not null)
-        {
-            builder.AddTopology(topology);
-        }
-
-        return builder.Services.BuildServiceProvider();
     }
 
-    private IHost BuildHost(string clientProvidedName, Action<RabbitHaTopologyOptions> topology)
-    {
-        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.AddProvider(new XunitLoggerProvider(output));
-        builder.Services
-            .AddRabbitHa(o =>
-            {
-                o.Uri = Cluster.AmqpUri.ToString();
-                o.ClientProvidedName = clientProvidedName;
-                o.Startup.Timeout = StartupTimeout;
-            })
-            .AddTopology(topology);
-        return builder.Build();
-    }
+    private IHost BuildHost(string clientProvidedName, Action<RabbitHaTopologyOptions> topology) =>
+        RabbitHaTestHost.Build(
+            Cluster.AmqpUri, clientProvidedName, new XunitLoggerProvider(output), rabbitHa => rabbitHa.AddTopology(topology), o => o.Startup.Timeout = StartupTimeout);
 }

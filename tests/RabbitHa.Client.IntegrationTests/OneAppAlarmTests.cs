@@ -178,23 +178,19 @@ public sealed class OneAppAlarmTests(RabbitHaClusterFixture fixture, ITestOutput
         await host.StopAsync();
     }
 
-    private IHost BuildApp(string queue, DeliveryLog log, TimeSpan handlerDelay, Action<RabbitHaPublisherOptions> configurePublisher)
-    {
-        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Logging.AddProvider(new XunitLoggerProvider(output));
-        builder.Services.AddSingleton(log);
-        builder.Services.AddSingleton(new ConsumerIdentity("app"));
-        builder.Services.AddSingleton(new HandlerBehavior { BeforeHandled = (_, ct) => Task.Delay(handlerDelay, ct) });
-        builder.Services.AddRabbitHa(o =>
-            {
-                o.Uri = Cluster.AmqpUri.ToString();
-                o.ClientProvidedName = "one-app-" + queue[^8..];
-            })
-            .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue }))
-            .AddPublisher(configurePublisher)
-            .AddConsumer<RecordingHandler>(queue, o => o.PrefetchCount = 50);
-        return builder.Build();
-    }
+    private IHost BuildApp(string queue, DeliveryLog log, TimeSpan handlerDelay, Action<RabbitHaPublisherOptions> configurePublisher) =>
+        RabbitHaTestHost.Build(
+            Cluster.AmqpUri,
+            "one-app-" + queue[^8..],
+            new XunitLoggerProvider(output),
+            rabbitHa => rabbitHa
+                .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue }))
+                .AddPublisher(configurePublisher)
+                .AddConsumer<RecordingHandler>(queue, o => o.PrefetchCount = 50),
+            services: services => services
+                .AddSingleton(log)
+                .AddSingleton(new ConsumerIdentity("app"))
+                .AddSingleton(new HandlerBehavior { BeforeHandled = (_, ct) => Task.Delay(handlerDelay, ct) }));
 
     private async Task RaiseAlarmEverywhereAsync()
     {

@@ -19,14 +19,13 @@ public sealed class PublisherAlarmTests(RabbitHaClusterFixture fixture, ITestOut
     [DockerFact]
     public async Task PublishAsync_WhileAMemoryAlarmBlocksTheConnection_WaitsAndCompletesAfterIt()
     {
-        var queue = "alarm-" + Guid.NewGuid().ToString("N");
-        await using var services = new ServiceCollection()
-            .AddLogging(logging => logging.AddProvider(new XunitLoggerProvider(output)))
-            .AddRabbitHa(o => o.Uri = Cluster.AmqpUri.ToString())
-            .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue }))
-            .AddPublisher()
-            .Services
-            .BuildServiceProvider();
+        await using var testQueue = TestQueue.Named(Cluster.AmqpUri, "alarm");
+        var queue = testQueue.Name;
+        await using var services = RabbitHaTestHost.BuildServices(
+            Cluster.AmqpUri,
+            clientProvidedName: null,
+            new XunitLoggerProvider(output),
+            rabbitHa => rabbitHa.AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue })).AddPublisher());
         // The publisher's own connection is the one the broker blocks; the main one (topology, consumers) is not publishing.
         await services.GetRequiredService<IRabbitHaConnection>().ConnectAsync();
         var connection = services.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection);
@@ -54,6 +53,5 @@ public sealed class PublisherAlarmTests(RabbitHaClusterFixture fixture, ITestOut
         Assert.False(connection.IsBlocked);
         await using var channel = await services.GetRequiredService<IRabbitHaConnection>().CreateChannelAsync();
         Assert.Equal(50u, await channel.MessageCountAsync(queue));
-        await channel.QueueDeleteAsync(queue);
     }
 }

@@ -36,23 +36,20 @@ public sealed class PublisherDeadlineChaosTests(RabbitHaClusterFixture fixture, 
     [DockerFact]
     public async Task PublishAsync_WhileHaProxyIsDownLongerThanPublishTimeout_EveryCallEndsTimedOutWithinItsDeadline()
     {
-        var queue = "deadline-" + Guid.NewGuid().ToString("N");
-        await using var services = new ServiceCollection()
-            .AddLogging(logging => logging.AddProvider(new XunitLoggerProvider(output)).SetMinimumLevel(LogLevel.Information))
-            .AddRabbitHa(o =>
-            {
-                o.Uri = Cluster.AmqpUri.ToString();
-                o.ClientProvidedName = "deadline-" + Guid.NewGuid().ToString("N");
-            })
-            .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue }))
-            .AddPublisher(o =>
-            {
-                o.MaxInFlight = MaxInFlight;
-                o.PublishTimeout = PublishTimeout;
-                o.ConfirmTimeout = PublishTimeout;
-            })
-            .Services
-            .BuildServiceProvider();
+        await using var testQueue = TestQueue.Named(Cluster.AmqpUri, "deadline");
+        var queue = testQueue.Name;
+        await using var services = RabbitHaTestHost.BuildServices(
+            Cluster.AmqpUri,
+            "deadline-" + Guid.NewGuid().ToString("N"),
+            new XunitLoggerProvider(output),
+            rabbitHa => rabbitHa
+                .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue }))
+                .AddPublisher(o =>
+                {
+                    o.MaxInFlight = MaxInFlight;
+                    o.PublishTimeout = PublishTimeout;
+                    o.ConfirmTimeout = PublishTimeout;
+                }));
         await services.GetRequiredService<IRabbitHaConnection>().ConnectAsync();
         var connection = services.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection);
         await connection.ConnectAsync();
@@ -102,9 +99,6 @@ public sealed class PublisherDeadlineChaosTests(RabbitHaClusterFixture fixture, 
             }
         }, TimeSpan.FromSeconds(60), "a publish is confirmed once HAProxy is back");
         output.WriteLine($"First confirm {recovered.Elapsed.TotalSeconds:F1} s after the cluster was healthy again.");
-
-        await using var channel = await services.GetRequiredService<IRabbitHaConnection>().CreateChannelAsync();
-        await channel.QueueDeleteAsync(queue);
     }
 
     private static async Task<(PublishFailureReason? Reason, TimeSpan Elapsed)> TimedPublishAsync(IRabbitHaPublisher publisher, string queue, int i)

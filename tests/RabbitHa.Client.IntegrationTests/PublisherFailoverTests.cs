@@ -46,17 +46,11 @@ public sealed class PublisherFailoverTests(RabbitHaClusterFixture fixture, ITest
     {
         var queue = "failover-" + Guid.NewGuid().ToString("N");
         var producerName = "producer-" + Guid.NewGuid().ToString("N");
-        await using var services = new ServiceCollection()
-            .AddLogging(logging => logging.AddProvider(new XunitLoggerProvider(output)))
-            .AddRabbitHa(o =>
-            {
-                o.Uri = Cluster.AmqpUri.ToString();
-                o.ClientProvidedName = producerName;
-            })
-            .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue }))
-            .AddPublisher()
-            .Services
-            .BuildServiceProvider();
+        await using var services = RabbitHaTestHost.BuildServices(
+            Cluster.AmqpUri,
+            producerName,
+            new XunitLoggerProvider(output),
+            rabbitHa => rabbitHa.AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue })).AddPublisher());
         await services.GetRequiredService<IRabbitHaConnection>().ConnectAsync();
         await services.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection).ConnectAsync();
         var publisher = services.GetRequiredService<IRabbitHaPublisher>();

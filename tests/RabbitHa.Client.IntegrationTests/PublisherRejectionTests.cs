@@ -36,19 +36,14 @@ public sealed class PublisherRejectionTests(RabbitHaClusterFixture fixture, ITes
     [DockerFact]
     public async Task PublishAsync_BesideMessagesTheBrokerRefuses_FailsOnlyThoseWithTheirOwnAnswer_AndHoldsChannelsAndMemoryFlat()
     {
-        var queue = "refused-" + Guid.NewGuid().ToString("N");
+        await using var testQueue = TestQueue.Named(Cluster.AmqpUri, "refused");
+        var queue = testQueue.Name;
         var name = "refused-" + Guid.NewGuid().ToString("N");
-        await using var services = new ServiceCollection()
-            .AddLogging(logging => logging.AddProvider(new XunitLoggerProvider(output)).SetMinimumLevel(LogLevel.Information))
-            .AddRabbitHa(o =>
-            {
-                o.Uri = Cluster.AmqpUri.ToString();
-                o.ClientProvidedName = name;
-            })
-            .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue }))
-            .AddPublisher()
-            .Services
-            .BuildServiceProvider();
+        await using var services = RabbitHaTestHost.BuildServices(
+            Cluster.AmqpUri,
+            name,
+            new XunitLoggerProvider(output),
+            rabbitHa => rabbitHa.AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue })).AddPublisher());
         await services.GetRequiredService<IRabbitHaConnection>().ConnectAsync();
         await services.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection).ConnectAsync();
         var publisher = services.GetRequiredService<IRabbitHaPublisher>();
@@ -81,9 +76,6 @@ public sealed class PublisherRejectionTests(RabbitHaClusterFixture fixture, ITes
         Assert.InRange(counters.ChannelsHeld, 1, Math.Max(2, baselineChannels));
         await Eventually.HoldsAsync(async () => await ChannelsOfAsync(name + RabbitHaDiagnostics.PublisherConnectionNameSuffix) is <= 2,
             TimeSpan.FromSeconds(30), "the broker lists at most two channels on the publishing connection");
-
-        await using var channel = await services.GetRequiredService<IRabbitHaConnection>().CreateChannelAsync();
-        await channel.QueueDeleteAsync(queue);
     }
 
     private static void AssertRefusedForItself(OutgoingMessage message, RabbitHaPublishException? failure)

@@ -13,7 +13,7 @@ namespace RabbitHa.Client.IntegrationTests;
 [Trait("Category", "Integration")]
 public sealed class PublisherTests(RabbitHaClusterFixture fixture, ITestOutputHelper output) : IAsyncLifetime
 {
-    private readonly string _queue = "publisher-" + Guid.NewGuid().ToString("N");
+    private readonly string _queue = TestQueue.NewName("publisher");
     private ServiceProvider _services = null!;
 
     private IRabbitHaCluster Cluster => fixture.Cluster;
@@ -27,17 +27,11 @@ public sealed class PublisherTests(RabbitHaClusterFixture fixture, ITestOutputHe
             return;
         }
 
-        _services = new ServiceCollection()
-            .AddLogging(logging => logging.AddProvider(new XunitLoggerProvider(output)))
-            .AddRabbitHa(o =>
-            {
-                o.Uri = Cluster.AmqpUri.ToString();
-                o.ClientProvidedName = "publisher-tests";
-            })
-            .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = _queue }))
-            .AddPublisher()
-            .Services
-            .BuildServiceProvider();
+        _services = RabbitHaTestHost.BuildServices(
+            Cluster.AmqpUri,
+            "publisher-tests",
+            new XunitLoggerProvider(output),
+            rabbitHa => rabbitHa.AddTopology(t => t.Queues.Add(new QueueDefinition { Name = _queue })).AddPublisher());
         await _services.GetRequiredService<IRabbitHaConnection>().ConnectAsync();
     }
 

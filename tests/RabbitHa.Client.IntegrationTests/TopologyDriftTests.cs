@@ -140,18 +140,6 @@ public sealed class TopologyDriftTests(RabbitHaClusterFixture fixture, ITestOutp
         return node!.Value;
     }
 
-    private IHost BuildHost(string clientProvidedName, ILoggerProvider logs, Action<RabbitHaTopologyOptions> topology)
-    {
-        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.AddProvider(logs);
-        builder.Services
-            .AddRabbitHa(o =>
-            {
-                o.Uri = Cluster.AmqpUri.ToString();
-                o.ClientProvidedName = clientProvidedName;
-            })
-            .AddTopology(topology)
-            .AddPublisher();
-        return builder.Build();
-    }
+    private IHost BuildHost(string clientProvidedName, ILoggerProvider logs, Action<RabbitHaTopologyOptions> topology) =>
+        RabbitHaTestHost.Build(Cluster.AmqpUri, clientProvidedName, logs, rabbitHa => rabbitHa.AddTopology(topology).AddPublisher());
 }

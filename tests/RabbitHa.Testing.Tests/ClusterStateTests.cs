@@ -64,9 +64,8 @@ public sealed class ClusterStateTests(RabbitHaClusterFixture fixture)
     [DockerFact]
     public async Task Queue_DeclaredThroughProxyWithoutType_IsReplicatedOnEveryNode()
     {
-        var queue = "replicated-" + Guid.NewGuid().ToString("N");
-        await using var connection = await Amqp.ConnectAsync(Cluster.AmqpUri, nameof(Queue_DeclaredThroughProxyWithoutType_IsReplicatedOnEveryNode));
-        await Amqp.DeclareDurableQueueAsync(connection, queue);
+        await using var testQueue = await TestQueue.DeclareAsync(Cluster.AmqpUri, "replicated");
+        var queue = testQueue.Name;
 
         var (type, policy) = Cluster.RabbitMqProfile == RabbitMqProfile.RabbitMq3 ? ("classic", "ha-all") : ("quorum", (string?)null);
 
@@ -79,9 +78,6 @@ public sealed class ClusterStateTests(RabbitHaClusterFixture fixture)
 
         Assert.Equal(["rabbit@rmq1", "rabbit@rmq2", "rabbit@rmq3"], state!.Mirrors.Append(state.LeaderNode).Order());
         Assert.DoesNotContain(state.LeaderNode, state.SynchronisedMirrors);
-
-        await using var channel = await connection.CreateChannelAsync();
-        await channel.QueueDeleteAsync(queue);
     }
 
     [DockerFact]

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using RabbitHa.Client;
+using RabbitHa.TestSupport;
 using Xunit;
 
 namespace RabbitHa.Testing.XunitV3.Tests;
@@ -35,18 +36,15 @@ public sealed class ClusterFixtureIntegrationTests(RabbitHaClusterFixture fixtur
         Uri amqp = fixture.Cluster.AmqpUri; // HAProxy, with the cluster's generated credentials
         const string queue = "xunit-v3.greetings";
         var greetings = new Greetings();
-        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Services.AddSingleton(greetings);
-        builder.Services
-            .AddRabbitHa(o =>
-            {
-                o.Uri = amqp.ToString();
-                o.ClientProvidedName = "xunit-v3-tests";
-            })
-            .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue, Type = QueueType.Quorum }))
-            .AddPublisher()
-            .AddConsumer<GreetingHandler>(queue);
-        using IHost host = builder.Build();
+        using IHost host = RabbitHaTestHost.Build(
+            amqp,
+            "xunit-v3-tests",
+            logs: null,
+            rabbitHa => rabbitHa
+                .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue, Type = QueueType.Quorum }))
+                .AddPublisher()
+                .AddConsumer<GreetingHandler>(queue),
+            services: services => services.AddSingleton(greetings));
         await host.StartAsync(cancellationToken);
         try
         {

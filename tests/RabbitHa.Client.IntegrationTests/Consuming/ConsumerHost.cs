@@ -21,33 +21,32 @@ internal static class ConsumerHost
         bool typed = false,
         RecordingLoggerProvider? logs = null)
     {
-        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-
-        // A recording provider writes to the test's output too.
-        builder.Logging.AddProvider(logs ?? (ILoggerProvider)new XunitLoggerProvider(output));
-        builder.Services.AddSingleton(log);
-        builder.Services.AddSingleton(new ConsumerIdentity(name));
-        builder.Services.AddSingleton(behavior ?? new HandlerBehavior());
-        if (store is not null)
-        {
-            builder.Services.AddSingleton(store);
-        }
-
-        IRabbitHaBuilder rabbit = builder.Services.AddRabbitHa(o =>
-        {
-            o.Uri = cluster.AmqpUri.ToString();
-            o.ClientProvidedName = name;
-        });
-        if (typed)
-        {
-            rabbit.AddConsumer<OrderHandler>(queue, configure);
-        }
-        else
-        {
-            rabbit.AddConsumer<RecordingHandler>(queue, configure);
-        }
-
-        return builder.Build();
+        return RabbitHaTestHost.Build(
+            cluster.AmqpUri,
+            name,
+            // A recording provider writes to the test's output too.
+            logs ?? (ILoggerProvider)new XunitLoggerProvider(output),
+            rabbit =>
+            {
+                if (typed)
+                {
+                    rabbit.AddConsumer<OrderHandler>(queue, configure);
+                }
+                else
+                {
+                    rabbit.AddConsumer<RecordingHandler>(queue, configure);
+                }
+            },
+            services: services =>
+            {
+                services.AddSingleton(log);
+                services.AddSingleton(new ConsumerIdentity(name));
+                services.AddSingleton(behavior ?? new HandlerBehavior());
+                if (store is not null)
+                {
+                    services.AddSingleton(store);
+                }
+            });
     }
 
     /// <summary>The host's consumer (the first), once the host has started.</summary>

@@ -208,18 +208,13 @@ public sealed class DeadLetterTests(RabbitHaClusterFixture fixture, ITestOutputH
 
     /// <summary>A host with one consumer of <typeparamref name="THandler"/>, for handlers <see cref="ConsumerHost"/> does not know.</summary>
     private IHost BuildHost<THandler>(string queue, Action<RabbitHaConsumerOptions> configure, ILoggerProvider? logs = null, Action<IServiceCollection>? services = null)
-        where THandler : class, IRabbitHaHandler<ReadOnlyMemory<byte>>
-    {
-        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Logging.AddProvider(logs ?? new XunitLoggerProvider(output));
-        services?.Invoke(builder.Services);
-        builder.Services.AddRabbitHa(o =>
-        {
-            o.Uri = Cluster.AmqpUri.ToString();
-            o.ClientProvidedName = "consumer-" + queue;
-        }).AddConsumer<THandler, ReadOnlyMemory<byte>>(queue, configure);
-        return builder.Build();
-    }
+        where THandler : class, IRabbitHaHandler<ReadOnlyMemory<byte>> =>
+        RabbitHaTestHost.Build(
+            Cluster.AmqpUri,
+            "consumer-" + queue,
+            logs ?? new XunitLoggerProvider(output),
+            rabbitHa => rabbitHa.AddConsumer<THandler, ReadOnlyMemory<byte>>(queue, configure),
+            services: services);
 
     /// <summary>A queue's depth, or zero when it does not exist (the passive declaration's 404).</summary>
     private async Task<uint> MessageCountOrZeroAsync(string queue)

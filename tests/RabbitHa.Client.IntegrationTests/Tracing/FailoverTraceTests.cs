@@ -142,19 +142,12 @@ public sealed class FailoverTraceTests(RabbitHaClusterFixture fixture, ITestOutp
         await Cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
     }
 
-    private IHost BuildProducer(string queue, string name)
-    {
-        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Logging.AddProvider(new XunitLoggerProvider(output));
-        builder.Services.AddRabbitHa(o =>
-            {
-                o.Uri = Cluster.AmqpUri.ToString();
-                o.ClientProvidedName = name;
-            })
-            .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue }))
-            .AddPublisher();
-        return builder.Build();
-    }
+    private IHost BuildProducer(string queue, string name) =>
+        RabbitHaTestHost.Build(
+            Cluster.AmqpUri,
+            name,
+            new XunitLoggerProvider(output),
+            rabbitHa => rabbitHa.AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue })).AddPublisher());
 
     private static string? Destination(Activity span) => span.GetTagItem("messaging.destination.name") as string;
 

@@ -294,22 +294,18 @@ public sealed class RedisDeduplicationChaosTests(RabbitHaClusterFixture fixture,
             }
         }
 
-        private IHost Build(string name, Action<IRabbitHaBuilder> rabbit, Action<IServiceCollection>? services = null)
-        {
-            HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-            builder.Logging.AddProvider(new XunitLoggerProvider(_test.Output));
-            builder.Services.AddSingleton(Handlings);
-            services?.Invoke(builder.Services);
-            IRabbitHaBuilder rabbitHa = builder.Services
-                .AddRabbitHa(o =>
+        private IHost Build(string name, Action<IRabbitHaBuilder> rabbit, Action<IServiceCollection>? services = null) =>
+            RabbitHaTestHost.Build(
+                Cluster.AmqpUri,
+                name,
+                // At most 400 lines, without stack traces: a Redis outage logs a warning per message.
+                new XunitLoggerProvider(_test.Output) { MaxLines = 400, FullExceptions = false },
+                rabbitHa => rabbit(rabbitHa.AddTopology(t => t.Queues.Add(new QueueDefinition { Name = Queue, Type = QueueType.Quorum }))),
+                services: s =>
                 {
-                    o.Uri = Cluster.AmqpUri.ToString();
-                    o.ClientProvidedName = name;
-                })
-                .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = Queue, Type = QueueType.Quorum }));
-            rabbit(rabbitHa);
-            return builder.Build();
-        }
+                    s.AddSingleton(Handlings);
+                    services?.Invoke(s);
+                });
 
         private async Task StopQuietlyAsync(IHost host)
         {

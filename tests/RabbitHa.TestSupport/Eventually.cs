@@ -4,12 +4,12 @@ namespace RabbitHa.TestSupport;
 
 /// <summary>
 /// Polls a condition that the cluster or the client reaches by itself, with a deadline that fails the test.
-/// One source file, compiled into each test project that needs it (see the projects' Compile items).
 /// </summary>
-internal static class Eventually
+public static class Eventually
 {
-    public static async Task<TimeSpan> HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    public static async Task<TimeSpan> HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(condition);
         var clock = Stopwatch.StartNew();
         while (!await condition())
         {
@@ -18,15 +18,17 @@ internal static class Eventually
                 throw new TimeoutException($"Not reached within {timeout.TotalSeconds:F0} s: {what}");
             }
 
-            await Task.Delay(100);
+            await Task.Delay(100, cancellationToken);
         }
 
         return clock.Elapsed;
     }
 
     /// <summary>Like <see cref="HoldsAsync"/>, for a condition that asks the cluster and may fail while it is broken (a partition).</summary>
-    public static Task<TimeSpan> HoldsDespiteErrorsAsync(Func<Task<bool>> condition, TimeSpan timeout, string what) =>
-        HoldsAsync(async () =>
+    public static Task<TimeSpan> HoldsDespiteErrorsAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        return HoldsAsync(async () =>
         {
             try
             {
@@ -36,5 +38,6 @@ internal static class Eventually
             {
                 return false;
             }
-        }, timeout, what);
+        }, timeout, what, cancellationToken);
+    }
 }

@@ -6,7 +6,7 @@ namespace RabbitHa.TestSupport;
 /// The longest time between two consecutive confirms, whoever they belong to: the pause a failover costs the
 /// producer. Thread-safe; call <see cref="Tick"/> at every confirm. Shared by the failover tests and the benchmark.
 /// </summary>
-internal sealed class ConfirmGapMeter
+public sealed class ConfirmGapMeter
 {
     private long _last = Stopwatch.GetTimestamp();
     private long _longest;
