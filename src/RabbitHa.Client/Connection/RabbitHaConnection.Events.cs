@@ -120,7 +120,7 @@ internal sealed partial class RabbitHaConnection
         {
             // Only the cause, as for start-up attempts: RabbitMQ.Client retries for as long as the cluster is unreachable,
             // and a stack trace per attempt would bury the log during an outage.
-            _logger.RecoveryFailed(ClientProvidedName, ConnectionFailureClassifier.Describe(e.Exception), delay);
+            _logger.RecoveryFailed(ClientProvidedName, FailureClassification.DescribeCauses(e.Exception), delay);
         }
 
         Raise(RecoveryFailed, e, nameof(RecoveryFailed));

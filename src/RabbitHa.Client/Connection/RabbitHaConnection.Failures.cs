@@ -16,34 +16,34 @@ internal sealed partial class RabbitHaConnection
             IReadOnlyList<CertificateRefusal> lastRefusals = attempts.LastCertificateRefusals;
             return new RabbitHaConnectionException(
                 $"Could not connect '{ClientProvidedName}' to RabbitMQ at {_settings.EndpointList} within {_options.Startup.Timeout} " +
-                $"({attempts.Count + 1} attempt(s)); last error: {(last is null ? "none, the first attempt did not finish" : ConnectionFailureClassifier.Describe(last))}." +
+                $"({attempts.Count + 1} attempt(s)); last error: {(last is null ? "none, the first attempt did not finish" : FailureClassification.DescribeCauses(last))}." +
                 (lastRefusals.Count > 0 ? $" In that attempt, {DescribeRefusals(lastRefusals)}." : string.Empty),
                 last ?? exception);
         }
 
-        if (ConnectionFailureClassifier.IsAuthenticationFailure(exception))
+        if (FailureClassification.IsAuthenticationFailure(exception))
         {
             return new RabbitHaConnectionException(
                 $"RabbitMQ at {_settings.EndpointList} refused the credentials of user '{_settings.UserName}' for virtual host " +
-                $"'{_settings.VirtualHost}' ({ConnectionFailureClassifier.Describe(exception)}). Check the RabbitHa UserName and Password " +
+                $"'{_settings.VirtualHost}' ({FailureClassification.DescribeCauses(exception)}). Check the RabbitHa UserName and Password " +
                 "options; authentication failures are not retried.",
                 exception);
         }
 
         IReadOnlyList<CertificateRefusal> refusals = _settings.CertificateRefusals;
-        if (refusals.Count > 0 && ConnectionFailureClassifier.IsTlsFailure(exception))
+        if (refusals.Count > 0 && FailureClassification.IsTlsFailure(exception))
         {
             // SslStream only says that the callback rejected the certificate; the refusals say why, endpoint by endpoint.
             return new RabbitHaConnectionException(
                 $"Could not connect '{ClientProvidedName}' to RabbitMQ at {_settings.EndpointList}: {DescribeRefusals(refusals)}. " +
-                $"Certificate failures are not retried ({ConnectionFailureClassifier.Describe(exception)}).",
+                $"Certificate failures are not retried ({FailureClassification.DescribeCauses(exception)}).",
                 exception);
         }
 
         // A refused endpoint and another that failed for good (a missing virtual host on a fallback): both are worth knowing.
         return new RabbitHaConnectionException(
             $"Could not connect '{ClientProvidedName}' to RabbitMQ at {_settings.EndpointList} (virtual host '{_settings.VirtualHost}'): " +
-            $"{ConnectionFailureClassifier.Describe(exception)}. This failure is not transient and was not retried." +
+            $"{FailureClassification.DescribeCauses(exception)}. This failure is not transient and was not retried." +
             (refusals.Count > 0 ? $" Also, {DescribeRefusals(refusals)}." : string.Empty),
             exception);
     }

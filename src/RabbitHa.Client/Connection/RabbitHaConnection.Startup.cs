@@ -49,7 +49,7 @@ internal sealed partial class RabbitHaConnection
             {
                 // Only the cause: a stack trace per attempt would bury the log while the cluster comes up;
                 // the final failure goes, whole, to the caller.
-                string cause = args.Outcome.Exception is { } error ? ConnectionFailureClassifier.Describe(error) : "no exception";
+                string cause = args.Outcome.Exception is { } error ? FailureClassification.DescribeCauses(error) : "no exception";
                 _logger.ConnectAttemptFailed(ClientProvidedName, attempts.Count, cause, args.RetryDelay);
             }
 

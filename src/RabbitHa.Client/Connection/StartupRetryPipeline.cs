@@ -35,7 +35,7 @@ internal static class StartupRetryPipeline
                 // cancellation is the stop it asked for, not RabbitMQ.Client timing out an operation.
                 ShouldHandle = static args => ValueTask.FromResult(
                     args.Outcome.Exception is { } exception
-                    && ConnectionFailureClassifier.IsTransient(exception, args.Context.CancellationToken)),
+                    && FailureClassification.IsTransientConnectFailure(exception, args.Context.CancellationToken)),
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.InitialDelay,

@@ -104,12 +104,12 @@ internal sealed class DeadLetterQueue
         }
         catch (OperationInterruptedException ex) when (IsRefusal(ex))
         {
-            _logger.DeadLetterQueueDeclareFailed(_consumerName, Name, _sourceQueue, Describe(ex), ex);
+            _logger.DeadLetterQueueDeclareFailed(_consumerName, Name, _sourceQueue, FailureClassification.DescribeReply(ex), ex);
             return true;
         }
         catch (Exception ex) when (ex is OperationInterruptedException or RabbitHaConnectionException or IOException or TimeoutException)
         {
-            _logger.DeadLetterQueueDeclareInterrupted(_consumerName, Name, Describe(ex));
+            _logger.DeadLetterQueueDeclareInterrupted(_consumerName, Name, FailureClassification.DescribeReply(ex));
             return false;
         }
     }
@@ -142,9 +142,4 @@ internal sealed class DeadLetterQueue
         type == QueueType.Quorum
             ? new Dictionary<string, object?>(StringComparer.Ordinal) { [TopologyDeclarer.QueueTypeArgument] = TopologyDeclarer.QuorumQueueType }
             : null;
-
-    private static string Describe(Exception exception) =>
-        exception is OperationInterruptedException { ShutdownReason: { } reason }
-            ? $"{reason.ReplyCode} {reason.ReplyText}"
-            : exception.Message;
 }

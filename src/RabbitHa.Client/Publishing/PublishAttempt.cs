@@ -85,7 +85,7 @@ internal sealed class PublishAttempt : IDisposable
             Properties = resent;
         }
 
-        RabbitHaTracing.Resent(Activity, Sends, PublishFailureClassifier.ResendReason(LastError), LastError is null ? null : PublishFailureClassifier.Describe(LastError));
+        RabbitHaTracing.Resent(Activity, Sends, FailureClassification.ResendReason(LastError), LastError is null ? null : FailureClassification.DescribeWithType(LastError));
     }
 
     public RabbitHaPublishException Fail(PublishFailureReason reason, string detail, Exception? cause) =>

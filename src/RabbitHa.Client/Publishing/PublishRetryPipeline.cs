@@ -19,7 +19,7 @@ internal static class PublishRetryPipeline
         new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(PublishFailureClassifier.IsRetriable),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(FailureClassification.IsRetriableSendFailure),
                 // Bounded by the deadline instead: a failover takes as many retries as it takes.
                 MaxRetryAttempts = int.MaxValue,
                 BackoffType = DelayBackoffType.Exponential,

@@ -119,7 +119,7 @@ internal sealed partial class RabbitHaPublisher
 
         return Report(attempt, attempt.Fail(
             PublishFailureReason.Invalid,
-            $"RabbitMQ.Client could not send it ({PublishFailureClassifier.Describe(error)}); not sent again",
+            $"RabbitMQ.Client could not send it ({FailureClassification.DescribeWithType(error)}); not sent again",
             error));
     }
 
@@ -139,5 +139,5 @@ internal sealed partial class RabbitHaPublisher
     }
 
     private static string LastError(PublishAttempt attempt) =>
-        attempt.LastError is { } last ? PublishFailureClassifier.Describe(last) : "none";
+        attempt.LastError is { } last ? FailureClassification.DescribeWithType(last) : "none";
 }

@@ -131,7 +131,7 @@ internal sealed partial class RabbitHaPublisher
         {
             attempt.LastError = new TimeoutRejectedException($"No confirm within the confirm timeout ({_options.ConfirmTimeout}).");
         }
-        catch (Exception retriable) when (PublishFailureClassifier.IsRetriable(retriable))
+        catch (Exception retriable) when (FailureClassification.IsRetriableSendFailure(retriable))
         {
             // SendAsync kept it as the last error; the pipeline sends again.
         }
@@ -197,7 +197,7 @@ internal sealed partial class RabbitHaPublisher
 
             throw;
         }
-        catch (OperationInterruptedException closed) when (PublishFailureClassifier.IsRejection(closed))
+        catch (OperationInterruptedException closed) when (FailureClassification.IsPublishRejection(closed))
         {
             var culprit = Judge(attempt, closed, isolated);
             if (culprit is null)
@@ -223,7 +223,7 @@ internal sealed partial class RabbitHaPublisher
             attempt.LastError = lost;
             throw lost;
         }
-        catch (Exception transient) when (PublishFailureClassifier.IsTransient(transient))
+        catch (Exception transient) when (FailureClassification.IsTransientSendFailure(transient))
         {
             attempt.LastError = transient;
             throw;
@@ -275,7 +275,7 @@ internal sealed partial class RabbitHaPublisher
 
             if (_logger.IsEnabled(LogLevel.Debug))
             {
-                _logger.PublishRetrying(args.AttemptNumber + 1, args.RetryDelay, PublishFailureClassifier.Describe(error), _connection.State);
+                _logger.PublishRetrying(args.AttemptNumber + 1, args.RetryDelay, FailureClassification.DescribeWithType(error), _connection.State);
             }
         }
 

@@ -225,7 +225,7 @@ internal sealed class TopologyRefusals : IAsyncDisposable
                     delay = backoff.Next();
                     if (_logger.IsEnabled(LogLevel.Debug))
                     {
-                        _logger.TopologyRetryInterrupted(_connectionName, ConnectionFailureClassifier.Describe(ex), delay);
+                        _logger.TopologyRetryInterrupted(_connectionName, FailureClassification.DescribeCauses(ex), delay);
                     }
 
                     continue;
