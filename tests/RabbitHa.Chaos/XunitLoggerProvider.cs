@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Diagnostics;
 using Xunit.Abstractions;
 
 namespace RabbitHa.Chaos;

@@ -1,7 +1,8 @@
 using System.Diagnostics;
+using RabbitHa.Client.Internal.Diagnostics;
 using RabbitMQ.Client.Events;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 // A blocked connection is not a state of its own: it can be Open and blocked, and a loss or a close ends the block. Its
 // start, end and duration are kept apart from the state machine so that every path that ends it reports it the same way.

@@ -1,6 +1,7 @@
 using System.Net.Security;
+using RabbitHa.Client.Internal.Diagnostics;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 // TLS problems are logged once (per connection or per endpoint), because RabbitMQ.Client retries them again and again.
 internal sealed partial class RabbitHaConnection

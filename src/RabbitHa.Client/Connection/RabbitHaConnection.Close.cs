@@ -1,7 +1,8 @@
+using RabbitHa.Client.Internal.Diagnostics;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 // Closing is final and may race a start-up still retrying or a recovery under way: the order of what is stopped first
 // is the point of this file.

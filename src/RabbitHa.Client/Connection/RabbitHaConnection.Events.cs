@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Resilience;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 // RabbitMQ.Client raises its connection events on its own threads, its recovery loop among them; what they change in
 // RabbitHa's state, and how a subscriber's exception is kept from reaching that loop, is in one place.
@@ -86,9 +88,9 @@ internal sealed partial class RabbitHaConnection
 
         _metrics.ConnectionRecovered(ClientProvidedName);
         _logger.ConnectionRecovered(ClientProvidedName, endpoint);
-        if (broker != previous)
+        if (broker != previous && _logger.IsEnabled(LogLevel.Information))
         {
-            _logger.BrokerChanged(ClientProvidedName, broker, previous);
+            _logger.BrokerChanged(ClientProvidedName, broker.ToString(), previous.ToString());
         }
 
         _classicQueueWarnings.WarnIfUnreplicated(broker);

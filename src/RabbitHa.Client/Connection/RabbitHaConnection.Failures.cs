@@ -1,6 +1,7 @@
 using Polly.Timeout;
+using RabbitHa.Client.Internal.Resilience;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 // A start-up failure is thrown, not logged, so its message is all the operator gets: it says what to fix, in words.
 internal sealed partial class RabbitHaConnection

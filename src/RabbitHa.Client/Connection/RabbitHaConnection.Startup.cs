@@ -1,8 +1,11 @@
 using Microsoft.Extensions.Logging;
 using Polly;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Resilience;
+using RabbitHa.Client.Internal.Topology;
 using RabbitMQ.Client;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 // The first connect is RabbitHa's own (a Polly retry until Startup.Timeout); after it, RabbitMQ.Client's recovery takes
 // over. Everything that belongs only to that first connect lives here.
@@ -108,7 +111,11 @@ internal sealed partial class RabbitHaConnection
 
         // After Open: a connection already lost by now reports it as soon as the handler is added.
         Subscribe(connection);
-        _logger.Connected(ClientProvidedName, connection.Endpoint, broker);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            _logger.Connected(ClientProvidedName, connection.Endpoint, broker.ToString());
+        }
+
         _classicQueueWarnings.WarnIfUnreplicated(broker);
         ReportTopology(topology);
     }

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Topology;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 // Only the main connection declares the configured topology; what the broker refuses is handed to TopologyRefusals,
 // which retries it in the background while the connection is open.

@@ -1,10 +1,13 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Resilience;
+using RabbitHa.Client.Internal.Topology;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 /// <summary>
 /// Owns the RabbitMQ.Client connection: opens it through <see cref="StartupRetryPipeline"/>, then leaves

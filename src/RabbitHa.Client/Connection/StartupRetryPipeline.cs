@@ -1,7 +1,8 @@
 using Polly;
 using Polly.Retry;
+using RabbitHa.Client.Internal.Resilience;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 /// <summary>
 /// The Polly pipeline around the first connect: a timeout bounding the whole start-up outside a retry of

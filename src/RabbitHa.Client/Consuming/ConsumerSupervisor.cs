@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Resilience;
+using RabbitHa.Client.Internal.Topology;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>
 /// Keeps one consumer subscribed, and is the only thing that restores its subscription: open a subscription
@@ -275,7 +277,7 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
         if (subscribedAt != 0)
         {
             TimeSpan lasted = Stopwatch.GetElapsedTime(subscribedAt);
-            _logger.SubscriptionEnded(Name, Queue, lasted, end.Reason, end.Detail);
+            _logger.SubscriptionEnded(Name, Queue, lasted, end.Reason.ToString(), end.Detail);
 
             // A subscription that was healthy for a while says the last problem is over: retry quickly.
             if (lasted >= _options.ResubscribeMaxDelay)

@@ -1,8 +1,12 @@
 using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Connection;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Resilience;
+using RabbitHa.Client.Internal.Topology;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>
 /// A consumer's dead-letter queue (<see cref="RabbitHaDeadLetterStrategy.Queue"/>), and making sure it exists. It is
@@ -99,7 +103,11 @@ internal sealed class DeadLetterQueue
                     cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
-            _logger.DeadLetterQueueDeclared(_consumerName, Name, type);
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                _logger.DeadLetterQueueDeclared(_consumerName, Name, type.ToString());
+            }
+
             return true;
         }
         catch (OperationInterruptedException ex) when (IsRefusal(ex))

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>
 /// Reusable cancellation sources for the time limits of publishes (reset, not reallocated, after each use), so that a

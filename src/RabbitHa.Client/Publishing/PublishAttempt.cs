@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Resilience;
 using RabbitMQ.Client;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>One message on its way to a confirm: what to send, and what happened to it so far.</summary>
 internal sealed class PublishAttempt : IDisposable

@@ -1,8 +1,9 @@
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
+using RabbitHa.Client.Internal.Resilience;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>
 /// The publisher's resilience pipeline, for the sends after the first one: retries (exponential backoff with jitter,

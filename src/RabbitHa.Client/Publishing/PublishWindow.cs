@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>
 /// The publisher's window: at most <see cref="RabbitHaPublisherOptions.MaxInFlight"/> publishes hold a slot until

@@ -1,6 +1,8 @@
 using Polly.Timeout;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Resilience;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>
 /// The four ways a publish ends: confirmed; <see cref="RabbitHaPublishException"/> with its reason;
@@ -125,9 +127,10 @@ internal sealed partial class RabbitHaPublisher
 
     private RabbitHaPublishException Report(PublishAttempt attempt, RabbitHaPublishException failure)
     {
-        _metrics.Failed(_connectionName, failure.Reason);
-        _logger.PublishFailed(failure.Reason, attempt.MessageId, attempt.Sends, failure);
-        attempt.Failed(failure.Reason.ToString(), failure);
+        string reason = failure.Reason.ToString();
+        _metrics.Failed(_connectionName, reason);
+        _logger.PublishFailed(reason, attempt.MessageId, attempt.Sends, failure);
+        attempt.Failed(reason, failure);
         return failure;
     }
 

@@ -4,11 +4,13 @@ using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Resilience;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>The way from a call to a confirm: a window slot, the first send, the retries.</summary>
 internal sealed partial class RabbitHaPublisher
@@ -275,7 +277,7 @@ internal sealed partial class RabbitHaPublisher
 
             if (_logger.IsEnabled(LogLevel.Debug))
             {
-                _logger.PublishRetrying(args.AttemptNumber + 1, args.RetryDelay, FailureClassification.DescribeWithType(error), _connection.State);
+                _logger.PublishRetrying(args.AttemptNumber + 1, args.RetryDelay, FailureClassification.DescribeWithType(error), _connection.State.ToString());
             }
         }
 

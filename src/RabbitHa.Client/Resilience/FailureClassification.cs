@@ -1,10 +1,12 @@
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Polly.Timeout;
+using RabbitHa.Client.Internal.Publishing;
+using RabbitHa.Client.Internal.Topology;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Resilience;
 
 /// <summary>
 /// What a failure means, for everything RabbitHa does again by itself: the first connect, a send, a subscription. Each

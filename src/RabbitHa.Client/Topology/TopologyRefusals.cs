@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Resilience;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Topology;
 
 /// <summary>
 /// The exchanges, queues and bindings the broker refused to declare on one connection, at connect or during

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Polly.Timeout;
+using RabbitHa.Client.Internal.Resilience;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
