@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Publishing;
 using RabbitHa.Testing;
 using RabbitHa.Testing.Xunit;
 using RabbitMQ.Client;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Diagnostics;
 using Xunit.Abstractions;
 
 namespace RabbitHa.Client.IntegrationTests;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using RabbitHa.Client.Internal.Connection;
 using RabbitHa.Client.Tests.TestSupport;
 
 namespace RabbitHa.Client.Tests;

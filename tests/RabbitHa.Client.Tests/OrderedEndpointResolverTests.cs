@@ -1,3 +1,4 @@
+using RabbitHa.Client.Internal.Connection;
 using RabbitMQ.Client;
 
 namespace RabbitHa.Client.Tests;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using RabbitHa.Client.Internal.Connection;
 using RabbitHa.Client.Tests.TestSupport;
 using RabbitMQ.Client;
 

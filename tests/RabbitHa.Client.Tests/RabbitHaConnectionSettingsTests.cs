@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using RabbitHa.Client.Internal.Connection;
 using RabbitHa.Client.Tests.TestSupport;
 using RabbitMQ.Client;
 

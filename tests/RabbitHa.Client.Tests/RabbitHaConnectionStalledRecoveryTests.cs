@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using RabbitHa.Client.Internal.Connection;
+using RabbitHa.Client.Internal.Diagnostics;
 using RabbitHa.Client.Tests.TestSupport;
 using RabbitMQ.Client;
 
@@ -58,13 +60,14 @@ public sealed class RabbitHaConnectionStalledRecoveryTests
         await connection.ConnectAsync();
         await stub.LoseAsync();
 
+        // Each round ends 19 s after the previous failure: within the watch's 20 s plus the failure's own backoff.
         for (int i = 0; i < 3; i++)
         {
-            time.Advance(AttemptTimeout - TimeSpan.FromSeconds(1));
+            time.Advance(AttemptTimeout - TimeSpan.FromSeconds(6));
 
-            // The backoff after the failure is awaited on the fake clock.
+            // The backoff after a failure (at most Recovery:MaxRetryDelay, 5 s) is awaited on the fake clock.
             Task failing = stub.FailRecoveryAttemptAsync(new IOException("connection refused"));
-            time.Advance(TimeSpan.FromSeconds(1));
+            time.Advance(TimeSpan.FromSeconds(5));
             await failing;
         }
 

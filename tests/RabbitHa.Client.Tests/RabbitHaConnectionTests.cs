@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using RabbitHa.Client.Internal.Connection;
+using RabbitHa.Client.Internal.Diagnostics;
 using RabbitHa.Client.Tests.TestSupport;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;

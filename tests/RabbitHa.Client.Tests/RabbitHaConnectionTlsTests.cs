@@ -4,6 +4,8 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using RabbitHa.Client.Internal.Connection;
+using RabbitHa.Client.Internal.Diagnostics;
 using RabbitHa.Client.Tests.TestSupport;
 using Xunit.Abstractions;
 

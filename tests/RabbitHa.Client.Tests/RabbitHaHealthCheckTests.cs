@@ -1,5 +1,10 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using RabbitHa.Client.Internal.Connection;
+using RabbitHa.Client.Internal.Consuming;
+using RabbitHa.Client.Internal.DependencyInjection;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Topology;
 using RabbitHa.Client.Tests.TestSupport;
 using RabbitMQ.Client;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
+using RabbitHa.Client.Internal.Diagnostics;
 
 namespace RabbitHa.Client.Tests;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
+using RabbitHa.Client.Internal.Connection;
 using RabbitHa.Client.Tests.TestSupport;
 
 namespace RabbitHa.Client.Tests;

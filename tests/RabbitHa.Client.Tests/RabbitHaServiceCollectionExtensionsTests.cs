@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using RabbitHa.Client.Internal.Connection;
+using RabbitHa.Client.Internal.DependencyInjection;
 
 namespace RabbitHa.Client.Tests;
 

@@ -1,3 +1,5 @@
+using RabbitHa.Client.Internal.Diagnostics;
+
 namespace RabbitHa.Client.Tests;
 
 [Trait("Category", "Unit")]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using RabbitHa.Client.Internal.Connection;
 using RabbitHa.Client.Tests.TestSupport;
 
 namespace RabbitHa.Client.Tests;

@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using Polly;
 using Polly.Timeout;
+using RabbitHa.Client.Internal.Connection;
 using RabbitHa.Client.Tests.TestSupport;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;

@@ -1,3 +1,4 @@
+using RabbitHa.Client.Internal.Topology;
 using RabbitHa.Client.Tests.TestSupport;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 /// <summary>The parts of an <c>amqp://</c> or <c>amqps://</c> URI, read the way RabbitMQ.Client reads them.</summary>
 internal sealed record AmqpUri(bool UseTls, string Host, int? Port, string? UserName, string? Password, string? VirtualHost)

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 /// <summary>
 /// What the broker said it is when the connection opened (the <c>product</c> and <c>version</c> server properties of

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 /// <summary>
 /// The certificates of <see cref="RabbitHaTlsOptions.CaCertificatePath"/>: when it is set, the only roots a server certificate

@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 /// <summary>
 /// Why TLS refused one endpoint's server certificate, in words: what the start-up failure says and what is logged, once,

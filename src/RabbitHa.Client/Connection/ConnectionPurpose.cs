@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 /// <summary>Which of the connections of one <c>AddRabbitHa()</c> a <see cref="RabbitHaConnection"/> is.</summary>
 internal enum ConnectionPurpose

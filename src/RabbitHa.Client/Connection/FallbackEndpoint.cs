@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 /// <summary>
 /// Reads one entry of <see cref="RabbitHaOptions.FallbackEndpoints"/>: <c>host</c>, <c>host:port</c>, <c>amqp://host:port</c>

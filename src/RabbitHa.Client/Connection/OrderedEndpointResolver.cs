@@ -1,6 +1,6 @@
 using RabbitMQ.Client;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 /// <summary>
 /// Hands RabbitMQ.Client the endpoints in the order given: the HAProxy endpoint first, then the fallbacks.

@@ -1,7 +1,9 @@
-using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Resilience;
+using RabbitHa.Client.Internal.Topology;
 using RabbitMQ.Client;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 /// <summary>
 /// The watch over RabbitMQ.Client's recovery: one that goes <see cref="RabbitHaRecoveryOptions.AttemptTimeout"/> without
@@ -106,7 +108,7 @@ internal sealed partial class RabbitHaConnection
                         // As RabbitMQ.Client's recovery does: every failure is worth another attempt, and each is logged.
                         string cause = limit.IsCancellationRequested
                             ? $"not open within Recovery:AttemptTimeout ({_options.Recovery.AttemptTimeout})"
-                            : ConnectionFailureClassifier.Describe(ex);
+                            : FailureClassification.DescribeCauses(ex);
                         _metrics.RecoveryFailed(ClientProvidedName);
                         _logger.RecoveryFailed(ClientProvidedName, cause, delay);
                         await Task.Delay(delay, clock, lifetime).ConfigureAwait(false);

@@ -1,6 +1,8 @@
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Topology;
 using RabbitMQ.Client;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 /// <summary>
 /// What the options mean once the URI, the host/port and the fallbacks are put together: the endpoints in

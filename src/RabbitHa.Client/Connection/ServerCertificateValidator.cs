@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using RabbitMQ.Client;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 /// <summary>
 /// Decides whether one endpoint's server certificate is trusted: the <see cref="SslOption.CertificateValidationCallback"/>

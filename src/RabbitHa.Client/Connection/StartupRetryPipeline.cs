@@ -1,7 +1,8 @@
 using Polly;
 using Polly.Retry;
+using RabbitHa.Client.Internal.Resilience;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 /// <summary>
 /// The Polly pipeline around the first connect: a timeout bounding the whole start-up outside a retry of
@@ -35,7 +36,7 @@ internal static class StartupRetryPipeline
                 // cancellation is the stop it asked for, not RabbitMQ.Client timing out an operation.
                 ShouldHandle = static args => ValueTask.FromResult(
                     args.Outcome.Exception is { } exception
-                    && ConnectionFailureClassifier.IsTransient(exception, args.Context.CancellationToken)),
+                    && FailureClassification.IsTransientConnectFailure(exception, args.Context.CancellationToken)),
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.InitialDelay,

@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>
 /// The consumers that <c>AddRabbitHa</c>'s hosted service runs, so that the <c>"rabbitha"</c> health check can report on

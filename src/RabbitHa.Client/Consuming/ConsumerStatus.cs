@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>Where one consumer stands, as the health check reads it.</summary>
 /// <param name="Name">The consumer's name.</param>

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Resilience;
+using RabbitHa.Client.Internal.Topology;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>
 /// Keeps one consumer subscribed, and is the only thing that restores its subscription: open a subscription
@@ -202,7 +204,7 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
             catch (Exception ex)
             {
                 RetireCurrent();
-                MarkNotSubscribed(Describe(ex));
+                MarkNotSubscribed(FailureClassification.DescribeReply(ex));
                 Report("resubscribing", ex);
                 if (!await DelayAsync(backoff.Next(), stopping).ConfigureAwait(false))
                 {
@@ -255,15 +257,15 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
             _logger.CancelOnHaFailoverRefused(Name, Queue);
             return true;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && IsTransient(ex))
+        catch (Exception ex) when (ex is not OperationCanceledException && FailureClassification.IsTransientSubscribeFailure(ex))
         {
-            end = new SubscriptionEnd(SubscriptionEndReason.SubscribeFailed, Describe(ex), ex);
+            end = new SubscriptionEnd(SubscriptionEndReason.SubscribeFailed, FailureClassification.DescribeReply(ex), ex);
             _logger.SubscribeFailed(Name, Queue, end.Detail);
         }
         // Anything else is a surprise, logged as an error; the consumer still keeps trying, since giving up would silently stop consumption.
         catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
         {
-            end = new SubscriptionEnd(SubscriptionEndReason.SubscribeFailed, Describe(ex), ex);
+            end = new SubscriptionEnd(SubscriptionEndReason.SubscribeFailed, FailureClassification.DescribeReply(ex), ex);
             _logger.SubscribeFailedUnexpectedly(Name, Queue, ex);
         }
 
@@ -275,7 +277,7 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
         if (subscribedAt != 0)
         {
             TimeSpan lasted = Stopwatch.GetElapsedTime(subscribedAt);
-            _logger.SubscriptionEnded(Name, Queue, lasted, end.Reason, end.Detail);
+            _logger.SubscriptionEnded(Name, Queue, lasted, end.Reason.ToString(), end.Detail);
 
             // A subscription that was healthy for a while says the last problem is over: retry quickly.
             if (lasted >= _options.ResubscribeMaxDelay)
@@ -394,7 +396,7 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
     {
         lock (_gate)
         {
-            _lastError = $"{step}: {Describe(exception)}";
+            _lastError = $"{step}: {FailureClassification.DescribeReply(exception)}";
         }
 
         try
@@ -407,7 +409,7 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
         {
             lock (_gate)
             {
-                _lastError = $"{step}: {Describe(exception)} (logging it failed too: {loggingFailure.Message})";
+                _lastError = $"{step}: {FailureClassification.DescribeReply(exception)} (logging it failed too: {loggingFailure.Message})";
             }
         }
     }
@@ -425,13 +427,4 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
             ? QueueType.Quorum
             : QueueType.Classic;
     }
-
-    /// <summary>Failures that the next attempt may not meet: the connection dropped, the broker refused (a missing queue), a timeout.</summary>
-    private static bool IsTransient(Exception exception) =>
-        exception is OperationInterruptedException or RabbitHaConnectionException or IOException or TimeoutException or ProtocolViolationException;
-
-    /// <summary>The broker's own words when it has any (<c>404 NOT_FOUND - no queue 'orders' in vhost '/'</c>), else the message.</summary>
-    private static string Describe(Exception exception) => exception is OperationInterruptedException { ShutdownReason: { } reason }
-        ? $"{reason.ReplyCode} {reason.ReplyText}"
-        : exception.Message;
 }

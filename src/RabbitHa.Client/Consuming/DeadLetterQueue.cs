@@ -1,8 +1,12 @@
 using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Connection;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Resilience;
+using RabbitHa.Client.Internal.Topology;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>
 /// A consumer's dead-letter queue (<see cref="RabbitHaDeadLetterStrategy.Queue"/>), and making sure it exists. It is
@@ -99,17 +103,21 @@ internal sealed class DeadLetterQueue
                     cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
-            _logger.DeadLetterQueueDeclared(_consumerName, Name, type);
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                _logger.DeadLetterQueueDeclared(_consumerName, Name, type.ToString());
+            }
+
             return true;
         }
         catch (OperationInterruptedException ex) when (IsRefusal(ex))
         {
-            _logger.DeadLetterQueueDeclareFailed(_consumerName, Name, _sourceQueue, Describe(ex), ex);
+            _logger.DeadLetterQueueDeclareFailed(_consumerName, Name, _sourceQueue, FailureClassification.DescribeReply(ex), ex);
             return true;
         }
         catch (Exception ex) when (ex is OperationInterruptedException or RabbitHaConnectionException or IOException or TimeoutException)
         {
-            _logger.DeadLetterQueueDeclareInterrupted(_consumerName, Name, Describe(ex));
+            _logger.DeadLetterQueueDeclareInterrupted(_consumerName, Name, FailureClassification.DescribeReply(ex));
             return false;
         }
     }
@@ -142,9 +150,4 @@ internal sealed class DeadLetterQueue
         type == QueueType.Quorum
             ? new Dictionary<string, object?>(StringComparer.Ordinal) { [TopologyDeclarer.QueueTypeArgument] = TopologyDeclarer.QuorumQueueType }
             : null;
-
-    private static string Describe(Exception exception) =>
-        exception is OperationInterruptedException { ShutdownReason: { } reason }
-            ? $"{reason.ReplyCode} {reason.ReplyText}"
-            : exception.Message;
 }

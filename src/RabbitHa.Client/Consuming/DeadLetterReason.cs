@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>Why a message was given up on; its wire form is the <see cref="RabbitHaHeaders.DeadLetterReason"/> header.</summary>
 internal enum DeadLetterReason

@@ -1,6 +1,6 @@
 using RabbitMQ.Client;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>
 /// A delivery taken over from RabbitMQ.Client's dispatcher. Its body is a copy: the client hands out a rented buffer

@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>Which attempt a delivery is, and what a failure of that attempt leads to.</summary>
 internal static class DeliveryAttempts

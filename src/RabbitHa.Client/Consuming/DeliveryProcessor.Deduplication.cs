@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Diagnostics;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>
 /// The deduplication store's part (<see cref="RabbitHaConsumerOptions.DeduplicateByMessageId"/>). The store is pluggable,

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Diagnostics;
 using RabbitMQ.Client;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>
 /// A failed delivery: tried again, or given up on as <see cref="RabbitHaConsumerOptions.DeadLetterStrategy"/> says.
@@ -19,7 +19,7 @@ internal sealed partial class DeliveryProcessor
         FailureDisposition disposition = DeliveryAttempts.Decide(failed.Attempt, _options.MaxDeliveryAttempts, _options.FailureAction, retriable);
         if (retriable)
         {
-            _logger.HandlerFailed(Name, failed.MessageId, failed.Attempt, _options.MaxDeliveryAttempts, disposition, failed.Exception);
+            _logger.HandlerFailed(Name, failed.MessageId, failed.Attempt, _options.MaxDeliveryAttempts, disposition.ToString(), failed.Exception);
         }
 
         if (disposition == FailureDisposition.Requeue)

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Diagnostics;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>
 /// The handler's call: on its own task, within <see cref="RabbitHaConsumerOptions.HandlerTimeout"/>, and given up on

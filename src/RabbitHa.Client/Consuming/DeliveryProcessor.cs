@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Diagnostics;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>
 /// What happens to each delivery of one consumer: deduplication (when on, DeliveryProcessor.Deduplication.cs), the
@@ -157,7 +158,7 @@ internal sealed partial class DeliveryProcessor
 
         // The delivery's span, current from here on: the handler and the copies published for it run under it. Its parent
         // is the context the message carries (the publish's); the original exchange and routing key name it, as the handler sees them.
-        using Activity? activity = RabbitHaTracing.StartProcess(_options.Queue, Name, originalExchange, originalRoutingKey, properties, deliveryTag, redelivered, attempt);
+        using Activity? activity = RabbitHaTracing.StartProcess(_options.Queue, Name, originalExchange, originalRoutingKey, properties, deliveryTag, redelivered, context.IsResent, attempt);
 
         bool claimed = false;
         if (_store is not null && !string.IsNullOrEmpty(messageId))

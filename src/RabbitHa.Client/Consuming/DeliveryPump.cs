@@ -1,8 +1,9 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Diagnostics;
 using RabbitMQ.Client;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>
 /// Takes one subscription's deliveries from RabbitMQ.Client's dispatcher and starts their processing, in order, each

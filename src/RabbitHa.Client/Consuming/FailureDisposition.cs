@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>What becomes of a message whose handling failed.</summary>
 internal enum FailureDisposition

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Diagnostics;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>
 /// Cancels a source whose token a handler holds. The handler may have registered a callback on it that throws; that is

@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>
 /// One of a consumer's <see cref="HandlerSlots"/>, held for one delivery. It goes back to the pool when both are over:

@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>
 /// The bound of <see cref="RabbitHaConsumerOptions.Concurrency"/>: one consumer, across all its subscriptions, never runs

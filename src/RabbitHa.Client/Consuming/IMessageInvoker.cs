@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>
 /// Turns a delivery into a call of the consumer's handler, whatever its message type: deserializes the

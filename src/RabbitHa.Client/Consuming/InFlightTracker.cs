@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>
 /// Counts the deliveries being processed on one subscription, so that closing it can stop taking deliveries and wait

@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>Calls one handler instance, given to a consumer created without dependency injection.</summary>
 internal sealed class InstanceMessageInvoker<TMessage> : IMessageInvoker

@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>Turns a body into a handler's message type: the raw body for <see cref="ReadOnlyMemory{T}"/>, the serializer otherwise.</summary>
 internal static class MessageBody

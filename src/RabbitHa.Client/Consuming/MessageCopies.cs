@@ -1,7 +1,7 @@
 using System.Globalization;
 using RabbitMQ.Client;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>
 /// The copies of a delivered message that a consumer publishes: back to its own queue for another attempt, or to

@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>A message body could not be turned into the handler's message type: the message is dead-lettered without retry.</summary>
 internal sealed class MessageDeserializationException : Exception

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>
 /// Reads header values as RabbitMQ.Client hands them over: AMQP strings arrive as UTF-8 byte arrays, and

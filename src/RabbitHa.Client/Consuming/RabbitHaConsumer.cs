@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using RabbitHa.Client.Internal.Consuming;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Publishing;
 
 namespace RabbitHa.Client;
 

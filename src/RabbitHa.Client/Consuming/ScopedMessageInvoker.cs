@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>Resolves the handler from a new dependency-injection scope for each message, like a request in ASP.NET Core.</summary>
 internal sealed class ScopedMessageInvoker<THandler, TMessage> : IMessageInvoker

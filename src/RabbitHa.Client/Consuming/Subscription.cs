@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Connection;
+using RabbitHa.Client.Internal.Diagnostics;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>
 /// One subscription of a consumer: its own channel, prefetch and <c>basic.consume</c>, and a <see cref="DeliveryPump"/>

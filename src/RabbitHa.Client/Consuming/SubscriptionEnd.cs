@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>How a subscription ended: the reason, the broker's words, and the exception if there was one.</summary>
 internal sealed record SubscriptionEnd(SubscriptionEndReason Reason, string Detail, Exception? Exception = null)

@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Consuming;
 
 /// <summary>Why a consumer's subscription ended without the application stopping it.</summary>
 internal enum SubscriptionEndReason

@@ -1,6 +1,7 @@
 using RabbitHa.Client;
+using RabbitHa.Client.Internal.Consuming;
 
-namespace Microsoft.Extensions.DependencyInjection;
+namespace RabbitHa.Client.Internal.DependencyInjection;
 
 /// <summary>One consumer added with <c>AddConsumer</c>: its name (the queue, which also names its options) and how to call its handler.</summary>
 internal sealed class ConsumerRegistration

@@ -1,6 +1,7 @@
 using RabbitHa.Client;
+using RabbitHa.Client.Internal.Publishing;
 
-namespace Microsoft.Extensions.DependencyInjection;
+namespace RabbitHa.Client.Internal.DependencyInjection;
 
 /// <summary>
 /// The publisher the container built, once it has: stopping the host stops it, and must not build one to do so

@@ -1,4 +1,6 @@
-namespace Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace RabbitHa.Client.Internal.DependencyInjection;
 
 internal sealed class RabbitHaBuilder : IRabbitHaBuilder
 {

@@ -3,6 +3,9 @@ using System.Reflection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using RabbitHa.Client;
+using RabbitHa.Client.Internal.Consuming;
+using RabbitHa.Client.Internal.DependencyInjection;
+using RabbitHa.Client.Internal.Diagnostics;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

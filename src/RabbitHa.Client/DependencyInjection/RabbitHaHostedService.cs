@@ -1,10 +1,13 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using RabbitHa.Client;
+using RabbitHa.Client.Internal.Connection;
+using RabbitHa.Client.Internal.Consuming;
+using RabbitHa.Client.Internal.Diagnostics;
 
-namespace Microsoft.Extensions.DependencyInjection;
+namespace RabbitHa.Client.Internal.DependencyInjection;
 
 /// <summary>
 /// Starts and stops everything one <c>AddRabbitHa()</c> registered, in the one order that loses nothing. Start:

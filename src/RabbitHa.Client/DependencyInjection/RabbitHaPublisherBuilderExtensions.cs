@@ -3,6 +3,10 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RabbitHa.Client;
+using RabbitHa.Client.Internal.Connection;
+using RabbitHa.Client.Internal.DependencyInjection;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Publishing;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

@@ -1,4 +1,4 @@
-namespace Microsoft.Extensions.DependencyInjection;
+namespace RabbitHa.Client.Internal.DependencyInjection;
 
 /// <summary>
 /// Marks a service collection in which RabbitHa's services are registered, so that a second

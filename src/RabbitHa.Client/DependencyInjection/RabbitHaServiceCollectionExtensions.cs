@@ -5,6 +5,11 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RabbitHa.Client;
+using RabbitHa.Client.Internal.Connection;
+using RabbitHa.Client.Internal.Consuming;
+using RabbitHa.Client.Internal.DependencyInjection;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

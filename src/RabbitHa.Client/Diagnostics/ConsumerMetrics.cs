@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Diagnostics;
 
 /// <summary>The consumers' instruments, on the meter of <see cref="RabbitHaMetrics"/>.</summary>
 internal sealed class ConsumerMetrics

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Diagnostics;
 
 /// <summary>The consumers' log messages (event ids 200-299).</summary>
 internal static partial class Log
@@ -15,7 +15,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 202, EventName = "SubscriptionEnded", Level = LogLevel.Warning,
         Message = "The subscription of consumer '{ConsumerName}' to queue '{Queue}' ended after {Lasted}: {Reason} ({Detail}).")]
-    public static partial void SubscriptionEnded(this ILogger logger, string consumerName, string queue, TimeSpan lasted, SubscriptionEndReason reason, string detail);
+    public static partial void SubscriptionEnded(this ILogger logger, string consumerName, string queue, TimeSpan lasted, string reason, string detail);
 
     [LoggerMessage(EventId = 203, EventName = "SubscribeFailed", Level = LogLevel.Warning,
         Message = "Consumer '{ConsumerName}' could not subscribe to queue '{Queue}': {Detail}")]
@@ -27,7 +27,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 205, EventName = "HandlerFailed", Level = LogLevel.Warning,
         Message = "The handler of consumer '{ConsumerName}' failed on message '{MessageId}' (attempt {Attempt} of {MaxAttempts}); the message is {Disposition}.")]
-    public static partial void HandlerFailed(this ILogger logger, string consumerName, string? messageId, int attempt, int maxAttempts, FailureDisposition disposition, Exception exception);
+    public static partial void HandlerFailed(this ILogger logger, string consumerName, string? messageId, int attempt, int maxAttempts, string disposition, Exception exception);
 
     [LoggerMessage(EventId = 206, EventName = "MessageDeadLettered", Level = LogLevel.Warning,
         Message = "Consumer '{ConsumerName}' dead-lettered message '{MessageId}' from queue '{Queue}' to {Destination} after {Attempts} attempt(s) ({Reason}): {Cause}")]
@@ -103,7 +103,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 224, EventName = "DeadLetterQueueDeclared", Level = LogLevel.Information,
         Message = "Consumer '{ConsumerName}' declared its dead-letter queue '{DeadLetterQueue}' ({QueueType}).")]
-    public static partial void DeadLetterQueueDeclared(this ILogger logger, string consumerName, string deadLetterQueue, QueueType queueType);
+    public static partial void DeadLetterQueueDeclared(this ILogger logger, string consumerName, string deadLetterQueue, string queueType);
 
     [LoggerMessage(EventId = 225, EventName = "DeadLetterQueueDeclareFailed", Level = LogLevel.Error,
         Message = "Consumer '{ConsumerName}' could not declare its dead-letter queue '{DeadLetterQueue}': {BrokerReason}. It goes on consuming; messages to dead-letter stay in queue '{Queue}' until the dead-letter queue exists.")]

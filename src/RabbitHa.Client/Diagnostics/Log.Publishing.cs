@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Diagnostics;
 
 /// <summary>The publisher's log messages (event ids 100-199).</summary>
 /// <remarks>
@@ -11,11 +11,11 @@ internal static partial class Log
 {
     [LoggerMessage(EventId = 100, EventName = "PublishRetrying", Level = LogLevel.Debug,
         Message = "Sending a message again (send {Send}) in {RetryDelay}: {Cause}; connection {ConnectionState}.")]
-    public static partial void PublishRetrying(this ILogger logger, int send, TimeSpan retryDelay, string cause, ConnectionState connectionState);
+    public static partial void PublishRetrying(this ILogger logger, int send, TimeSpan retryDelay, string cause, string connectionState);
 
     [LoggerMessage(EventId = 101, EventName = "PublishFailed", Level = LogLevel.Debug,
         Message = "Publishing message '{MessageId}' failed ({Reason}) after {Sends} send(s); the caller has the exception.")]
-    public static partial void PublishFailed(this ILogger logger, PublishFailureReason reason, string messageId, int sends, Exception exception);
+    public static partial void PublishFailed(this ILogger logger, string reason, string messageId, int sends, Exception exception);
 
     [LoggerMessage(EventId = 102, EventName = "PublishCancelled", Level = LogLevel.Debug,
         Message = "Publishing message '{MessageId}' was cancelled by the caller after {Sends} send(s); it may or may not have reached the broker.")]

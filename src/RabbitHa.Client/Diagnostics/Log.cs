@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Diagnostics;
 
 /// <summary>
 /// RabbitHa's log messages, source-generated. Endpoints are logged as <c>amqp://host:port</c>, which never
@@ -14,7 +14,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2, EventName = "Connected", Level = LogLevel.Information,
         Message = "Connection '{ConnectionName}' is open on {Endpoint}, to {Broker}.")]
-    public static partial void Connected(this ILogger logger, string connectionName, RabbitMQ.Client.AmqpTcpEndpoint endpoint, BrokerInfo broker);
+    public static partial void Connected(this ILogger logger, string connectionName, RabbitMQ.Client.AmqpTcpEndpoint endpoint, string broker);
 
     [LoggerMessage(EventId = 3, EventName = "ConnectAttemptFailed", Level = LogLevel.Warning,
         Message = "Connecting '{ConnectionName}' failed (attempt {Attempt}: {Cause}); retrying in {RetryDelay}.")]
@@ -100,7 +100,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 22, EventName = "BrokerChanged", Level = LogLevel.Information,
         Message = "Connection '{ConnectionName}' recovered to {Broker}; it was connected to {PreviousBroker}.")]
-    public static partial void BrokerChanged(this ILogger logger, string connectionName, BrokerInfo broker, BrokerInfo previousBroker);
+    public static partial void BrokerChanged(this ILogger logger, string connectionName, string broker, string previousBroker);
 
     [LoggerMessage(EventId = 23, EventName = "ClassicQueueNotReplicated", Level = LogLevel.Warning,
         Message = "Queue '{Queue}' in the topology of connection '{ConnectionName}' is declared without a replicated type, and classic " +

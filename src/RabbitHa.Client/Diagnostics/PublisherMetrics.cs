@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Diagnostics;
 
 /// <summary>
 /// The publisher's instruments, on the <see cref="RabbitHaDiagnostics.MeterName"/> meter, each measurement tagged with the
@@ -55,13 +55,12 @@ internal sealed class PublisherMetrics
 
     public void Retried(string connection) => _retried.Add(1, Tag(connection));
 
-    public void Failed(string connection, PublishFailureReason reason) => Failed(connection, reason.ToString());
-
     public void Cancelled(string connection) => Failed(connection, CancelledReason);
 
     public void Abandoned(string connection) => Failed(connection, DisposedReason);
 
-    private void Failed(string connection, string reason) =>
+    // A PublishFailureReason's name, passed as a string: diagnostics use no other area's types.
+    public void Failed(string connection, string reason) =>
         _failed.Add(1, Tag(connection), new KeyValuePair<string, object?>(ReasonTag, reason));
 
     private static KeyValuePair<string, object?> Tag(string connection) => new(RabbitHaDiagnostics.ConnectionNameTag, connection);

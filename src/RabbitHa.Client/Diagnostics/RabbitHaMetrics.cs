@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Diagnostics;
 
 /// <summary>The instruments on the <see cref="RabbitHaDiagnostics.MeterName"/> meter.</summary>
 internal sealed class RabbitHaMetrics : IDisposable

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Text;
+using RabbitHa.Client.Internal.Publishing;
 using RabbitMQ.Client;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Diagnostics;
 
 /// <summary>
 /// RabbitHa's spans, on <see cref="RabbitHaDiagnostics.ActivitySourceName"/>: one per publish (kind Producer, or Client
@@ -113,6 +114,7 @@ internal static class RabbitHaTracing
         IReadOnlyBasicProperties properties,
         ulong deliveryTag,
         bool redelivered,
+        bool resent,
         int attempt)
     {
         if (!Source.HasListeners())
@@ -132,7 +134,7 @@ internal static class RabbitHaTracing
             { ConsumerName, consumerName },
             { DeliveryAttempt, attempt },
             { Redelivered, redelivered },
-            { DeliveryResent, MessageHeaders.IsTrue(properties.Headers, RabbitHaHeaders.Resent) },
+            { DeliveryResent, resent },
         };
         AddMessageTags(ref tags, routingKey, properties);
 

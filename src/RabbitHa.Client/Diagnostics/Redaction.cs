@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Diagnostics;
 
 /// <summary>Keeps credentials out of anything written down: logs, exception messages, <c>ToString()</c>.</summary>
 internal static class Redaction

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>
 /// The broker's reason for closing a publishing channel because of a publish (403/404/405/406), read for what it

@@ -1,6 +1,6 @@
 using RabbitMQ.Client;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>
 /// A channel for one message at a time. A message that was on channels the broker closed without saying what it

@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Resilience;
 using RabbitMQ.Client;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>One message on its way to a confirm: what to send, and what happened to it so far.</summary>
 /// <remarks>
@@ -125,7 +127,7 @@ internal sealed class PublishAttempt : IDisposable
             Properties = resent;
         }
 
-        RabbitHaTracing.Resent(Activity, Sends, PublishFailureClassifier.ResendReason(LastError), LastError is null ? null : PublishFailureClassifier.Describe(LastError));
+        RabbitHaTracing.Resent(Activity, Sends, FailureClassification.ResendReason(LastError), LastError is null ? null : FailureClassification.DescribeWithType(LastError));
     }
 
     public RabbitHaPublishException Fail(PublishFailureReason reason, string detail, Exception? cause) =>

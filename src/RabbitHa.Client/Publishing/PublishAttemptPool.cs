@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>
 /// One publisher's <see cref="PublishAttempt"/>s, reused: a publish takes one at its call and gives it back once it has

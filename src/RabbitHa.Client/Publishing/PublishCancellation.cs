@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>
 /// One publish's cancellation, in one source: the caller's token, the publisher's own (stopped for good, disposed) and a

@@ -1,8 +1,9 @@
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
+using RabbitHa.Client.Internal.Resilience;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>
 /// The publisher's resilience pipeline, for the sends after the first one: retries (exponential backoff with jitter,
@@ -19,7 +20,7 @@ internal static class PublishRetryPipeline
         new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(PublishFailureClassifier.IsRetriable),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(FailureClassification.IsRetriableSendFailure),
                 // Bounded by the deadline instead: a failover takes as many retries as it takes.
                 MaxRetryAttempts = int.MaxValue,
                 BackoffType = DelayBackoffType.Exponential,

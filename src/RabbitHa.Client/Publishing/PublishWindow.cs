@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>
 /// The publisher's window: at most <see cref="RabbitHaPublisherOptions.MaxInFlight"/> publishes hold a slot until

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Diagnostics;
 using RabbitMQ.Client;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>
 /// One of the publisher's channels, with publisher confirms tracked by RabbitMQ.Client. RabbitMQ.Client brings it

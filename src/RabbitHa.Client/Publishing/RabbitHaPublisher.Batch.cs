@@ -1,6 +1,6 @@
 using System.Runtime.ExceptionServices;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>A batch: the window fed one message after another, every outcome collected, none left running.</summary>
 internal sealed partial class RabbitHaPublisher

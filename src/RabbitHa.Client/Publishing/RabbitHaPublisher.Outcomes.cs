@@ -1,6 +1,8 @@
 using Polly.Timeout;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Resilience;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>
 /// The four ways a publish ends: confirmed; <see cref="RabbitHaPublishException"/> with its reason;
@@ -124,15 +126,16 @@ internal sealed partial class RabbitHaPublisher
 
         return Report(attempt, attempt.Fail(
             PublishFailureReason.Invalid,
-            $"RabbitMQ.Client could not send it ({PublishFailureClassifier.Describe(error)}); not sent again",
+            $"RabbitMQ.Client could not send it ({FailureClassification.DescribeWithType(error)}); not sent again",
             error));
     }
 
     private RabbitHaPublishException Report(PublishAttempt attempt, RabbitHaPublishException failure)
     {
-        _metrics.Failed(_connectionName, failure.Reason);
-        _logger.PublishFailed(failure.Reason, attempt.MessageId, attempt.Sends, failure);
-        attempt.Failed(failure.Reason.ToString(), failure);
+        string reason = failure.Reason.ToString();
+        _metrics.Failed(_connectionName, reason);
+        _logger.PublishFailed(reason, attempt.MessageId, attempt.Sends, failure);
+        attempt.Failed(reason, failure);
         return failure;
     }
 
@@ -144,5 +147,5 @@ internal sealed partial class RabbitHaPublisher
     }
 
     private static string LastError(PublishAttempt attempt) =>
-        attempt.LastError is { } last ? PublishFailureClassifier.Describe(last) : "none";
+        attempt.LastError is { } last ? FailureClassification.DescribeWithType(last) : "none";
 }

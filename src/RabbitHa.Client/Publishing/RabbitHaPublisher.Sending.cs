@@ -5,11 +5,13 @@ using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Resilience;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>The way from a call to a confirm: a window slot, the first send, the retries.</summary>
 /// <remarks>
@@ -146,7 +148,7 @@ internal sealed partial class RabbitHaPublisher
         {
             attempt.LastError = new TimeoutRejectedException($"No confirm within the confirm timeout ({_options.ConfirmTimeout}).");
         }
-        catch (Exception retriable) when (PublishFailureClassifier.IsRetriable(retriable))
+        catch (Exception retriable) when (FailureClassification.IsRetriableSendFailure(retriable))
         {
             // SendAsync kept it as the last error; the pipeline sends again.
         }
@@ -213,7 +215,7 @@ internal sealed partial class RabbitHaPublisher
 
             throw;
         }
-        catch (OperationInterruptedException closed) when (PublishFailureClassifier.IsRejection(closed))
+        catch (OperationInterruptedException closed) when (FailureClassification.IsPublishRejection(closed))
         {
             var culprit = Judge(attempt, closed, isolated);
             if (culprit is null)
@@ -239,7 +241,7 @@ internal sealed partial class RabbitHaPublisher
             attempt.LastError = lost;
             throw lost;
         }
-        catch (Exception transient) when (PublishFailureClassifier.IsTransient(transient))
+        catch (Exception transient) when (FailureClassification.IsTransientSendFailure(transient))
         {
             attempt.LastError = transient;
             throw;
@@ -291,7 +293,7 @@ internal sealed partial class RabbitHaPublisher
 
             if (_logger.IsEnabled(LogLevel.Debug))
             {
-                _logger.PublishRetrying(args.AttemptNumber + 1, args.RetryDelay, PublishFailureClassifier.Describe(error), _connection.State);
+                _logger.PublishRetrying(args.AttemptNumber + 1, args.RetryDelay, FailureClassification.DescribeWithType(error), _connection.State.ToString());
             }
         }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using RabbitHa.Client.Internal.Diagnostics;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>
 /// The end: a stop lets publishes in flight finish up to <see cref="RabbitHaPublisherOptions.StopTimeout"/> and fails

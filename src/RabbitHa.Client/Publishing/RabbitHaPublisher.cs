@@ -3,9 +3,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Polly;
+using RabbitHa.Client.Internal.Diagnostics;
 using RabbitMQ.Client;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>
 /// <see cref="IRabbitHaPublisher"/> on one confirm-tracking channel. RabbitMQ.Client numbers the publishes and

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>Checks <see cref="RabbitHaPublisherOptions"/> at start; each message names the option and the bad value.</summary>
 internal sealed class RabbitHaPublisherOptionsValidator(string sectionPath) : IValidateOptions<RabbitHaPublisherOptions>

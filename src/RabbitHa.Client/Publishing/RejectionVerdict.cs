@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>What a channel the broker closed for a publish says about one message that was on it.</summary>
 internal enum RejectionVerdict

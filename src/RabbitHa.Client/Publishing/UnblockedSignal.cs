@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>
 /// Lets publishes wait while the broker blocks the connection (memory or disk alarm) instead of writing into a

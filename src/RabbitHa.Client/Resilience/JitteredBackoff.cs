@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Resilience;
 
 /// <summary>
 /// Delays between attempts that RabbitHa repeats on its own (resubscribing a consumer, declaring again what the broker

@@ -1,6 +1,6 @@
 using RabbitMQ.Client;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Topology;
 
 /// <summary>
 /// One exchange, queue or binding to declare: what it is called in logs, metrics and the health check, and how to

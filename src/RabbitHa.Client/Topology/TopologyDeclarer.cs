@@ -1,6 +1,6 @@
 using RabbitMQ.Client;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Topology;
 
 /// <summary>
 /// Declares exchanges, then queues, then bindings, each on its own account: the broker refusing one (see

@@ -1,4 +1,4 @@
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Topology;
 
 /// <summary>What a declaration declares, in the order declarations are made: a queue needs its dead-letter exchange, a binding both ends.</summary>
 internal enum TopologyEntityKind

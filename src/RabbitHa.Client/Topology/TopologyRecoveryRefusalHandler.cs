@@ -1,6 +1,6 @@
 using RabbitMQ.Client;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Topology;
 
 /// <summary>
 /// What RabbitMQ.Client's topology recovery does when the broker refuses to re-declare a recorded exchange, queue or

@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Topology;
 
 /// <summary>
 /// The broker's "no" to one exchange, queue or binding declaration: it closed the channel with access-refused,

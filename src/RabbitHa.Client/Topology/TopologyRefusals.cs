@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Resilience;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Topology;
 
 /// <summary>
 /// The exchanges, queues and bindings the broker refused to declare on one connection, at connect or during
@@ -225,7 +227,7 @@ internal sealed class TopologyRefusals : IAsyncDisposable
                     delay = backoff.Next();
                     if (_logger.IsEnabled(LogLevel.Debug))
                     {
-                        _logger.TopologyRetryInterrupted(_connectionName, ConnectionFailureClassifier.Describe(ex), delay);
+                        _logger.TopologyRetryInterrupted(_connectionName, FailureClassification.DescribeCauses(ex), delay);
                     }
 
                     continue;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.DependencyInjection;
 using RabbitHa.Testing;
 using Xunit.Abstractions;
 

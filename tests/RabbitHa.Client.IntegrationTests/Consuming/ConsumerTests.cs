@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
+using RabbitHa.Client.Internal.Diagnostics;
 using RabbitHa.Testing;
 using RabbitHa.Testing.Xunit;
 using RabbitMQ.Client;

@@ -1,3 +1,5 @@
+using RabbitHa.Client.Internal.Consuming;
+
 namespace RabbitHa.Client.Tests.Consuming;
 
 /// <summary>

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using RabbitHa.Client.Internal.Consuming;
+using RabbitHa.Client.Internal.Diagnostics;
 using RabbitHa.Client.Tests.TestSupport;
 using RabbitHa.TestSupport;
 using RabbitMQ.Client;
@@ -89,7 +91,7 @@ public sealed class DeadLetterQueueTests
     [InlineData(QueueType.Quorum, null, QueueType.Quorum)]
     public void TypeToDeclare_IsTheConsumersQueuesType_ElseQuorumOnRabbitMq4(QueueType? source, string? version, QueueType expected)
     {
-        Assert.Equal(expected, Client.DeadLetterQueue.TypeToDeclare(source, version is null ? null : Version.Parse(version)));
+        Assert.Equal(expected, Internal.Consuming.DeadLetterQueue.TypeToDeclare(source, version is null ? null : Version.Parse(version)));
     }
 
     [Fact]

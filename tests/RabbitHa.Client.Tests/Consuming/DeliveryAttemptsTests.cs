@@ -1,3 +1,6 @@
+using RabbitHa.Client.Internal.Consuming;
+using RabbitHa.Client.Internal.Resilience;
+
 namespace RabbitHa.Client.Tests.Consuming;
 
 [Trait("Category", "Unit")]

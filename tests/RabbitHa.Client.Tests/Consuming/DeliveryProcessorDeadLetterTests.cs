@@ -1,5 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using RabbitHa.Client.Internal.Consuming;
+using RabbitHa.Client.Internal.Publishing;
 using RabbitMQ.Client;
 using static RabbitHa.Client.Tests.Consuming.ProcessorHarness;
 

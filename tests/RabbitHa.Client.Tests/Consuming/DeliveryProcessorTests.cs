@@ -1,3 +1,4 @@
+using RabbitHa.Client.Internal.Consuming;
 using RabbitMQ.Client;
 using static RabbitHa.Client.Tests.Consuming.ProcessorHarness;
 

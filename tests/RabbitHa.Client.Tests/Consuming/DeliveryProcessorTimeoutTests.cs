@@ -1,3 +1,4 @@
+using RabbitHa.Client.Internal.Consuming;
 using RabbitHa.Client.Tests.TestSupport;
 using static RabbitHa.Client.Tests.Consuming.ProcessorHarness;
 

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using RabbitHa.Client.Internal.Consuming;
+using RabbitHa.Client.Internal.DependencyInjection;
+using RabbitHa.Client.Internal.Publishing;
 
 namespace RabbitHa.Client.Tests.Consuming;
 

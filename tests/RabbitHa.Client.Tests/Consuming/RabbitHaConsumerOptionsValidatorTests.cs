@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using RabbitHa.Client.Internal.Consuming;
 
 namespace RabbitHa.Client.Tests.Consuming;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using RabbitHa.Client.Internal.Consuming;
 using RabbitMQ.Client;
 
 namespace RabbitHa.Client.Tests.Consuming;

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Consuming;
+using RabbitHa.Client.Internal.Diagnostics;
 using RabbitHa.Client.Tests.TestSupport;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;

@@ -1,3 +1,4 @@
+using RabbitHa.Client.Internal.Publishing;
 using RabbitMQ.Client;
 
 namespace RabbitHa.Client.Tests.Publishing;

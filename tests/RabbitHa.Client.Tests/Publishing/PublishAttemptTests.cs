@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using RabbitHa.Client.Internal.Publishing;
 using RabbitMQ.Client;
 
 namespace RabbitHa.Client.Tests.Publishing;

@@ -1,3 +1,5 @@
+using RabbitHa.Client.Internal.Publishing;
+
 namespace RabbitHa.Client.Tests.Publishing;
 
 [Trait("Category", "Unit")]

@@ -1,3 +1,4 @@
+using RabbitHa.Client.Internal.Diagnostics;
 using RabbitHa.Client.Tests.TestSupport;
 using RabbitMQ.Client;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RabbitHa.Client.Internal.Diagnostics;
 using RabbitHa.Client.Tests.TestSupport;
 
 namespace RabbitHa.Client.Tests.Publishing;

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Publishing;
 using RabbitHa.Client.Tests.TestSupport;
 
 namespace RabbitHa.Client.Tests.Publishing;

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Publishing;
 
 namespace RabbitHa.Client.Tests.Publishing;
 

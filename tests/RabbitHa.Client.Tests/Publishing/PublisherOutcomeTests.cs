@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using RabbitHa.Client.Internal.Connection;
+using RabbitHa.Client.Internal.Diagnostics;
 using RabbitHa.Client.Tests.TestSupport;
 using RabbitMQ.Client.Exceptions;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using RabbitHa.Client.Internal.Publishing;
 namespace RabbitHa.Client.Tests.Publishing;
 
 [Trait("Category", "Unit")]

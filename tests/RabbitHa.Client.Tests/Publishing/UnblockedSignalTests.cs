@@ -1,3 +1,4 @@
+using RabbitHa.Client.Internal.Publishing;
 using RabbitHa.Client.Tests.TestSupport;
 
 namespace RabbitHa.Client.Tests.Publishing;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Diagnostics;
 
 namespace RabbitHa.Client.Tests.TestSupport;
 

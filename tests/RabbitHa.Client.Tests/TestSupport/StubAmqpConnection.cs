@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text;
+using RabbitHa.Client.Internal.Connection;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 

@@ -1,6 +1,9 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using RabbitHa.Client.Internal.Connection;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Topology;
 using RabbitHa.Client.Tests.TestSupport;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
+using RabbitHa.Client.Internal.Diagnostics;
 using RabbitHa.Client.Tests.Publishing;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;

@@ -1,7 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using RabbitHa.Client.Internal.Connection;
+using RabbitHa.Client.Internal.Consuming;
+using RabbitHa.Client.Internal.Topology;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.DependencyInjection;
 
 /// <summary>
 /// The <c>"rabbitha"</c> health check: every connection in use (the main one, and the publishing one once something

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Configuration;
 
 /// <summary>
 /// A connection string that set <see cref="RabbitHaOptions.Uri"/>: its configuration path (<c>ConnectionStrings:&lt;name&gt;</c>)

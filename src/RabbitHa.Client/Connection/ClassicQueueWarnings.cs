@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Topology;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 /// <summary>
 /// Warns, once per queue and connection, about the durable classic queues of the topology when the broker is RabbitMQ 4

@@ -1,7 +1,9 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Configuration;
 
-namespace RabbitHa.Client;
+namespace RabbitHa.Client.Internal.Connection;
 
 /// <summary>
 /// Validates <see cref="RabbitHaOptions"/> when the host starts. Each failure names the option by its

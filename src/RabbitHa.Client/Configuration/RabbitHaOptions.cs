@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Configuration;
 
 namespace RabbitHa.Client;
 

@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Authentication;
+using RabbitHa.Client.Internal.Diagnostics;
 
 namespace RabbitHa.Client;
 

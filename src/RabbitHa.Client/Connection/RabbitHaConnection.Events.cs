@@ -1,0 +1,222 @@
+using Microsoft.Extensions.Logging;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitHa.Client.Internal.Resilience;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace RabbitHa.Client.Internal.Connection;
+
+// RabbitMQ.Client raises its connection events on its own threads, its recovery loop among them; what they change in
+// RabbitHa's state, and how a subscriber's exception is kept from reaching that loop, is in one place.
+internal sealed partial class RabbitHaConnection
+{
+    /// <inheritdoc/>
+    public event EventHandler<ShutdownEventArgs>? ConnectionLost;
+
+    /// <inheritdoc/>
+    public event EventHandler? ConnectionRecovered;
+
+    /// <inheritdoc/>
+    public event EventHandler<ConnectionRecoveryErrorEventArgs>? RecoveryFailed;
+
+    /// <inheritdoc/>
+    public event EventHandler<ConnectionBlockedEventArgs>? Blocked;
+
+    /// <inheritdoc/>
+    public event EventHandler? Unblocked;
+
+    private void Subscribe(IConnection connection)
+    {
+        connection.RecoverySucceededAsync += OnRecoverySucceededAsync;
+        connection.ConnectionRecoveryErrorAsync += OnRecoveryErrorAsync;
+        connection.ConnectionBlockedAsync += OnBlockedAsync;
+        connection.ConnectionUnblockedAsync += OnUnblockedAsync;
+        connection.CallbackExceptionAsync += OnCallbackExceptionAsync;
+        connection.ConnectionShutdownAsync += OnShutdownAsync;
+    }
+
+    private void Unsubscribe(IConnection connection)
+    {
+        connection.RecoverySucceededAsync -= OnRecoverySucceededAsync;
+        connection.ConnectionRecoveryErrorAsync -= OnRecoveryErrorAsync;
+        connection.ConnectionBlockedAsync -= OnBlockedAsync;
+        connection.ConnectionUnblockedAsync -= OnUnblockedAsync;
+        connection.CallbackExceptionAsync -= OnCallbackExceptionAsync;
+        connection.ConnectionShutdownAsync -= OnShutdownAsync;
+    }
+
+    private Task OnShutdownAsync(object sender, ShutdownEventArgs e)
+    {
+        bool willRecover = WillRecover(e);
+        TimeSpan? blockedFor;
+        AmqpTcpEndpoint? endpoint;
+        lock (_gate)
+        {
+            // Closing it ourselves, or RabbitMQ.Client aborting a half-recovered connection while we are
+            // already Recovering: not a new loss.
+            // (RabbitMQ.Client raises this one from its inner connection, so the sender says nothing: a connection given
+            // up on as stalled is unsubscribed before it is let go.)
+            if (_state != ConnectionState.Open)
+            {
+                return Task.CompletedTask;
+            }
+
+            endpoint = _connection?.Endpoint;
+            blockedFor = EndBlockedLocked();
+            SetStateLocked(willRecover ? ConnectionState.Recovering : ConnectionState.Disconnected);
+            _recoveryBackoff.Reset();
+            if (willRecover)
+            {
+                WatchRecoveryLocked(_connection!, TimeSpan.Zero);
+            }
+            else
+            {
+                // The next ConnectAsync or channel request starts afresh (and releases this connection).
+                _connectTask = null;
+            }
+        }
+
+        _metrics.ConnectionLost(ClientProvidedName);
+        _logger.ConnectionLost(ClientProvidedName, endpoint, e.Initiator, e.ReplyCode, e.ReplyText, willRecover, e.Exception);
+        ReportUnblocked(blockedFor);
+        Raise(ConnectionLost, e, nameof(ConnectionLost));
+        return Task.CompletedTask;
+    }
+
+    private Task OnRecoverySucceededAsync(object sender, AsyncEventArgs e)
+    {
+        AmqpTcpEndpoint endpoint;
+        BrokerInfo broker;
+        BrokerInfo previous;
+        lock (_gate)
+        {
+            // A connection given up on as stalled may still finish its recovery: it is not this one's any more.
+            if (_state != ConnectionState.Recovering || _connection is null || !ReferenceEquals(sender, _connection))
+            {
+                return Task.CompletedTask;
+            }
+
+            StopWatchingRecoveryLocked();
+            endpoint = _connection.Endpoint;
+            previous = _broker;
+            broker = ReadBroker(_connection);
+            _broker = broker;
+            SetStateLocked(ConnectionState.Open);
+        }
+
+        ReportRecovered(endpoint, broker, previous);
+        return Task.CompletedTask;
+    }
+
+    private void ReportRecovered(AmqpTcpEndpoint endpoint, BrokerInfo broker, BrokerInfo previous)
+    {
+        _metrics.ConnectionRecovered(ClientProvidedName);
+        _logger.ConnectionRecovered(ClientProvidedName, endpoint);
+        if (broker != previous && _logger.IsEnabled(LogLevel.Information))
+        {
+            _logger.BrokerChanged(ClientProvidedName, broker.ToString(), previous.ToString());
+        }
+
+        _classicQueueWarnings.WarnIfUnreplicated(broker);
+        Raise(ConnectionRecovered, nameof(ConnectionRecovered));
+    }
+
+    /// <summary>
+    /// One reconnection attempt failed: the backoff before the next one is taken here. RabbitMQ.Client awaits this event
+    /// in its recovery loop, and otherwise waits the same fixed interval before every attempt (with no hook for a
+    /// backoff): the interval is <see cref="RabbitHaRecoveryOptions.FirstAttemptDelay"/>, zero by default, so that the
+    /// first attempt after a loss goes at once and the later ones wait what this adds.
+    /// </summary>
+    private async Task OnRecoveryErrorAsync(object sender, ConnectionRecoveryErrorEventArgs e)
+    {
+        TimeSpan delay;
+        lock (_gate)
+        {
+            if (_state != ConnectionState.Recovering || !ReferenceEquals(sender, _connection))
+            {
+                return;
+            }
+
+            delay = _recoveryBackoff.Next();
+
+            // An attempt ended: the recovery is alive. The next attempt starts after the pause.
+            WatchRecoveryLocked(_connection!, delay);
+        }
+
+        _metrics.RecoveryFailed(ClientProvidedName);
+        if (_logger.IsEnabled(LogLevel.Warning))
+        {
+            // Only the cause, as for start-up attempts: RabbitMQ.Client retries for as long as the cluster is unreachable,
+            // and a stack trace per attempt would bury the log during an outage.
+            _logger.RecoveryFailed(ClientProvidedName, FailureClassification.DescribeCauses(e.Exception), delay);
+        }
+
+        Raise(RecoveryFailed, e, nameof(RecoveryFailed));
+        try
+        {
+            await Task.Delay(delay, _timeProvider ?? TimeProvider.System, e.CancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (e.CancellationToken.IsCancellationRequested)
+        {
+            // The connection is being closed: RabbitMQ.Client ends its recovery loop.
+        }
+    }
+
+    private Task OnCallbackExceptionAsync(object sender, CallbackExceptionEventArgs e)
+    {
+        string detail = string.Join(", ", e.Detail.Select(static pair => $"{pair.Key}: {pair.Value}"));
+        _logger.CallbackException(ClientProvidedName, detail, e.Exception);
+        return Task.CompletedTask;
+    }
+
+    private void Raise<TEventArgs>(EventHandler<TEventArgs>? handlers, TEventArgs args, string eventName)
+    {
+        if (handlers is null)
+        {
+            return;
+        }
+
+        foreach (EventHandler<TEventArgs> handler in handlers.GetInvocationList().Cast<EventHandler<TEventArgs>>())
+        {
+            try
+            {
+                handler(this, args);
+            }
+            catch (Exception ex)
+            {
+                // A subscriber's bug must not stop the other subscribers or RabbitMQ.Client's recovery loop,
+                // which is the thread raising this; it is logged as an error, not hidden.
+                _logger.EventHandlerFailed(eventName, ClientProvidedName, ex);
+            }
+        }
+    }
+
+    private void Raise(EventHandler? handlers, string eventName)
+    {
+        if (handlers is null)
+        {
+            return;
+        }
+
+        foreach (EventHandler handler in handlers.GetInvocationList().Cast<EventHandler>())
+        {
+            try
+            {
+                handler(this, EventArgs.Empty);
+            }
+            catch (Exception ex)
+            {
+                // As above: logged, and the remaining handlers and the recovery carry on.
+                _logger.EventHandlerFailed(eventName, ClientProvidedName, ex);
+            }
+        }
+    }
+
+    /// <summary>The same rule RabbitMQ.Client's automatic recovery applies to decide whether it reconnects.</summary>
+    internal static bool WillRecover(ShutdownEventArgs e) => e.Initiator switch
+    {
+        ShutdownInitiator.Peer => e.ReplyCode != Constants.AccessRefused,
+        ShutdownInitiator.Library => e.Exception is not ThreadAbortException,
+        _ => false,
+    };
+}
