@@ -52,64 +52,61 @@ public sealed class RabbitHaConnectionStalledRecoveryTests
     [Fact]
     public async Task Recovery_WhoseAttemptsKeepFailing_IsWatchedFromTheLastFailure_NotReplaced()
     {
-        var time = new FakeTimeProvider();
         using var logs = new CapturingLoggerProvider();
-        (IConnection amqp, StubAmqpConnection stub) = StubAmqpConnection.Create(new DeclaringBroker(), "RabbitMQ", "4.0.5");
-        int opens = 0;
-        await using RabbitHaConnection connection = CreateConnection(() => { opens++; return amqp; }, time, logs);
-        await connection.ConnectAsync();
-        await stub.LoseAsync();
+        await using Lost lost = await LoseAsync(logs);
 
         // Each round ends 19 s after the previous failure: within the watch's 20 s plus the failure's own backoff.
         for (int i = 0; i < 3; i++)
         {
-            time.Advance(AttemptTimeout - TimeSpan.FromSeconds(6));
+            lost.Time.Advance(AttemptTimeout - TimeSpan.FromSeconds(6));
 
             // The backoff after a failure (at most Recovery:MaxRetryDelay, 5 s) is awaited on the fake clock.
-            Task failing = stub.FailRecoveryAttemptAsync(new IOException("connection refused"));
-            time.Advance(TimeSpan.FromSeconds(5));
+            Task failing = lost.Stub.FailRecoveryAttemptAsync(new IOException("connection refused"));
+            lost.Time.Advance(TimeSpan.FromSeconds(5));
             await failing;
         }
 
-        Assert.Equal(ConnectionState.Recovering, connection.State);
-        Assert.Equal(1, opens);
+        Assert.Equal(ConnectionState.Recovering, lost.Connection.State);
+        Assert.Equal(1, lost.Opens);
         Assert.DoesNotContain("[RecoveryStalled]", logs.AllText, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Recovery_ThatSucceedsInTime_StopsTheWatch()
     {
-        var time = new FakeTimeProvider();
         using var logs = new CapturingLoggerProvider();
-        (IConnection amqp, StubAmqpConnection stub) = StubAmqpConnection.Create(new DeclaringBroker(), "RabbitMQ", "4.0.5");
-        int opens = 0;
-        await using RabbitHaConnection connection = CreateConnection(() => { opens++; return amqp; }, time, logs);
-        await connection.ConnectAsync();
+        await using Lost lost = await LoseAsync(logs);
 
-        await stub.LoseAsync();
-        await stub.RecoverAsync();
-        time.Advance(AttemptTimeout * 3);
+        await lost.Stub.RecoverAsync();
+        lost.Time.Advance(AttemptTimeout * 3);
 
-        Assert.Equal(ConnectionState.Open, connection.State);
-        Assert.Equal(1, opens);
+        Assert.Equal(ConnectionState.Open, lost.Connection.State);
+        Assert.Equal(1, lost.Opens);
         Assert.DoesNotContain("[RecoveryStalled]", logs.AllText, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Close_DuringARecovery_StopsTheWatch()
     {
+        await using Lost lost = await LoseAsync(logs: null);
+
+        await lost.Connection.DisposeAsync();
+        lost.Time.Advance(AttemptTimeout * 3);
+
+        Assert.Equal(ConnectionState.Closed, lost.Connection.State);
+        Assert.Equal(1, lost.Opens);
+    }
+
+    /// <summary>A connection opened on a stub, then lost: RabbitMQ.Client's recovery has begun and nothing else happened yet.</summary>
+    private static async Task<Lost> LoseAsync(CapturingLoggerProvider? logs)
+    {
         var time = new FakeTimeProvider();
         (IConnection amqp, StubAmqpConnection stub) = StubAmqpConnection.Create(new DeclaringBroker(), "RabbitMQ", "4.0.5");
-        int opens = 0;
-        RabbitHaConnection connection = CreateConnection(() => { opens++; return amqp; }, time, logs: null);
-        await connection.ConnectAsync();
+        var lost = new Lost(time, stub);
+        lost.Connection = CreateConnection(() => { lost.Opens++; return amqp; }, time, logs);
+        await lost.Connection.ConnectAsync();
         await stub.LoseAsync();
-
-        await connection.DisposeAsync();
-        time.Advance(AttemptTimeout * 3);
-
-        Assert.Equal(ConnectionState.Closed, connection.State);
-        Assert.Equal(1, opens);
+        return lost;
     }
 
     private static RabbitHaConnection CreateConnection(Func<IConnection> open, TimeProvider time, CapturingLoggerProvider? logs)
@@ -134,5 +131,19 @@ public sealed class RabbitHaConnectionStalledRecoveryTests
         {
             ConnectionOpener = _ => Task.FromResult(open()),
         };
+    }
+
+    private sealed class Lost(FakeTimeProvider time, StubAmqpConnection stub) : IAsyncDisposable
+    {
+        public FakeTimeProvider Time { get; } = time;
+
+        public StubAmqpConnection Stub { get; } = stub;
+
+        public RabbitHaConnection Connection { get; set; } = null!;
+
+        /// <summary>Gets or sets how many RabbitMQ.Client connections were opened: 1 unless one replaced another.</summary>
+        public int Opens { get; set; }
+
+        public ValueTask DisposeAsync() => Connection.DisposeAsync();
     }
 }
