@@ -29,6 +29,10 @@ internal static partial class Log
         Message = "The broker closed the publisher's {Purpose} channel ({ReplyCode} {ReplyText}); it was released and another is opened ({Held} held). Publishes it took down that were not the cause are sent again.")]
     public static partial void PublishChannelReplaced(this ILogger logger, string purpose, ushort replyCode, string replyText, int held);
 
+    [LoggerMessage(EventId = 109, EventName = "PublishChannelNackedInARow", Level = LogLevel.Warning,
+        Message = "The broker nacked {Nacks} publishes in a row on the publisher's {Purpose} channel; it is closed and another opened (a channel opened while a quorum queue elected its leader can stay bound to the old one), and its publishes in flight are sent again.")]
+    public static partial void PublishChannelNackedInARow(this ILogger logger, string purpose, int nacks);
+
     [LoggerMessage(EventId = 105, EventName = "PublishIsolated", Level = LogLevel.Debug,
         Message = "Message '{MessageId}' was on {Closures} channels the broker closed without naming what it refused; it is sent alone on a channel of its own to find out whether it is the cause.")]
     public static partial void PublishIsolated(this ILogger logger, string messageId, int closures);

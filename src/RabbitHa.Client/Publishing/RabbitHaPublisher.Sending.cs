@@ -199,6 +199,10 @@ internal sealed partial class RabbitHaPublisher
             // With confirm tracking on, this completes when the broker acks the message and throws on nack or return.
             await channel.BasicPublishAsync(attempt.Exchange, attempt.RoutingKey, attempt.Mandatory, attempt.Properties, attempt.Body, cancellationToken)
                 .ConfigureAwait(false);
+            if (!isolated)
+            {
+                _channel.NoteAck(channel);
+            }
         }
         catch (PublishReturnException returned)
         {
@@ -208,6 +212,11 @@ internal sealed partial class RabbitHaPublisher
         {
             attempt.LastError = nacked;
             _metrics.Nacked(_connectionName);
+            if (!isolated && channel is not null)
+            {
+                await _channel.NoteNackAsync(channel).ConfigureAwait(false);
+            }
+
             if (++attempt.Nacks > _options.MaxNackRetries)
             {
                 throw attempt.Fail(PublishFailureReason.Nacked, $"nacked by the broker {attempt.Nacks} time(s)", nacked);

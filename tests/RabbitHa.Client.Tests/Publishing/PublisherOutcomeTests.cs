@@ -153,6 +153,33 @@ public sealed class PublisherOutcomeTests
     }
 
     [Fact]
+    public async Task PublishAsync_WhenNackedTwiceThenConfirmed_KeepsTheChannel()
+    {
+        await using var harness = new PublisherHarness(o => o.MaxNackRetries = 3);
+        int sends = 0;
+        harness.Broker.Answer = _ => Interlocked.Increment(ref sends) <= 2 ? BrokerAnswer.Nack : BrokerAnswer.Ack;
+
+        await harness.Publisher.PublishAsync(PublisherHarness.Message());
+
+        Assert.Equal(1, harness.Broker.ChannelsOpened);
+    }
+
+    [Fact]
+    public async Task PublishAsync_WhenNackedThreeTimesInARow_SendsAgainOnANewChannel()
+    {
+        // A channel bound to a quorum queue's dead leader (RabbitMQ 3.10) is nacked until it is replaced.
+        await using var harness = new PublisherHarness(o => o.MaxNackRetries = 3);
+        int sends = 0;
+        harness.Broker.Answer = _ => Interlocked.Increment(ref sends) <= 3 ? BrokerAnswer.Nack : BrokerAnswer.Ack;
+
+        await harness.Publisher.PublishAsync(PublisherHarness.Message());
+
+        Assert.Equal(4, Volatile.Read(ref sends));
+        Assert.Equal(2, harness.Broker.ChannelsOpened);
+        Assert.Equal(1, harness.Publisher.ChannelsHeld);
+    }
+
+    [Fact]
     public async Task PublishAsync_WhenNackedMoreThanAllowed_FailsNacked()
     {
         await using var harness = new PublisherHarness(o => o.MaxNackRetries = 1);

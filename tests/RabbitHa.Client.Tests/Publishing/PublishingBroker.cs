@@ -284,6 +284,16 @@ internal sealed class PublishingBroker : IRabbitHaConnection
         {
             Forgotten = true;
             var cancellationToken = args.OfType<CancellationToken>().FirstOrDefault();
+            if (args is [ushort replyCode, string replyText, ..])
+            {
+                // The application closes an open channel (the publisher replacing one): it is closed from now on.
+                lock (_pending)
+                {
+                    _closeReason ??= new ShutdownEventArgs(ShutdownInitiator.Application, replyCode, replyText);
+                }
+
+                return Task.CompletedTask;
+            }
 
             // As RabbitMQ.Client does for a closed channel: nothing to send, and a cancelled token ends the wait at once.
             return CloseReason is not null && cancellationToken.IsCancellationRequested
