@@ -50,7 +50,9 @@ public sealed class PartitionScenario(ChaosClusterFixture fixture, ITestOutputHe
                 Output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} the majority noticed the partition after {noticed.TotalSeconds:F1} s");
                 await workload.WaitUntilFlowingAsync(FlowTimeout, $"rmq{node} was cut off");
                 // Reconnected before it has paused, the node may find itself in the majority again and stay partitioned for good.
-                TimeSpan? paused = await WaitUntilPausedAsync(node, TimeSpan.FromSeconds(45));
+                TimeSpan? paused = await Eventually.ReachedWithinAsync(
+                    async () => (await Cluster.Nodes[node - 1].GetLogAsync()).Contains("Cluster minority/secondary status detected", StringComparison.Ordinal),
+                    TimeSpan.FromSeconds(45));
                 if (paused is { } after)
                 {
                     Output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} rmq{node} paused itself (pause_minority) {after.TotalSeconds:F1} s after the flow resumed");
@@ -79,21 +81,4 @@ public sealed class PartitionScenario(ChaosClusterFixture fixture, ITestOutputHe
             Assert.All(await Cluster.GetNodeStatesAsync(), n => Assert.Empty(n.Partitions));
             return new Fault($"producer on rmq{placement.Producer}, leader on rmq{placement.Leader}; cut rmq{node} off", () => Task.CompletedTask);
         });
-
-    /// <summary>How long until the node logs that it paused itself as the minority, or null if it did not within the timeout.</summary>
-    private async Task<TimeSpan?> WaitUntilPausedAsync(int node, TimeSpan timeout)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (clock.Elapsed < timeout)
-        {
-            if ((await Cluster.Nodes[node - 1].GetLogAsync()).Contains("Cluster minority/secondary status detected", StringComparison.Ordinal))
-            {
-                return clock.Elapsed;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(500));
-        }
-
-        return null;
-    }
 }

@@ -232,20 +232,10 @@ internal sealed class Workload : IAsyncDisposable
     /// <summary>Waits until the producer has confirmed and every consumer handled a message in the last second, every consumer subscribed.</summary>
     public async Task<TimeSpan> WaitUntilFlowingAsync(TimeSpan timeout, string after)
     {
-        var clock = Stopwatch.StartNew();
-        while (!IsFlowing())
-        {
-            if (clock.Elapsed > timeout)
-            {
-                // Described now, at the deadline: what is still stuck, not what it was when the wait began.
-                throw new TimeoutException($"Not reached within {timeout.TotalSeconds:F0} s: messages flow again after {after}: {Describe()}");
-            }
-
-            await Task.Delay(100);
-        }
-
-        Log($"flowing again {clock.Elapsed.TotalSeconds:F1} s after {after}");
-        return clock.Elapsed;
+        // Described at the deadline: what is still stuck, not what it was when the wait began.
+        TimeSpan took = await Eventually.HoldsAsync(() => Task.FromResult(IsFlowing()), timeout, () => $"messages flow again after {after}: {Describe()}");
+        Log($"flowing again {took.TotalSeconds:F1} s after {after}");
+        return took;
     }
 
     /// <summary>Waits until the producer's callers have all returned (the message count is reached).</summary>

@@ -7,7 +7,19 @@ namespace RabbitHa.TestSupport;
 /// </summary>
 public static class Eventually
 {
-    public static async Task<TimeSpan> HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken cancellationToken = default)
+    public static Task<TimeSpan> HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken cancellationToken = default) =>
+        HoldsAsync(condition, timeout, () => what, cancellationToken);
+
+    /// <summary>Like <see cref="HoldsAsync(Func{Task{bool}}, TimeSpan, string, CancellationToken)"/>, with what failed described at the deadline, not before the wait.</summary>
+    public static async Task<TimeSpan> HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> what, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(what);
+        return await ReachedWithinAsync(condition, timeout, cancellationToken)
+            ?? throw new TimeoutException($"Not reached within {timeout.TotalSeconds:F0} s: {what()}");
+    }
+
+    /// <summary>How long until <paramref name="condition"/> held, or <see langword="null"/> when it did not within <paramref name="timeout"/>.</summary>
+    public static async Task<TimeSpan?> ReachedWithinAsync(Func<Task<bool>> condition, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(condition);
         var clock = Stopwatch.StartNew();
@@ -15,7 +27,7 @@ public static class Eventually
         {
             if (clock.Elapsed > timeout)
             {
-                throw new TimeoutException($"Not reached within {timeout.TotalSeconds:F0} s: {what}");
+                return null;
             }
 
             await Task.Delay(100, cancellationToken);
