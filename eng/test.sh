@@ -100,5 +100,11 @@ for trx in "$results"/*.trx; do
   # A skipped xUnit test is a result of outcome NotExecuted, but the counter notExecuted stays 0: count what did not run.
   skipped=$((skipped + $(value total) - $(value executed)))
 done
+# CI shows only the end of the output: name every failed test here, where it is read.
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  name=$(basename "$trx")
+  grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | sed -n "s|.* testName=\"\([^\"]*\)\".*|failed in $name: \1|p" || true
+done
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"
