@@ -24,21 +24,31 @@ internal sealed class PublisherChannel : IAsyncDisposable
     // Nacks in a row, with no ack between them, after which the channel is replaced: see NoteNackAsync.
     private const int NacksBeforeReplacing = 3;
 
+    // After a replacement for nacks, the next one waits this long, doubled each time up to MaxNackHoldOff, until an ack:
+    // a queue that refuses everything (x-overflow reject-publish, full) must not cost a channel every three publishes.
+    private static readonly TimeSpan FirstNackHoldOff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxNackHoldOff = TimeSpan.FromSeconds(30);
+
     private readonly IRabbitHaConnection _connection;
     private readonly ILogger _logger;
     private readonly string _purpose;
+    private readonly TimeProvider _time;
     private readonly SemaphoreSlim _replacing = new(1, 1);
+    private readonly object _nackGate = new();
     private IChannel? _channel;
     private bool _disposed;
     private int _opened;
     private int _released;
     private int _nacksInARow;
+    private int _nackReplacements;
+    private long _nackReplacementAt;
 
-    public PublisherChannel(IRabbitHaConnection connection, ILogger logger, string purpose)
+    public PublisherChannel(IRabbitHaConnection connection, ILogger logger, string purpose, TimeProvider? timeProvider = null)
     {
         _connection = connection;
         _logger = logger;
         _purpose = purpose;
+        _time = timeProvider ?? TimeProvider.System;
     }
 
     /// <summary>Gets how many channels this has opened and not released yet.</summary>
@@ -100,28 +110,50 @@ internal sealed class PublisherChannel : IAsyncDisposable
         if (ReferenceEquals(channel, Volatile.Read(ref _channel)))
         {
             Volatile.Write(ref _nacksInARow, 0);
+            Volatile.Write(ref _nackReplacements, 0);
         }
     }
 
     /// <summary>
-    /// A publish on <paramref name="channel"/> was nacked; the third nack in a row with no ack between them closes the
-    /// channel, and the next send opens a new one (<see cref="GetAsync"/> replaces a channel closed on an open connection).
+    /// A publish on <paramref name="channel"/> was nacked; from the third nack in a row with no ack between them the
+    /// channel is closed, and the next send opens a new one (<see cref="GetAsync"/> replaces a channel closed on an open
+    /// connection). A channel replaced for nacks is followed by the next replacement only after a hold-off (1 s, doubled
+    /// up to 30 s, reset by an ack).
     /// </summary>
     /// <remarks>
     /// Seen in the chaos suite on RabbitMQ 3.10: a channel opened on a node right after the leader of a quorum queue died
     /// on another, before the new leader was elected (0.56 s and 0.60 s after the kill), had every publish to that queue
     /// nacked for a minute, until the dead node was back, though the queue had its new leader 0.6 s after the kill: by all
     /// signs the channel stayed bound to the old leader. A new channel asks for the current one. The messages in flight on
-    /// the closed channel are sent again, like after any channel loss.
+    /// the closed channel are sent again, like after any channel loss. Nacks that a new channel does not end (a full queue
+    /// with <c>x-overflow: reject-publish</c>, a quorum queue without a majority) cost one channel per hold-off.
     /// </remarks>
     public async ValueTask NoteNackAsync(IChannel channel)
     {
-        if (!ReferenceEquals(channel, Volatile.Read(ref _channel)) || Interlocked.Increment(ref _nacksInARow) != NacksBeforeReplacing)
+        if (!ReferenceEquals(channel, Volatile.Read(ref _channel)) || Interlocked.Increment(ref _nacksInARow) < NacksBeforeReplacing)
         {
             return;
         }
 
-        _logger.PublishChannelNackedInARow(_purpose, NacksBeforeReplacing);
+        lock (_nackGate)
+        {
+            var replacements = _nackReplacements;
+            if (replacements > 0 && _time.GetElapsedTime(_nackReplacementAt) < HoldOff(replacements))
+            {
+                return;
+            }
+
+            // Only one of the publishes nacked at once closes the channel; the others find it replaced.
+            if (!ReferenceEquals(channel, Volatile.Read(ref _channel)) || !channel.IsOpen)
+            {
+                return;
+            }
+
+            _nackReplacements = replacements + 1;
+            _nackReplacementAt = _time.GetTimestamp();
+        }
+
+        _logger.PublishChannelNackedInARow(_purpose, Volatile.Read(ref _nacksInARow));
         try
         {
             await channel.CloseAsync(Constants.ReplySuccess, "RabbitHa: nacked " + NacksBeforeReplacing + " times in a row, replaced", abort: true).ConfigureAwait(false);
@@ -130,6 +162,12 @@ internal sealed class PublisherChannel : IAsyncDisposable
         {
             // Closed meanwhile some other way: the next send replaces it all the same.
         }
+    }
+
+    private static TimeSpan HoldOff(int replacements)
+    {
+        var holdOff = FirstNackHoldOff * Math.Pow(2, Math.Min(replacements - 1, 10));
+        return holdOff < MaxNackHoldOff ? holdOff : MaxNackHoldOff;
     }
 
     public async ValueTask DisposeAsync()

@@ -28,7 +28,7 @@ internal sealed partial class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisp
     private readonly PublishWindow _window;
     private readonly PublisherChannel _channel;
     private readonly IsolationChannel _isolation;
-    private readonly KnownRejections _rejections = new();
+    private readonly KnownRejections _rejections;
     private readonly UnblockedSignal _unblocked;
     private readonly ResiliencePipeline _pipeline;
     private readonly PublishAttemptPool _attempts;
@@ -39,7 +39,8 @@ internal sealed partial class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisp
         IOptions<RabbitHaPublisherOptions> options,
         IRabbitHaSerializer serializer,
         PublisherMetrics metrics,
-        ILogger<RabbitHaPublisher>? logger = null)
+        ILogger<RabbitHaPublisher>? logger = null,
+        TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(options);
@@ -52,8 +53,9 @@ internal sealed partial class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisp
         _metrics = metrics;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _window = new PublishWindow(_options.MaxInFlight, _options.MaxWaitingPublishes);
-        _channel = new PublisherChannel(connection, _logger, "shared");
-        _isolation = new IsolationChannel(new PublisherChannel(connection, _logger, "isolation"));
+        _rejections = new KnownRejections(timeProvider);
+        _channel = new PublisherChannel(connection, _logger, "shared", timeProvider);
+        _isolation = new IsolationChannel(new PublisherChannel(connection, _logger, "isolation", timeProvider));
         _unblocked = new UnblockedSignal(connection);
         _pipeline = PublishRetryPipeline.Create(_options, OnRetry);
         _attempts = new PublishAttemptPool(this, _options.MaxInFlight, _aborting.Token);

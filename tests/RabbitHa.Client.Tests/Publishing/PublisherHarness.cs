@@ -18,7 +18,7 @@ internal sealed class PublisherHarness : IAsyncDisposable
     private readonly CapturingLoggerProvider _logs = new();
     private readonly ILoggerFactory _loggerFactory;
 
-    public PublisherHarness(Action<RabbitHaPublisherOptions>? configure = null, IRabbitHaSerializer? serializer = null)
+    public PublisherHarness(Action<RabbitHaPublisherOptions>? configure = null, IRabbitHaSerializer? serializer = null, TimeProvider? timeProvider = null)
     {
         var options = new RabbitHaPublisherOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(1), RetryMaxDelay = TimeSpan.FromMilliseconds(10) };
         configure?.Invoke(options);
@@ -54,7 +54,8 @@ internal sealed class PublisherHarness : IAsyncDisposable
             Microsoft.Extensions.Options.Options.Create(options),
             serializer ?? new SystemTextJsonRabbitHaSerializer(),
             new PublisherMetrics(_metrics),
-            _loggerFactory.CreateLogger<RabbitHaPublisher>());
+            _loggerFactory.CreateLogger<RabbitHaPublisher>(),
+            timeProvider);
     }
 
     public PublishingBroker Broker { get; } = new();

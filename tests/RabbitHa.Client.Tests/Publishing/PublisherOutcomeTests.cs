@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Time.Testing;
 using RabbitHa.Client.Internal.Connection;
 using RabbitHa.Client.Internal.Diagnostics;
 using RabbitHa.Client.Tests.TestSupport;
@@ -167,6 +168,35 @@ public sealed class PublisherOutcomeTests
 
         Assert.Equal(4, Volatile.Read(ref sends));
         Assert.Equal(2, harness.Broker.ChannelsOpened);
+        Assert.Equal(1, harness.Publisher.ChannelsHeld);
+    }
+
+    [Fact]
+    public async Task PublishAsync_WhenEveryPublishIsNacked_ReplacesTheChannelOncePerHoldOff()
+    {
+        // A full queue with x-overflow reject-publish nacks everything: no new channel every three publishes.
+        var time = new FakeTimeProvider();
+        await using var harness = new PublisherHarness(o => o.MaxNackRetries = 0, timeProvider: time);
+        harness.Broker.Answer = _ => BrokerAnswer.Nack;
+
+        for (int i = 0; i < 10; i++)
+        {
+            await Assert.ThrowsAsync<RabbitHaPublishException>(() => harness.Publisher.PublishAsync(PublisherHarness.Message()));
+        }
+
+        Assert.Equal(2, harness.Broker.ChannelsOpened);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        for (int i = 0; i < 10; i++)
+        {
+            await Assert.ThrowsAsync<RabbitHaPublishException>(() => harness.Publisher.PublishAsync(PublisherHarness.Message()));
+        }
+
+        // The second hold-off is twice the first.
+        time.Advance(TimeSpan.FromSeconds(1.5));
+        await Assert.ThrowsAsync<RabbitHaPublishException>(() => harness.Publisher.PublishAsync(PublisherHarness.Message()));
+        Assert.Equal(3, harness.Broker.ChannelsOpened);
+        Assert.Equal(2, harness.LogsOf("PublishChannelNackedInARow").Count);
         Assert.Equal(1, harness.Publisher.ChannelsHeld);
     }
 
