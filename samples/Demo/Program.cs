@@ -33,7 +33,7 @@ var hosts = new List<IHost>();
 
 Say($"Starting a three-node RabbitMQ cluster behind HAProxy (RabbitHa.Testing, Docker)...");
 await using ContainerCluster cluster = new ContainerClusterBuilder().WithLog(line => Say($"  cluster: {line}")).Build();
-QueueType replicatedQueueType = cluster.RabbitMqProfile == RabbitMqProfile.RabbitMq4 ? QueueType.Quorum : QueueType.Classic;
+RabbitHaQueueType replicatedQueueType = cluster.RabbitMqProfile == RabbitMqProfile.RabbitMq4 ? RabbitHaQueueType.Quorum : RabbitHaQueueType.Classic;
 try
 {
     await cluster.StartAsync(stop.Token);
@@ -127,7 +127,7 @@ IHost Application(string name, Action<IRabbitHaBuilder> configure)
         })
         // The queue type the cluster replicates: a classic queue is mirrored on every node by RabbitMQ 3's ha-all policy,
         // while RabbitMQ 4 replicates quorum queues only (a classic queue there would be lost with its node).
-        .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = Queue, Type = replicatedQueueType }));
+        .AddTopology(t => t.Queues.Add(new RabbitHaQueueDefinition { Name = Queue, Type = replicatedQueueType }));
     configure(rabbit);
     return builder.Build();
 }

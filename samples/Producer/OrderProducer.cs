@@ -86,7 +86,7 @@ internal sealed partial class OrderProducer(IRabbitHaPublisher publisher, IOptio
     private static partial void LogProgress(ILogger logger, int published, int confirmed, int failed);
 
     [LoggerMessage(3, LogLevel.Warning, "Order {Number} was not confirmed ({Reason}): {Message}")]
-    private static partial void LogNotConfirmed(ILogger logger, int number, PublishFailureReason reason, string message);
+    private static partial void LogNotConfirmed(ILogger logger, int number, RabbitHaPublishFailureReason reason, string message);
 
     [LoggerMessage(4, LogLevel.Information, "Stopped: published {Published}, confirmed {Confirmed}, failed {Failed}.")]
     private static partial void LogStopped(ILogger logger, int published, int confirmed, int failed);

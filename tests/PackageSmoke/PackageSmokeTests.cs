@@ -41,7 +41,7 @@ public sealed class OrderTests(RabbitHaClusterFixture fixture) : IClassFixture<R
                 o.Uri = fixture.Cluster.AmqpUri.ToString(); // HAProxy, with the cluster's generated credentials
                 o.ClientProvidedName = "orders-api";
             })
-            .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = "orders", Type = QueueType.Quorum }))
+            .AddTopology(t => t.Queues.Add(new RabbitHaQueueDefinition { Name = "orders", Type = RabbitHaQueueType.Quorum }))
             .AddPublisher()
             .AddConsumer<OrderHandler>("orders");
         using IHost host = builder.Build();

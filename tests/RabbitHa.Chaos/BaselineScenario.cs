@@ -13,9 +13,9 @@ namespace RabbitHa.Chaos;
 public sealed class BaselineScenario(ChaosClusterFixture fixture, ITestOutputHelper output) : ChaosScenario(fixture, output)
 {
     [DockerTheory]
-    [ScenarioData(QueueType.Classic)]
-    [ScenarioData(QueueType.Quorum)]
-    public Task NoFault_SteadyWorkload_LosesNothingAndThrowsNothing(QueueType queueType) =>
+    [ScenarioData(RabbitHaQueueType.Classic)]
+    [ScenarioData(RabbitHaQueueType.Quorum)]
+    public Task NoFault_SteadyWorkload_LosesNothingAndThrowsNothing(RabbitHaQueueType queueType) =>
         RunAsync("no fault (baseline)", queueType, async workload =>
         {
             var placement = await PlacementAsync(workload);

@@ -21,7 +21,7 @@ namespace RabbitHa.Chaos;
 /// <param name="Notes">Where the producer, the queue leader and the fault were.</param>
 internal sealed record ChaosReportRow(
     string Scenario,
-    QueueType QueueType,
+    RabbitHaQueueType QueueType,
     WorkloadShape Shape,
     int RabbitMq,
     int Round,

@@ -36,12 +36,12 @@ public abstract class ChaosScenario(ChaosClusterFixture fixture, ITestOutputHelp
     /// The queue of the scenarios that run on one queue type: RabbitHa's default, the mirrored classic queue, where the
     /// cluster replicates it (RabbitMQ 3); a quorum queue on RabbitMQ 4, which replicates no classic queue.
     /// </summary>
-    protected QueueType ReplicatedQueueType => Cluster.RabbitMqProfile == RabbitMqProfile.RabbitMq3 ? QueueType.Classic : QueueType.Quorum;
+    protected RabbitHaQueueType ReplicatedQueueType => Cluster.RabbitMqProfile == RabbitMqProfile.RabbitMq3 ? RabbitHaQueueType.Classic : RabbitHaQueueType.Quorum;
 
     protected ITestOutputHelper Output => output;
 
     /// <summary>Runs the scenario for every round, asserting after each: no exception at the producer's caller, nothing confirmed lost, every consumer back.</summary>
-    internal async Task RunAsync(string scenario, QueueType queueType, Func<Workload, Task<Fault>> inject, WorkloadOptions? options = null)
+    internal async Task RunAsync(string scenario, RabbitHaQueueType queueType, Func<Workload, Task<Fault>> inject, WorkloadOptions? options = null)
     {
         for (int round = 1; round <= ChaosSettings.Rounds; round++)
         {
@@ -98,7 +98,7 @@ public abstract class ChaosScenario(ChaosClusterFixture fixture, ITestOutputHelp
         return workload.Placement.Value;
     }
 
-    internal void Report(string scenario, QueueType queueType, WorkloadShape shape, int round, WorkloadResult result, Interruption? consuming, string notes)
+    internal void Report(string scenario, RabbitHaQueueType queueType, WorkloadShape shape, int round, WorkloadResult result, Interruption? consuming, string notes)
     {
         var row = new ChaosReportRow(scenario, queueType, shape, (int)Cluster.RabbitMqProfile, round, result.Published, result.Confirmed, result.Handled, result.Duplicates,
             result.Lost.Count, result.Exceptions.Count, result.Publishing, consuming, notes);

@@ -31,10 +31,10 @@ public sealed class FrozenNodeScenario(ChaosClusterFixture fixture, ITestOutputH
     private static readonly TimeSpan HealWait = TimeSpan.FromSeconds(20);
 
     [DockerTheory]
-    [ScenarioData(QueueType.Classic, 6)]
-    [ScenarioData(QueueType.Quorum, 6)]
-    [ScenarioData(QueueType.Quorum, 20, Slow = true)]
-    public Task FreezeTheProducersNode_ThenThawIt_LosesNothingAndThrowsNothing(QueueType queueType, int seconds) =>
+    [ScenarioData(RabbitHaQueueType.Classic, 6)]
+    [ScenarioData(RabbitHaQueueType.Quorum, 6)]
+    [ScenarioData(RabbitHaQueueType.Quorum, 20, Slow = true)]
+    public Task FreezeTheProducersNode_ThenThawIt_LosesNothingAndThrowsNothing(RabbitHaQueueType queueType, int seconds) =>
         RunAsync($"producer's node frozen {seconds} s", queueType, async workload =>
         {
             var placement = await PlacementAsync(workload);

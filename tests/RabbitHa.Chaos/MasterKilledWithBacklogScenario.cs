@@ -39,9 +39,9 @@ public sealed class MasterKilledWithBacklogScenario(ChaosClusterFixture fixture,
     private const int Backlog = 20_000;
 
     [DockerTheory]
-    [ScenarioData(QueueType.Classic)]
-    [ScenarioData(QueueType.Quorum)]
-    public async Task KillTheMasterHalfWayThroughABacklog_LosesNoConfirmedMessage(QueueType queueType)
+    [ScenarioData(RabbitHaQueueType.Classic)]
+    [ScenarioData(RabbitHaQueueType.Quorum)]
+    public async Task KillTheMasterHalfWayThroughABacklog_LosesNoConfirmedMessage(RabbitHaQueueType queueType)
     {
         for (int round = 1; round <= ChaosSettings.Rounds; round++)
         {

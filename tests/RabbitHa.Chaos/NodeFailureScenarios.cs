@@ -18,13 +18,13 @@ public sealed class NodeFailureScenarios(ChaosClusterFixture fixture, ITestOutpu
     private static readonly TimeSpan KillSettle = TimeSpan.FromSeconds(4);
 
     [DockerTheory]
-    [ScenarioData(QueueType.Classic, 1)]
-    [ScenarioData(QueueType.Classic, 2)]
-    [ScenarioData(QueueType.Classic, 3)]
-    [ScenarioData(QueueType.Quorum, 1)]
-    [ScenarioData(QueueType.Quorum, 2)]
-    [ScenarioData(QueueType.Quorum, 3)]
-    public Task KillNode_WhileMessagesFlow_LosesNothingAndThrowsNothing(QueueType queueType, int node) =>
+    [ScenarioData(RabbitHaQueueType.Classic, 1)]
+    [ScenarioData(RabbitHaQueueType.Classic, 2)]
+    [ScenarioData(RabbitHaQueueType.Classic, 3)]
+    [ScenarioData(RabbitHaQueueType.Quorum, 1)]
+    [ScenarioData(RabbitHaQueueType.Quorum, 2)]
+    [ScenarioData(RabbitHaQueueType.Quorum, 3)]
+    public Task KillNode_WhileMessagesFlow_LosesNothingAndThrowsNothing(RabbitHaQueueType queueType, int node) =>
         RunAsync($"kill -9 rmq{node}", queueType, workload => KillAsync(workload, _ => node));
 
     /// <summary>
@@ -32,11 +32,11 @@ public sealed class NodeFailureScenarios(ChaosClusterFixture fixture, ITestOutpu
     /// re-sent; in both shapes, the one README recommends (every app publishes and consumes) and one role per connection.
     /// </summary>
     [DockerTheory]
-    [ScenarioData(QueueType.Classic, WorkloadShape.OneApp)]
-    [ScenarioData(QueueType.Quorum, WorkloadShape.OneApp)]
-    [ScenarioData(QueueType.Classic, WorkloadShape.OneRolePerConnection)]
-    [ScenarioData(QueueType.Quorum, WorkloadShape.OneRolePerConnection)]
-    public Task KillTheProducersNode_WhileMessagesFlow_LosesNothingAndThrowsNothing(QueueType queueType, WorkloadShape shape) =>
+    [ScenarioData(RabbitHaQueueType.Classic, WorkloadShape.OneApp)]
+    [ScenarioData(RabbitHaQueueType.Quorum, WorkloadShape.OneApp)]
+    [ScenarioData(RabbitHaQueueType.Classic, WorkloadShape.OneRolePerConnection)]
+    [ScenarioData(RabbitHaQueueType.Quorum, WorkloadShape.OneRolePerConnection)]
+    public Task KillTheProducersNode_WhileMessagesFlow_LosesNothingAndThrowsNothing(RabbitHaQueueType queueType, WorkloadShape shape) =>
         RunAsync("kill -9 the producer's node", queueType, workload => KillAsync(workload, placement => placement.Producer),
             new WorkloadOptions { Shape = shape });
 
@@ -45,17 +45,17 @@ public sealed class NodeFailureScenarios(ChaosClusterFixture fixture, ITestOutpu
     /// checked against the cluster's own CA (<c>Tls:CaCertificatePath</c>): the recovery includes a TLS handshake.
     /// </summary>
     [DockerTheory]
-    [ScenarioData(QueueType.Classic)]
-    [ScenarioData(QueueType.Quorum)]
-    public Task KillTheProducersNode_OverTls_WhileMessagesFlow_LosesNothingAndThrowsNothing(QueueType queueType) =>
+    [ScenarioData(RabbitHaQueueType.Classic)]
+    [ScenarioData(RabbitHaQueueType.Quorum)]
+    public Task KillTheProducersNode_OverTls_WhileMessagesFlow_LosesNothingAndThrowsNothing(RabbitHaQueueType queueType) =>
         RunAsync("kill -9 the producer's node, amqps", queueType, workload => KillAsync(workload, placement => placement.Producer),
             new WorkloadOptions { Tls = true });
 
     /// <summary>The queue leader's node, stopped cleanly (its master or leader moves), then started again while messages flow.</summary>
     [DockerTheory]
-    [ScenarioData(QueueType.Classic)]
-    [ScenarioData(QueueType.Quorum)]
-    public Task StopAndStartTheLeadersNode_WhileMessagesFlow_LosesNothingAndThrowsNothing(QueueType queueType) =>
+    [ScenarioData(RabbitHaQueueType.Classic)]
+    [ScenarioData(RabbitHaQueueType.Quorum)]
+    public Task StopAndStartTheLeadersNode_WhileMessagesFlow_LosesNothingAndThrowsNothing(RabbitHaQueueType queueType) =>
         RunAsync("graceful stop + start of the leader's node", queueType, async workload =>
         {
             var placement = await PlacementAsync(workload);
@@ -91,9 +91,9 @@ public sealed class NodeFailureScenarios(ChaosClusterFixture fixture, ITestOutpu
     /// to an unsynchronised mirror on a clean shutdown (<c>ha-promote-on-shutdown: when-synced</c>).
     /// </summary>
     [DockerTheory]
-    [ScenarioData(QueueType.Classic)]
-    [ScenarioData(QueueType.Quorum)]
-    public Task RollingRestart_WhileMessagesFlow_LosesNothingAndThrowsNothing(QueueType queueType) =>
+    [ScenarioData(RabbitHaQueueType.Classic)]
+    [ScenarioData(RabbitHaQueueType.Quorum)]
+    public Task RollingRestart_WhileMessagesFlow_LosesNothingAndThrowsNothing(RabbitHaQueueType queueType) =>
         RunAsync("rolling restart rmq1, rmq2, rmq3", queueType, async workload =>
         {
             var placement = await PlacementAsync(workload);

@@ -17,11 +17,11 @@ public sealed class ProxyOutageScenarios(ChaosClusterFixture fixture, ITestOutpu
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(5);
 
     [DockerTheory]
-    [ScenarioData(QueueType.Classic, false)]
-    [ScenarioData(QueueType.Classic, true)]
-    [ScenarioData(QueueType.Quorum, false)]
-    [ScenarioData(QueueType.Quorum, true)]
-    public Task StopTheProxyFor5Seconds_WhileMessagesFlow_LosesNothingAndThrowsNothing(QueueType queueType, bool fallbacks) =>
+    [ScenarioData(RabbitHaQueueType.Classic, false)]
+    [ScenarioData(RabbitHaQueueType.Classic, true)]
+    [ScenarioData(RabbitHaQueueType.Quorum, false)]
+    [ScenarioData(RabbitHaQueueType.Quorum, true)]
+    public Task StopTheProxyFor5Seconds_WhileMessagesFlow_LosesNothingAndThrowsNothing(RabbitHaQueueType queueType, bool fallbacks) =>
         RunAsync($"HAProxy down 5 s, {(fallbacks ? "with" : "no")} fallbacks", queueType, async workload =>
         {
             var placement = await PlacementAsync(workload);

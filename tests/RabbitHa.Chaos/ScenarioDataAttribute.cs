@@ -32,7 +32,7 @@ public sealed class ScenarioDataAttribute : DataAttribute
     public ScenarioDataAttribute(params object[] data)
     {
         _data = data;
-        if (IsRabbitMq4 && data.OfType<QueueType>().Contains(QueueType.Classic))
+        if (IsRabbitMq4 && data.OfType<RabbitHaQueueType>().Contains(RabbitHaQueueType.Classic))
         {
             Skip = ClassicOnRabbitMq4;
         }

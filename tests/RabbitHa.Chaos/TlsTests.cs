@@ -154,7 +154,7 @@ public sealed class TlsTests(ChaosClusterFixture fixture, ITestOutputHelper outp
                 o.ClientProvidedName = queue;
                 configure(o);
             })
-            .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue, Type = QueueType.Quorum }))
+            .AddTopology(t => t.Queues.Add(new RabbitHaQueueDefinition { Name = queue, Type = RabbitHaQueueType.Quorum }))
             .AddPublisher()
             .AddConsumer<CountingHandler>(queue);
         return builder.Build();

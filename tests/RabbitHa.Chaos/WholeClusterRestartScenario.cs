@@ -13,7 +13,7 @@ namespace RabbitHa.Chaos;
 /// <para>
 /// While no node runs, HAProxy refuses every connection; the applications' connections retry by themselves, publishes
 /// wait for them (the publisher's 2 min <see cref="RabbitHaPublisherOptions.PublishTimeout"/> is longer than the outage;
-/// past it they would fail with <see cref="PublishFailureReason.TimedOut"/>), and the consumers subscribe again once their
+/// past it they would fail with <see cref="RabbitHaPublishFailureReason.TimedOut"/>), and the consumers subscribe again once their
 /// connection is back. The queue is durable and the messages persistent: what was confirmed before the stop is on disk.
 /// </para>
 /// <para>
@@ -30,10 +30,10 @@ public sealed class WholeClusterRestartScenario(ChaosClusterFixture fixture, ITe
     private static readonly int[] StopOrder = [1, 2, 3];
 
     [DockerTheory]
-    [ScenarioData(QueueType.Classic, StartOrder.FirstStoppedFirst)]
-    [ScenarioData(QueueType.Quorum, StartOrder.FirstStoppedFirst)]
-    [ScenarioData(QueueType.Quorum, StartOrder.LastStoppedFirst, Slow = true)]
-    public Task StopEveryNode_ThenStartThemAgain_LosesNothingAndThrowsNothing(QueueType queueType, StartOrder order) =>
+    [ScenarioData(RabbitHaQueueType.Classic, StartOrder.FirstStoppedFirst)]
+    [ScenarioData(RabbitHaQueueType.Quorum, StartOrder.FirstStoppedFirst)]
+    [ScenarioData(RabbitHaQueueType.Quorum, StartOrder.LastStoppedFirst, Slow = true)]
+    public Task StopEveryNode_ThenStartThemAgain_LosesNothingAndThrowsNothing(RabbitHaQueueType queueType, StartOrder order) =>
         RunAsync($"whole cluster stopped {Outage.TotalSeconds:F0} s, {(order == StartOrder.LastStoppedFirst ? "started last-stopped first" : "started in the wrong order")}",
             queueType, async workload =>
             {

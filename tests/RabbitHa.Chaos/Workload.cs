@@ -75,7 +75,7 @@ internal sealed class Workload : IAsyncDisposable
     private long _producerStoppedAt;
     private readonly List<long> _faults = [];
 
-    private Workload(IRabbitHaCluster cluster, QueueType queueType, WorkloadOptions options, ITestOutputHelper output)
+    private Workload(IRabbitHaCluster cluster, RabbitHaQueueType queueType, WorkloadOptions options, ITestOutputHelper output)
     {
         _cluster = cluster;
         _options = options;
@@ -108,7 +108,7 @@ internal sealed class Workload : IAsyncDisposable
 
     public string Queue { get; }
 
-    public QueueType QueueType { get; }
+    public RabbitHaQueueType QueueType { get; }
 
     public string ProducerName { get; }
 
@@ -130,7 +130,7 @@ internal sealed class Workload : IAsyncDisposable
     private IRabbitHaConnection ProducerMainConnection => _producerServices.GetRequiredService<IRabbitHaConnection>();
 
     /// <summary>Declares the queue (the producer's topology), starts the consumers and waits until they are subscribed, then starts the producer.</summary>
-    public static async Task<Workload> StartAsync(IRabbitHaCluster cluster, QueueType queueType, ITestOutputHelper output, WorkloadOptions? options = null)
+    public static async Task<Workload> StartAsync(IRabbitHaCluster cluster, RabbitHaQueueType queueType, ITestOutputHelper output, WorkloadOptions? options = null)
     {
         Workload workload = await CreateAsync(cluster, queueType, output, options);
         try
@@ -147,9 +147,9 @@ internal sealed class Workload : IAsyncDisposable
     }
 
     /// <summary>Declares the queue and waits until every node has a replica of it; starts nothing else.</summary>
-    public static async Task<Workload> CreateAsync(IRabbitHaCluster cluster, QueueType queueType, ITestOutputHelper output, WorkloadOptions? options = null)
+    public static async Task<Workload> CreateAsync(IRabbitHaCluster cluster, RabbitHaQueueType queueType, ITestOutputHelper output, WorkloadOptions? options = null)
     {
-        if (queueType == QueueType.Classic && cluster.RabbitMqProfile != RabbitMqProfile.RabbitMq3)
+        if (queueType == RabbitHaQueueType.Classic && cluster.RabbitMqProfile != RabbitMqProfile.RabbitMq3)
         {
             // Declared without x-queue-type, it would become a quorum queue (the vhost's default type there): a classic
             // row would pass while measuring a quorum queue.
@@ -471,7 +471,7 @@ internal sealed class Workload : IAsyncDisposable
                     }
                 }
             })
-            .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = Queue, Type = QueueType }));
+            .AddTopology(t => t.Queues.Add(new RabbitHaQueueDefinition { Name = Queue, Type = QueueType }));
 
     /// <summary>
     /// The library's warnings and errors, each line with the connection's name. Information is left out: four connections

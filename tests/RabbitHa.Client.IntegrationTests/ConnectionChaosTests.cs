@@ -79,7 +79,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
             Assert.Equal("Lost:Recovering", timeline.First());
             Assert.Equal("Recovered:Open", timeline.Last());
             Assert.Equal(1, timeline.Count(e => e.StartsWith("Lost", StringComparison.Ordinal)));
-            Assert.Equal(ConnectionState.Open, connection.State);
+            Assert.Equal(RabbitHaConnectionState.Open, connection.State);
             Assert.Equal(Cluster.AmqpUri.Port, connection.CurrentEndpoint?.Port);
             Assert.NotEqual(node, newNode);
             Assert.NotNull(await Cluster.GetQueueReplicasAsync(queue));
@@ -110,7 +110,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
             await Task.Delay(TimeSpan.FromSeconds(5));
 
             Assert.False(starting.IsCompleted, "host start completed while HAProxy was down");
-            Assert.Equal(ConnectionState.Connecting, connection.State);
+            Assert.Equal(RabbitHaConnectionState.Connecting, connection.State);
             Assert.Equal(HealthStatus.Unhealthy, (await ConnectionProbe.CheckHealthAsync(host.Services)).Status);
         }
         finally
@@ -124,7 +124,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
                          $"{(clock.Elapsed - proxyUp).TotalSeconds:F1} s later.");
         try
         {
-            Assert.Equal(ConnectionState.Open, connection.State);
+            Assert.Equal(RabbitHaConnectionState.Open, connection.State);
             Assert.Equal(Cluster.AmqpUri.Port, connection.CurrentEndpoint?.Port);
             await ConnectionProbe.PublishAndGetAsync(connection, exchange, queue);
         }
@@ -162,7 +162,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
         Assert.Contains($"127.0.0.1:{Cluster.AmqpUri.Port}", ex.Message, StringComparison.Ordinal);
         Assert.Contains($"within {timeout}", ex.Message, StringComparison.Ordinal);
         Assert.InRange(elapsed, timeout - TimeSpan.FromMilliseconds(100), timeout + TimeSpan.FromSeconds(5));
-        Assert.Equal(ConnectionState.Disconnected, connection.State);
+        Assert.Equal(RabbitHaConnectionState.Disconnected, connection.State);
 
         await Cluster.WaitUntilHealthyAsync(HealthyTimeout);
     }
@@ -180,7 +180,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
                     o.FallbackEndpoints.Add($"{node.AmqpUri.Host}:{node.AmqpUri.Port}");
                 }
             },
-            t => t.Queues.Add(new QueueDefinition { Name = queue }));
+            t => t.Queues.Add(new RabbitHaQueueDefinition { Name = queue }));
         var connection = services.GetRequiredService<IRabbitHaConnection>();
         await connection.ConnectAsync();
         Assert.Equal(Cluster.AmqpUri.Port, connection.CurrentEndpoint?.Port);
@@ -198,7 +198,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
             output.WriteLine($"HAProxy stopped: recovered onto {endpoint} after {recoveredAfter.TotalSeconds:F1} s " +
                              $"(proxy port {Cluster.AmqpUri.Port}, node ports {string.Join(", ", nodePorts)}).");
 
-            Assert.Equal(ConnectionState.Open, connection.State);
+            Assert.Equal(RabbitHaConnectionState.Open, connection.State);
             Assert.NotNull(endpoint);
             Assert.Contains(endpoint.Port, nodePorts);
             await ConnectionProbe.PublishAndGetAsync(connection, string.Empty, queue, routingKey: queue);
@@ -213,7 +213,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
 
         // Only a loss starts a recovery: with HAProxy back and every node UP, the connection is still on the node.
         output.WriteLine($"HAProxy back and the cluster healthy: the connection is on {connection.CurrentEndpoint}.");
-        Assert.Equal(ConnectionState.Open, connection.State);
+        Assert.Equal(RabbitHaConnectionState.Open, connection.State);
         Assert.Contains(connection.CurrentEndpoint!.Port, nodePorts);
     }
 
@@ -249,7 +249,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
             // Down for a while: recovery keeps failing and the check keeps saying so.
             await Task.Delay(TimeSpan.FromSeconds(3));
             Assert.Equal(HealthStatus.Unhealthy, (await ConnectionProbe.CheckHealthAsync(services)).Status);
-            Assert.Equal(ConnectionState.Recovering, connection.State);
+            Assert.Equal(RabbitHaConnectionState.Recovering, connection.State);
             Assert.Contains("Recovering", unhealthy.Description, StringComparison.Ordinal);
             Assert.True(Volatile.Read(ref recoveryFailures) > 0, "no recovery attempt failed while HAProxy was down");
 
@@ -284,7 +284,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
             "the health check reports Healthy again after HAProxy is back");
         output.WriteLine($"HAProxy down for {proxyDown.TotalSeconds:F1} s ({recoveryFailures} failed recovery attempts); " +
                          $"Healthy again {healthyAfter.TotalSeconds:F1} s after it started.");
-        Assert.Equal(ConnectionState.Open, connection.State);
+        Assert.Equal(RabbitHaConnectionState.Open, connection.State);
         Assert.Equal(Cluster.AmqpUri.Port, connection.CurrentEndpoint?.Port);
 
         await Cluster.WaitUntilHealthyAsync(HealthyTimeout);
@@ -337,7 +337,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
             Assert.True(connection.IsBlocked);
             Assert.Equal(reason, connection.BlockedReason);
             Assert.Contains("memory", reason, StringComparison.OrdinalIgnoreCase);
-            Assert.Equal(ConnectionState.Open, connection.State);
+            Assert.Equal(RabbitHaConnectionState.Open, connection.State);
             Assert.Equal(HealthStatus.Unhealthy, health.Status);
             Assert.Contains("blocked", health.Description, StringComparison.Ordinal);
             Assert.False(unblocked.Task.IsCompleted);

@@ -14,9 +14,9 @@ internal static class ConnectionProbe
     /// <summary>Adds a direct exchange, a queue and the binding between them (routing key <see cref="RoutingKey"/>).</summary>
     public static void AddRoutedQueue(RabbitHaTopologyOptions topology, string exchange, string queue)
     {
-        topology.Exchanges.Add(new ExchangeDefinition { Name = exchange, Type = ExchangeType.Direct });
-        topology.Queues.Add(new QueueDefinition { Name = queue });
-        topology.Bindings.Add(new BindingDefinition { Exchange = exchange, Queue = queue, RoutingKey = RoutingKey });
+        topology.Exchanges.Add(new RabbitHaExchangeDefinition { Name = exchange, Type = ExchangeType.Direct });
+        topology.Queues.Add(new RabbitHaQueueDefinition { Name = queue });
+        topology.Bindings.Add(new RabbitHaBindingDefinition { Exchange = exchange, Queue = queue, RoutingKey = RoutingKey });
     }
 
     /// <summary>Publishes through the exchange (mandatory, confirmed) on a new channel and gets the message back from the queue.</summary>

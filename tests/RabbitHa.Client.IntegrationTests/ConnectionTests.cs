@@ -38,7 +38,7 @@ public sealed class ConnectionTests(RabbitHaClusterFixture fixture, ITestOutputH
         output.WriteLine($"Host started and connected in {clock.ElapsedMilliseconds} ms.");
         try
         {
-            Assert.Equal(ConnectionState.Open, connection.State);
+            Assert.Equal(RabbitHaConnectionState.Open, connection.State);
             Assert.Equal(Cluster.AmqpUri.Port, connection.CurrentEndpoint?.Port);
             await Eventually.HoldsAsync(async () => await Cluster.FindConnectionNodeAsync(connection.ClientProvidedName) is not null,
                 TimeSpan.FromSeconds(15), "the connection is listed by the management API");
@@ -53,7 +53,7 @@ public sealed class ConnectionTests(RabbitHaClusterFixture fixture, ITestOutputH
             await host.StopAsync();
         }
 
-        Assert.Equal(ConnectionState.Closed, connection.State);
+        Assert.Equal(RabbitHaConnectionState.Closed, connection.State);
     }
 
     [DockerFact]
@@ -85,7 +85,7 @@ public sealed class ConnectionTests(RabbitHaClusterFixture fixture, ITestOutputH
         Assert.DoesNotContain(password, ex.ToString(), StringComparison.Ordinal);
         Assert.Equal(0, logs.Count("ConnectAttemptFailed"));
         Assert.Equal(0, logs.Count("ConnectFailed")); // thrown to the caller, not logged as well
-        Assert.Equal(ConnectionState.Disconnected, connection.State);
+        Assert.Equal(RabbitHaConnectionState.Disconnected, connection.State);
     }
 
     [DockerFact]
@@ -101,8 +101,8 @@ public sealed class ConnectionTests(RabbitHaClusterFixture fixture, ITestOutputH
             using var logs = new RecordingLoggerProvider(output);
             await using var services = BuildServices("conn-mismatch", logs, topology: t =>
             {
-                t.Queues.Add(new QueueDefinition { Name = queue, Durable = false });
-                t.Queues.Add(new QueueDefinition { Name = other });
+                t.Queues.Add(new RabbitHaQueueDefinition { Name = queue, Durable = false });
+                t.Queues.Add(new RabbitHaQueueDefinition { Name = other });
             });
             var connection = services.GetRequiredService<IRabbitHaConnection>();
 
@@ -114,7 +114,7 @@ public sealed class ConnectionTests(RabbitHaClusterFixture fixture, ITestOutputH
 
             // A refusal is not a connect failure: open at once, the other queue declared, the refusal said out loud.
             Assert.True(elapsed < FailFast, $"took {elapsed}, expected well under the start-up timeout of {StartupTimeout}");
-            Assert.Equal(ConnectionState.Open, connection.State);
+            Assert.Equal(RabbitHaConnectionState.Open, connection.State);
             Assert.Equal(0, logs.Count("ConnectAttemptFailed"));
             await sideChannel.QueueDeclarePassiveAsync(other);
             var refused = Assert.Single(logs.Entries("TopologyRefused"));

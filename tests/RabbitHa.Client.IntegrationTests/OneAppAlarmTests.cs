@@ -184,7 +184,7 @@ public sealed class OneAppAlarmTests(RabbitHaClusterFixture fixture, ITestOutput
             "one-app-" + queue[^8..],
             new XunitLoggerProvider(output),
             rabbitHa => rabbitHa
-                .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue }))
+                .AddTopology(t => t.Queues.Add(new RabbitHaQueueDefinition { Name = queue }))
                 .AddPublisher(configurePublisher)
                 .AddConsumer<RecordingHandler>(queue, o => o.PrefetchCount = 50),
             services: services => services

@@ -25,7 +25,7 @@ public sealed class PublisherAlarmTests(RabbitHaClusterFixture fixture, ITestOut
             Cluster.AmqpUri,
             clientProvidedName: null,
             new XunitLoggerProvider(output),
-            rabbitHa => rabbitHa.AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue })).AddPublisher());
+            rabbitHa => rabbitHa.AddTopology(t => t.Queues.Add(new RabbitHaQueueDefinition { Name = queue })).AddPublisher());
         // The publisher's own connection is the one the broker blocks; the main one (topology, consumers) is not publishing.
         await services.GetRequiredService<IRabbitHaConnection>().ConnectAsync();
         var connection = services.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection);

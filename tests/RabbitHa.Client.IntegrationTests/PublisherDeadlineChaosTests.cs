@@ -43,7 +43,7 @@ public sealed class PublisherDeadlineChaosTests(RabbitHaClusterFixture fixture, 
             "deadline-" + Guid.NewGuid().ToString("N"),
             new XunitLoggerProvider(output),
             rabbitHa => rabbitHa
-                .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue }))
+                .AddTopology(t => t.Queues.Add(new RabbitHaQueueDefinition { Name = queue }))
                 .AddPublisher(o =>
                 {
                     o.MaxInFlight = MaxInFlight;
@@ -61,7 +61,7 @@ public sealed class PublisherDeadlineChaosTests(RabbitHaClusterFixture fixture, 
         await Cluster.Proxy.StopAsync();
         try
         {
-            await Eventually.HoldsAsync(() => Task.FromResult(connection.State != ConnectionState.Open), TimeSpan.FromSeconds(15),
+            await Eventually.HoldsAsync(() => Task.FromResult(connection.State != RabbitHaConnectionState.Open), TimeSpan.FromSeconds(15),
                 "the publishing connection noticed that HAProxy is gone");
 
             // Three rounds, 15 s in all, three times PublishTimeout: the outage outlasts every deadline.
@@ -69,9 +69,9 @@ public sealed class PublisherDeadlineChaosTests(RabbitHaClusterFixture fixture, 
             {
                 var outcomes = await Task.WhenAll(Enumerable.Range(0, Callers).Select(i => TimedPublishAsync(publisher, queue, i)));
                 var slowest = outcomes.Max(o => o.Elapsed);
-                output.WriteLine($"Round {round + 1}: {outcomes.Count(o => o.Reason == PublishFailureReason.TimedOut)}/{Callers} TimedOut, slowest after {slowest.TotalSeconds:F2} s.");
+                output.WriteLine($"Round {round + 1}: {outcomes.Count(o => o.Reason == RabbitHaPublishFailureReason.TimedOut)}/{Callers} TimedOut, slowest after {slowest.TotalSeconds:F2} s.");
 
-                Assert.All(outcomes, o => Assert.Equal(PublishFailureReason.TimedOut, o.Reason));
+                Assert.All(outcomes, o => Assert.Equal(RabbitHaPublishFailureReason.TimedOut, o.Reason));
                 Assert.All(outcomes, o => Assert.InRange(o.Elapsed, PublishTimeout - Slack, PublishTimeout + Slack));
                 afterRounds.Add(Memory());
             }
@@ -93,7 +93,7 @@ public sealed class PublisherDeadlineChaosTests(RabbitHaClusterFixture fixture, 
                 await publisher.PublishAsync(string.Empty, queue, Encoding.UTF8.GetBytes("after"));
                 return true;
             }
-            catch (RabbitHaPublishException ex) when (ex.Reason == PublishFailureReason.TimedOut)
+            catch (RabbitHaPublishException ex) when (ex.Reason == RabbitHaPublishFailureReason.TimedOut)
             {
                 return false;
             }
@@ -101,7 +101,7 @@ public sealed class PublisherDeadlineChaosTests(RabbitHaClusterFixture fixture, 
         output.WriteLine($"First confirm {recovered.Elapsed.TotalSeconds:F1} s after the cluster was healthy again.");
     }
 
-    private static async Task<(PublishFailureReason? Reason, TimeSpan Elapsed)> TimedPublishAsync(IRabbitHaPublisher publisher, string queue, int i)
+    private static async Task<(RabbitHaPublishFailureReason? Reason, TimeSpan Elapsed)> TimedPublishAsync(IRabbitHaPublisher publisher, string queue, int i)
     {
         var clock = Stopwatch.StartNew();
         try

@@ -50,7 +50,7 @@ public sealed class PublisherFailoverTests(RabbitHaClusterFixture fixture, ITest
             Cluster.AmqpUri,
             producerName,
             new XunitLoggerProvider(output),
-            rabbitHa => rabbitHa.AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue })).AddPublisher());
+            rabbitHa => rabbitHa.AddTopology(t => t.Queues.Add(new RabbitHaQueueDefinition { Name = queue })).AddPublisher());
         await services.GetRequiredService<IRabbitHaConnection>().ConnectAsync();
         await services.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection).ConnectAsync();
         var publisher = services.GetRequiredService<IRabbitHaPublisher>();

@@ -44,7 +44,7 @@ public sealed class PublisherRejectionTests(RabbitHaClusterFixture fixture, ITes
             Cluster.AmqpUri,
             name,
             new XunitLoggerProvider(output),
-            rabbitHa => rabbitHa.AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue })).AddPublisher());
+            rabbitHa => rabbitHa.AddTopology(t => t.Queues.Add(new RabbitHaQueueDefinition { Name = queue })).AddPublisher());
         await services.GetRequiredService<IRabbitHaConnection>().ConnectAsync();
         await services.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection).ConnectAsync();
         var publisher = services.GetRequiredService<IRabbitHaPublisher>();
@@ -79,10 +79,10 @@ public sealed class PublisherRejectionTests(RabbitHaClusterFixture fixture, ITes
             TimeSpan.FromSeconds(30), "the broker lists at most two channels on the publishing connection");
     }
 
-    private static void AssertRefusedForItself(OutgoingMessage message, RabbitHaPublishException? failure)
+    private static void AssertRefusedForItself(RabbitHaOutgoingMessage message, RabbitHaPublishException? failure)
     {
         Assert.NotNull(failure);
-        Assert.Equal(PublishFailureReason.Rejected, failure.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.Rejected, failure.Reason);
         Assert.Equal(message.Exchange, failure.Exchange);
         Assert.Equal(message.Properties!.MessageId, failure.MessageId);
         if (message.Body.Length > MaxMessageSize)
@@ -135,17 +135,17 @@ public sealed class PublisherRejectionTests(RabbitHaClusterFixture fixture, ITes
     /// broker's maximum, a quarter to one missing exchange, half to a missing exchange of their own (each of those
     /// closes the shared channel, as nothing was learned about its exchange).
     /// </summary>
-    private static async Task<List<(OutgoingMessage Message, RabbitHaPublishException? Failure)>> PublishBadAsync(
+    private static async Task<List<(RabbitHaOutgoingMessage Message, RabbitHaPublishException? Failure)>> PublishBadAsync(
         IRabbitHaPublisher publisher, string sameMissing, byte[] oversized, int count, TimeSpan interval)
     {
-        var publishes = new List<(OutgoingMessage Message, Task Publish)>();
+        var publishes = new List<(RabbitHaOutgoingMessage Message, Task Publish)>();
         for (var i = 0; i < count; i++)
         {
             var message = (i % 4) switch
             {
-                0 => new OutgoingMessage(string.Empty, "anywhere", oversized),
-                1 => new OutgoingMessage(sameMissing, "x", Encoding.UTF8.GetBytes("bad")),
-                _ => new OutgoingMessage("missing-" + Guid.NewGuid().ToString("N"), "x", Encoding.UTF8.GetBytes("bad")),
+                0 => new RabbitHaOutgoingMessage(string.Empty, "anywhere", oversized),
+                1 => new RabbitHaOutgoingMessage(sameMissing, "x", Encoding.UTF8.GetBytes("bad")),
+                _ => new RabbitHaOutgoingMessage("missing-" + Guid.NewGuid().ToString("N"), "x", Encoding.UTF8.GetBytes("bad")),
             } with { Properties = new BasicProperties { MessageId = $"bad-{i}-{Guid.NewGuid():N}" } };
             publishes.Add((message, publisher.PublishAsync(message)));
             if (interval > TimeSpan.Zero)
@@ -154,7 +154,7 @@ public sealed class PublisherRejectionTests(RabbitHaClusterFixture fixture, ITes
             }
         }
 
-        var outcomes = new List<(OutgoingMessage Message, RabbitHaPublishException? Failure)>();
+        var outcomes = new List<(RabbitHaOutgoingMessage Message, RabbitHaPublishException? Failure)>();
         foreach (var (message, publish) in publishes)
         {
             try

@@ -31,7 +31,7 @@ public sealed class PublisherTests(RabbitHaClusterFixture fixture, ITestOutputHe
             Cluster.AmqpUri,
             "publisher-tests",
             new XunitLoggerProvider(output),
-            rabbitHa => rabbitHa.AddTopology(t => t.Queues.Add(new QueueDefinition { Name = _queue })).AddPublisher());
+            rabbitHa => rabbitHa.AddTopology(t => t.Queues.Add(new RabbitHaQueueDefinition { Name = _queue })).AddPublisher());
         await _services.GetRequiredService<IRabbitHaConnection>().ConnectAsync();
     }
 
@@ -105,7 +105,7 @@ public sealed class PublisherTests(RabbitHaClusterFixture fixture, ITestOutputHe
         var ex = await Assert.ThrowsAsync<RabbitHaPublishException>(
             () => Publisher.PublishAsync("amq.direct", "nobody-listens-" + Guid.NewGuid().ToString("N"), Encoding.UTF8.GetBytes("x")));
 
-        Assert.Equal(PublishFailureReason.Unroutable, ex.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.Unroutable, ex.Reason);
         Assert.Equal(1, ex.Attempts);
         Assert.Contains("NO_ROUTE", ex.Message, StringComparison.Ordinal);
     }
@@ -115,7 +115,7 @@ public sealed class PublisherTests(RabbitHaClusterFixture fixture, ITestOutputHe
     {
         var ex = await Assert.ThrowsAsync<RabbitHaPublishException>(
             () => Publisher.PublishAsync("no-such-exchange-" + Guid.NewGuid().ToString("N"), "x", Encoding.UTF8.GetBytes("x")));
-        Assert.Equal(PublishFailureReason.Rejected, ex.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.Rejected, ex.Reason);
         Assert.Contains("404", ex.Message, StringComparison.Ordinal);
 
         // The broker closed the channel; the next publish gets a new one.
@@ -127,7 +127,7 @@ public sealed class PublisherTests(RabbitHaClusterFixture fixture, ITestOutputHe
     public async Task PublishBatchAsync_ConfirmsEveryMessage()
     {
         var messages = Enumerable.Range(0, 500)
-            .Select(i => new OutgoingMessage(string.Empty, _queue, Encoding.UTF8.GetBytes(i.ToString(System.Globalization.CultureInfo.InvariantCulture))))
+            .Select(i => new RabbitHaOutgoingMessage(string.Empty, _queue, Encoding.UTF8.GetBytes(i.ToString(System.Globalization.CultureInfo.InvariantCulture))))
             .ToArray();
 
         var result = await Publisher.PublishBatchAsync(messages);

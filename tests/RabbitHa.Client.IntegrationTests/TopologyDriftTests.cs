@@ -38,8 +38,8 @@ public sealed class TopologyDriftTests(RabbitHaClusterFixture fixture, ITestOutp
         using var logs = new RecordingLoggerProvider(output);
         using IHost host = BuildHost("drift-" + id, logs, t =>
         {
-            t.Queues.Add(new QueueDefinition { Name = queueA });
-            t.Queues.Add(new QueueDefinition { Name = queueB });
+            t.Queues.Add(new RabbitHaQueueDefinition { Name = queueA });
+            t.Queues.Add(new RabbitHaQueueDefinition { Name = queueB });
         });
         await host.StartAsync();
         var connection = host.Services.GetRequiredService<IRabbitHaConnection>();
@@ -63,7 +63,7 @@ public sealed class TopologyDriftTests(RabbitHaClusterFixture fixture, ITestOutp
             HealthReportEntry degraded = default;
             try
             {
-                await Eventually.HoldsAsync(() => Task.FromResult(connection.State == ConnectionState.Open), Remaining(clock),
+                await Eventually.HoldsAsync(() => Task.FromResult(connection.State == RabbitHaConnectionState.Open), Remaining(clock),
                     "the main connection is Open again, although the broker refuses queue A");
                 var openAfter = clock.Elapsed;
 
@@ -105,7 +105,7 @@ public sealed class TopologyDriftTests(RabbitHaClusterFixture fixture, ITestOutp
             output.WriteLine($"Queue A fixed: Healthy again after {clock.Elapsed.TotalSeconds:F1} s.");
             Assert.Contains(logs.Entries("TopologyDeclaredAfterRefusal"), e => e.Level == LogLevel.Information
                 && e.Message.Contains($"queue '{queueA}'", StringComparison.Ordinal));
-            Assert.Equal(ConnectionState.Open, connection.State);
+            Assert.Equal(RabbitHaConnectionState.Open, connection.State);
         }
         finally
         {

@@ -98,12 +98,12 @@ public sealed class HostStartupTests
             "RabbitHa:Startup:Timeout must be between 00:00:00.0100000 and 1.00:00:00 (was 1.00:00:00.0010000)."
         },
         {
-            new() { ["RabbitHa:Startup:InitialDelay"] = "00:00:00" },
-            "RabbitHa:Startup:InitialDelay must be between 00:00:00.0010000 and 1.00:00:00 (was 00:00:00)."
+            new() { ["RabbitHa:Startup:RetryDelay"] = "00:00:00" },
+            "RabbitHa:Startup:RetryDelay must be between 00:00:00.0010000 and 1.00:00:00 (was 00:00:00)."
         },
         {
-            new() { ["RabbitHa:Startup:MaxDelay"] = "2.00:00:00" },
-            "RabbitHa:Startup:MaxDelay must be between RabbitHa:Startup:InitialDelay (00:00:00.2000000) and 1.00:00:00 (was 2.00:00:00)."
+            new() { ["RabbitHa:Startup:MaxRetryDelay"] = "2.00:00:00" },
+            "RabbitHa:Startup:MaxRetryDelay must be between RabbitHa:Startup:RetryDelay (00:00:00.2000000) and 1.00:00:00 (was 2.00:00:00)."
         },
     };
 
@@ -134,8 +134,8 @@ public sealed class HostStartupTests
                 o.Host = "127.0.0.1";
                 o.Port = port;
                 o.Startup.Timeout = TimeSpan.FromMilliseconds(500);
-                o.Startup.InitialDelay = TimeSpan.FromMilliseconds(20);
-                o.Startup.MaxDelay = TimeSpan.FromMilliseconds(50);
+                o.Startup.RetryDelay = TimeSpan.FromMilliseconds(20);
+                o.Startup.MaxRetryDelay = TimeSpan.FromMilliseconds(50);
             }))
             .Build();
 
@@ -163,14 +163,14 @@ public sealed class HostStartupTests
                 o.Host = "127.0.0.1";
                 o.Port = port;
                 o.Startup.Timeout = TimeSpan.FromSeconds(1);
-                o.Startup.InitialDelay = TimeSpan.FromMilliseconds(20);
-                o.Startup.MaxDelay = TimeSpan.FromMilliseconds(100);
+                o.Startup.RetryDelay = TimeSpan.FromMilliseconds(20);
+                o.Startup.MaxRetryDelay = TimeSpan.FromMilliseconds(100);
             }))
             .Build();
 
         var ex = await Assert.ThrowsAsync<RabbitHaConnectionException>(() => host.StartAsync());
 
         Assert.Contains($"127.0.0.1:{port}", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(ConnectionState.Disconnected, host.Services.GetRequiredService<IRabbitHaConnection>().State);
+        Assert.Equal(RabbitHaConnectionState.Disconnected, host.Services.GetRequiredService<IRabbitHaConnection>().State);
     }
 }

@@ -43,14 +43,14 @@ public sealed class RabbitHaConnectionBrokerTests
         await broker.LoseAsync();
         await broker.RecoverAsync();
 
-        Assert.Equal(ConnectionState.Open, connection.State);
+        Assert.Equal(RabbitHaConnectionState.Open, connection.State);
         string warning = Assert.Single(Warnings(logs));
         Assert.StartsWith("Warning ", warning, StringComparison.Ordinal);
         Assert.Contains("Queue 'orders'", warning, StringComparison.Ordinal);
         Assert.Contains("'unit-test'", warning, StringComparison.Ordinal);
         Assert.Contains("not replicated on RabbitMQ 4.0.5", warning, StringComparison.Ordinal);
         Assert.Contains("loses the queue and its messages", warning, StringComparison.Ordinal);
-        Assert.Contains("QueueType.Quorum", warning, StringComparison.Ordinal);
+        Assert.Contains("RabbitHaQueueType.Quorum", warning, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -80,7 +80,7 @@ public sealed class RabbitHaConnectionBrokerTests
 
         await connection.ConnectAsync();
 
-        Assert.Equal(ConnectionState.Open, connection.State);
+        Assert.Equal(RabbitHaConnectionState.Open, connection.State);
         Assert.Null(connection.BrokerVersion);
         Assert.Empty(Warnings(logs));
         Assert.Single(logs.Lines, l => l.Contains("[Connected]", StringComparison.Ordinal));
@@ -117,7 +117,7 @@ public sealed class RabbitHaConnectionBrokerTests
         await broker.LoseAsync();
         await broker.RecoverAsync();
 
-        Assert.Equal(ConnectionState.Open, connection.State);
+        Assert.Equal(RabbitHaConnectionState.Open, connection.State);
         Assert.DoesNotContain("[BrokerChanged]", logs.AllText, StringComparison.Ordinal);
     }
 
@@ -147,18 +147,18 @@ public sealed class RabbitHaConnectionBrokerTests
     }
 
     [Theory]
-    [InlineData(QueueType.Classic, true, false, false, null, true)]
-    [InlineData(QueueType.Quorum, true, false, false, null, false)]
-    [InlineData(QueueType.Classic, false, false, false, null, false)]
-    [InlineData(QueueType.Classic, true, true, false, null, false)]
-    [InlineData(QueueType.Classic, true, false, true, null, false)]
-    [InlineData(QueueType.Classic, true, false, false, "quorum", false)]
-    [InlineData(QueueType.Classic, true, false, false, "stream", false)]
-    [InlineData(QueueType.Quorum, true, false, false, "classic", true)]
+    [InlineData(RabbitHaQueueType.Classic, true, false, false, null, true)]
+    [InlineData(RabbitHaQueueType.Quorum, true, false, false, null, false)]
+    [InlineData(RabbitHaQueueType.Classic, false, false, false, null, false)]
+    [InlineData(RabbitHaQueueType.Classic, true, true, false, null, false)]
+    [InlineData(RabbitHaQueueType.Classic, true, false, true, null, false)]
+    [InlineData(RabbitHaQueueType.Classic, true, false, false, "quorum", false)]
+    [InlineData(RabbitHaQueueType.Classic, true, false, false, "stream", false)]
+    [InlineData(RabbitHaQueueType.Quorum, true, false, false, "classic", true)]
     public void IsDurableClassic_TakesTheTypeTheBrokerGetsAndOnlyQueuesThatOutliveTheirConnection(
-        QueueType type, bool durable, bool exclusive, bool autoDelete, string? queueTypeArgument, bool expected)
+        RabbitHaQueueType type, bool durable, bool exclusive, bool autoDelete, string? queueTypeArgument, bool expected)
     {
-        var queue = new QueueDefinition { Name = "q", Type = type, Durable = durable, Exclusive = exclusive, AutoDelete = autoDelete };
+        var queue = new RabbitHaQueueDefinition { Name = "q", Type = type, Durable = durable, Exclusive = exclusive, AutoDelete = autoDelete };
         if (queueTypeArgument is not null)
         {
             queue.Arguments["x-queue-type"] = queueTypeArgument;
@@ -173,12 +173,12 @@ public sealed class RabbitHaConnectionBrokerTests
     /// </summary>
     private static void MixedTopology(RabbitHaTopologyOptions topology)
     {
-        topology.Queues.Add(new QueueDefinition { Name = "orders" });
-        topology.Queues.Add(new QueueDefinition { Name = "orders", MaxLength = 10 });
-        topology.Queues.Add(new QueueDefinition { Name = "invoices", Type = QueueType.Quorum });
-        topology.Queues.Add(new QueueDefinition { Name = "audit", Arguments = { ["x-queue-type"] = "quorum" } });
-        topology.Queues.Add(new QueueDefinition { Name = "replies", Exclusive = true });
-        topology.Queues.Add(new QueueDefinition { Name = "notifications", AutoDelete = true });
+        topology.Queues.Add(new RabbitHaQueueDefinition { Name = "orders" });
+        topology.Queues.Add(new RabbitHaQueueDefinition { Name = "orders", MaxLength = 10 });
+        topology.Queues.Add(new RabbitHaQueueDefinition { Name = "invoices", Type = RabbitHaQueueType.Quorum });
+        topology.Queues.Add(new RabbitHaQueueDefinition { Name = "audit", Arguments = { ["x-queue-type"] = "quorum" } });
+        topology.Queues.Add(new RabbitHaQueueDefinition { Name = "replies", Exclusive = true });
+        topology.Queues.Add(new RabbitHaQueueDefinition { Name = "notifications", AutoDelete = true });
     }
 
     private static IEnumerable<string> Warnings(CapturingLoggerProvider logs) =>

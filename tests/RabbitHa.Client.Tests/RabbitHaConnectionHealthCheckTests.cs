@@ -11,7 +11,7 @@ public sealed class RabbitHaConnectionHealthCheckTests
     [Fact]
     public async Task CheckHealthAsync_WhenOpenAndNotBlocked_IsHealthyNamingEndpoint()
     {
-        var connection = new StubConnection { State = ConnectionState.Open, CurrentEndpoint = new AmqpTcpEndpoint("haproxy", 5672) };
+        var connection = new StubConnection { State = RabbitHaConnectionState.Open, CurrentEndpoint = new AmqpTcpEndpoint("haproxy", 5672) };
 
         HealthCheckResult result = await new RabbitHaConnectionHealthCheck(connection).CheckHealthAsync(new HealthCheckContext());
 
@@ -21,11 +21,11 @@ public sealed class RabbitHaConnectionHealthCheckTests
     }
 
     [Theory]
-    [InlineData(ConnectionState.Disconnected)]
-    [InlineData(ConnectionState.Connecting)]
-    [InlineData(ConnectionState.Recovering)]
-    [InlineData(ConnectionState.Closed)]
-    public async Task CheckHealthAsync_WhenNotOpen_IsUnhealthyNamingState(ConnectionState state)
+    [InlineData(RabbitHaConnectionState.Disconnected)]
+    [InlineData(RabbitHaConnectionState.Connecting)]
+    [InlineData(RabbitHaConnectionState.Recovering)]
+    [InlineData(RabbitHaConnectionState.Closed)]
+    public async Task CheckHealthAsync_WhenNotOpen_IsUnhealthyNamingState(RabbitHaConnectionState state)
     {
         var connection = new StubConnection { State = state };
 
@@ -38,7 +38,7 @@ public sealed class RabbitHaConnectionHealthCheckTests
     [Fact]
     public async Task CheckHealthAsync_WhenOpenButBlocked_IsUnhealthyWithReason()
     {
-        var connection = new StubConnection { State = ConnectionState.Open, BlockedReason = "low on memory" };
+        var connection = new StubConnection { State = RabbitHaConnectionState.Open, BlockedReason = "low on memory" };
 
         HealthCheckResult result = await new RabbitHaConnectionHealthCheck(connection).CheckHealthAsync(new HealthCheckContext());
 
@@ -50,7 +50,7 @@ public sealed class RabbitHaConnectionHealthCheckTests
     [Fact]
     public async Task CheckHealthAsync_WhenRegistrationSetsFailureStatus_UsesIt()
     {
-        var connection = new StubConnection { State = ConnectionState.Recovering };
+        var connection = new StubConnection { State = RabbitHaConnectionState.Recovering };
         var context = new HealthCheckContext
         {
             Registration = new HealthCheckRegistration("rabbitha", new RabbitHaConnectionHealthCheck(connection), HealthStatus.Degraded, null),

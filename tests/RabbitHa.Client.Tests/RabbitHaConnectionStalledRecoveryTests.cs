@@ -33,10 +33,10 @@ public sealed class RabbitHaConnectionStalledRecoveryTests
 
         await firstStub.LoseAsync();
         time.Advance(AttemptTimeout - TimeSpan.FromSeconds(1));
-        Assert.Equal(ConnectionState.Recovering, connection.State);
+        Assert.Equal(RabbitHaConnectionState.Recovering, connection.State);
 
         time.Advance(TimeSpan.FromSeconds(1));
-        await Poll.UntilAsync(() => connection.State == ConnectionState.Open, "the replacement connection is open");
+        await Poll.UntilAsync(() => connection.State == RabbitHaConnectionState.Open, "the replacement connection is open");
 
         Assert.Empty(opened);
         Assert.Equal(1, Volatile.Read(ref recovered));
@@ -66,7 +66,7 @@ public sealed class RabbitHaConnectionStalledRecoveryTests
             await failing;
         }
 
-        Assert.Equal(ConnectionState.Recovering, lost.Connection.State);
+        Assert.Equal(RabbitHaConnectionState.Recovering, lost.Connection.State);
         Assert.Equal(1, lost.Opens);
         Assert.DoesNotContain("[RecoveryStalled]", logs.AllText, StringComparison.Ordinal);
     }
@@ -80,7 +80,7 @@ public sealed class RabbitHaConnectionStalledRecoveryTests
         await lost.Stub.RecoverAsync();
         lost.Time.Advance(AttemptTimeout * 3);
 
-        Assert.Equal(ConnectionState.Open, lost.Connection.State);
+        Assert.Equal(RabbitHaConnectionState.Open, lost.Connection.State);
         Assert.Equal(1, lost.Opens);
         Assert.DoesNotContain("[RecoveryStalled]", logs.AllText, StringComparison.Ordinal);
     }
@@ -93,7 +93,7 @@ public sealed class RabbitHaConnectionStalledRecoveryTests
         await lost.Connection.DisposeAsync();
         lost.Time.Advance(AttemptTimeout * 3);
 
-        Assert.Equal(ConnectionState.Closed, lost.Connection.State);
+        Assert.Equal(RabbitHaConnectionState.Closed, lost.Connection.State);
         Assert.Equal(1, lost.Opens);
     }
 

@@ -32,7 +32,7 @@ public sealed class RabbitHaConnectionTests
         Assert.Contains($"127.0.0.1:{port}", ex.Message, StringComparison.Ordinal);
         Assert.Contains("within 00:00:01", ex.Message, StringComparison.Ordinal);
         Assert.IsType<BrokerUnreachableException>(ex.InnerException);
-        Assert.Equal(ConnectionState.Disconnected, connection.State);
+        Assert.Equal(RabbitHaConnectionState.Disconnected, connection.State);
         Assert.DoesNotContain(Password, ex.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain(Password, logs.AllText, StringComparison.Ordinal);
         Assert.Contains("[ConnectAttemptFailed]", logs.AllText, StringComparison.Ordinal);
@@ -137,7 +137,7 @@ public sealed class RabbitHaConnectionTests
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => connection.CreateChannelAsync(cancellationToken: cts.Token));
-        Assert.Equal(ConnectionState.Connecting, connection.State);
+        Assert.Equal(RabbitHaConnectionState.Connecting, connection.State);
     }
 
     [Fact]
@@ -153,14 +153,14 @@ public sealed class RabbitHaConnectionTests
     {
         RabbitHaConnection connection = CreateConnection(ClosedPort.Get(), TimeSpan.FromMinutes(1));
         Task connecting = connection.ConnectAsync();
-        await WaitForStateAsync(connection, ConnectionState.Connecting);
+        await WaitForStateAsync(connection, RabbitHaConnectionState.Connecting);
         var stopwatch = Stopwatch.StartNew();
 
         await connection.DisposeAsync();
 
         await Assert.ThrowsAnyAsync<Exception>(() => connecting);
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"took {stopwatch.Elapsed}");
-        Assert.Equal(ConnectionState.Closed, connection.State);
+        Assert.Equal(RabbitHaConnectionState.Closed, connection.State);
     }
 
     [Fact]
@@ -180,7 +180,7 @@ public sealed class RabbitHaConnectionTests
     {
         await using RabbitHaConnection connection = CreateConnection(ClosedPort.Get(), TimeSpan.FromSeconds(1));
 
-        Assert.Equal(ConnectionState.Disconnected, connection.State);
+        Assert.Equal(RabbitHaConnectionState.Disconnected, connection.State);
         Assert.False(connection.IsBlocked);
         Assert.Null(connection.BlockedReason);
         Assert.Null(connection.CurrentEndpoint);
@@ -239,8 +239,8 @@ public sealed class RabbitHaConnectionTests
             Startup =
             {
                 Timeout = startupTimeout,
-                InitialDelay = TimeSpan.FromMilliseconds(20),
-                MaxDelay = TimeSpan.FromMilliseconds(100),
+                RetryDelay = TimeSpan.FromMilliseconds(20),
+                MaxRetryDelay = TimeSpan.FromMilliseconds(100),
             },
         };
         options.FallbackEndpoints.Add($"127.0.0.1:{fallbackPort ?? port}");
@@ -257,7 +257,7 @@ public sealed class RabbitHaConnectionTests
         return new RabbitHaConnection(Options.Create(options), new RabbitHaMetrics(), loggerFactory.CreateLogger<RabbitHaConnection>(), purpose: purpose);
     }
 
-    private static async Task<ConnectionState> WaitForStateAsync(RabbitHaConnection connection, ConnectionState expected)
+    private static async Task<RabbitHaConnectionState> WaitForStateAsync(RabbitHaConnection connection, RabbitHaConnectionState expected)
     {
         var deadline = Stopwatch.StartNew();
         while (connection.State != expected && deadline.Elapsed < TimeSpan.FromSeconds(5))

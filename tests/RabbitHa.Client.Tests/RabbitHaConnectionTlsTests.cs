@@ -192,8 +192,8 @@ public sealed class RabbitHaConnectionTlsTests : IDisposable
             Startup =
             {
                 Timeout = startupTimeout ?? TimeSpan.FromSeconds(1),
-                InitialDelay = TimeSpan.FromMilliseconds(20),
-                MaxDelay = TimeSpan.FromMilliseconds(100),
+                RetryDelay = TimeSpan.FromMilliseconds(20),
+                MaxRetryDelay = TimeSpan.FromMilliseconds(100),
             },
         };
         options.FallbackEndpoints.Add($"127.0.0.1:{port}");

@@ -38,21 +38,21 @@ public sealed class RabbitHaOptionsTests
         Assert.Equal(TimeSpan.FromMilliseconds(250), options.Recovery.RetryDelay);
         Assert.Equal(TimeSpan.FromSeconds(5), options.Recovery.MaxRetryDelay);
         Assert.Equal(TimeSpan.FromSeconds(60), options.Startup.Timeout);
-        Assert.Equal(TimeSpan.FromMilliseconds(200), options.Startup.InitialDelay);
-        Assert.Equal(TimeSpan.FromSeconds(5), options.Startup.MaxDelay);
+        Assert.Equal(TimeSpan.FromMilliseconds(200), options.Startup.RetryDelay);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.Startup.MaxRetryDelay);
         Assert.True(options.Topology.IsEmpty);
     }
 
     [Fact]
     public void Defaults_DefinitionsAreDurableDirectAndClassic()
     {
-        Assert.Equal("direct", new ExchangeDefinition().Type);
-        Assert.True(new ExchangeDefinition().Durable);
-        Assert.Equal(QueueType.Classic, new QueueDefinition().Type);
-        Assert.True(new QueueDefinition().Durable);
-        Assert.False(new QueueDefinition().Exclusive);
-        Assert.False(new QueueDefinition().AutoDelete);
-        Assert.Equal(string.Empty, new BindingDefinition().RoutingKey);
+        Assert.Equal("direct", new RabbitHaExchangeDefinition().Type);
+        Assert.True(new RabbitHaExchangeDefinition().Durable);
+        Assert.Equal(RabbitHaQueueType.Classic, new RabbitHaQueueDefinition().Type);
+        Assert.True(new RabbitHaQueueDefinition().Durable);
+        Assert.False(new RabbitHaQueueDefinition().Exclusive);
+        Assert.False(new RabbitHaQueueDefinition().AutoDelete);
+        Assert.Equal(string.Empty, new RabbitHaBindingDefinition().RoutingKey);
     }
 
     [Fact]
@@ -90,8 +90,8 @@ public sealed class RabbitHaOptionsTests
             ["RabbitHa:Recovery:RetryDelay"] = "00:00:00.100",
             ["RabbitHa:Recovery:MaxRetryDelay"] = "00:00:02",
             ["RabbitHa:Startup:Timeout"] = "00:00:05",
-            ["RabbitHa:Startup:InitialDelay"] = "00:00:00.100",
-            ["RabbitHa:Startup:MaxDelay"] = "00:00:01",
+            ["RabbitHa:Startup:RetryDelay"] = "00:00:00.100",
+            ["RabbitHa:Startup:MaxRetryDelay"] = "00:00:01",
             ["RabbitHa:Topology:Exchanges:0:Name"] = "orders",
             ["RabbitHa:Topology:Exchanges:0:Type"] = "topic",
             ["RabbitHa:Topology:Queues:0:Name"] = "orders.created",
@@ -126,14 +126,14 @@ public sealed class RabbitHaOptionsTests
         Assert.Equal(TimeSpan.FromMilliseconds(100), options.Recovery.RetryDelay);
         Assert.Equal(TimeSpan.FromSeconds(2), options.Recovery.MaxRetryDelay);
         Assert.Equal(TimeSpan.FromSeconds(5), options.Startup.Timeout);
-        Assert.Equal(TimeSpan.FromMilliseconds(100), options.Startup.InitialDelay);
-        Assert.Equal(TimeSpan.FromSeconds(1), options.Startup.MaxDelay);
-        ExchangeDefinition exchange = Assert.Single(options.Topology.Exchanges);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), options.Startup.RetryDelay);
+        Assert.Equal(TimeSpan.FromSeconds(1), options.Startup.MaxRetryDelay);
+        RabbitHaExchangeDefinition exchange = Assert.Single(options.Topology.Exchanges);
         Assert.Equal(("orders", "topic"), (exchange.Name, exchange.Type));
-        QueueDefinition queue = Assert.Single(options.Topology.Queues);
-        Assert.Equal(("orders.created", QueueType.Quorum, TimeSpan.FromMinutes(1)), (queue.Name, queue.Type, queue.MessageTtl));
+        RabbitHaQueueDefinition queue = Assert.Single(options.Topology.Queues);
+        Assert.Equal(("orders.created", RabbitHaQueueType.Quorum, TimeSpan.FromMinutes(1)), (queue.Name, queue.Type, queue.MessageTtl));
         Assert.Equal("reject-publish", queue.Arguments["x-overflow"]);
-        BindingDefinition binding = Assert.Single(options.Topology.Bindings);
+        RabbitHaBindingDefinition binding = Assert.Single(options.Topology.Bindings);
         Assert.Equal(("orders", "orders.created", "order.created"), (binding.Exchange, binding.Queue, binding.RoutingKey));
     }
 

@@ -376,29 +376,29 @@ public sealed class RabbitHaOptionsValidatorTests
     [Fact]
     public void Validate_WhenStartupMaxDelayLongerThanPollyAllows_NamesOptionAndValue()
     {
-        IReadOnlyList<string> failures = Failures(o => o.Startup.MaxDelay = TimeSpan.FromDays(1) + TimeSpan.FromTicks(1));
+        IReadOnlyList<string> failures = Failures(o => o.Startup.MaxRetryDelay = TimeSpan.FromDays(1) + TimeSpan.FromTicks(1));
 
-        Assert.Equal(["RabbitHa:Startup:MaxDelay must be between RabbitHa:Startup:InitialDelay (00:00:00.2000000) and 1.00:00:00 (was 1.00:00:00.0000001)."], failures);
+        Assert.Equal(["RabbitHa:Startup:MaxRetryDelay must be between RabbitHa:Startup:RetryDelay (00:00:00.2000000) and 1.00:00:00 (was 1.00:00:00.0000001)."], failures);
     }
 
     [Fact]
-    public void Validate_WhenStartupMaxDelayBelowInitialDelay_NamesOptionAndValue()
+    public void Validate_WhenStartupMaxRetryDelayBelowRetryDelay_NamesOptionAndValue()
     {
         IReadOnlyList<string> failures = Failures(o =>
         {
-            o.Startup.InitialDelay = TimeSpan.FromSeconds(2);
-            o.Startup.MaxDelay = TimeSpan.FromSeconds(1);
+            o.Startup.RetryDelay = TimeSpan.FromSeconds(2);
+            o.Startup.MaxRetryDelay = TimeSpan.FromSeconds(1);
         });
 
-        Assert.Equal(["RabbitHa:Startup:MaxDelay must be between RabbitHa:Startup:InitialDelay (00:00:02) and 1.00:00:00 (was 00:00:01)."], failures);
+        Assert.Equal(["RabbitHa:Startup:MaxRetryDelay must be between RabbitHa:Startup:RetryDelay (00:00:02) and 1.00:00:00 (was 00:00:01)."], failures);
     }
 
     [Fact]
-    public void Validate_WhenStartupInitialDelayZero_NamesOptionAndValue()
+    public void Validate_WhenStartupRetryDelayZero_NamesOptionAndValue()
     {
-        IReadOnlyList<string> failures = Failures(o => o.Startup.InitialDelay = TimeSpan.Zero);
+        IReadOnlyList<string> failures = Failures(o => o.Startup.RetryDelay = TimeSpan.Zero);
 
-        Assert.Equal(["RabbitHa:Startup:InitialDelay must be between 00:00:00.0010000 and 1.00:00:00 (was 00:00:00)."], failures);
+        Assert.Equal(["RabbitHa:Startup:RetryDelay must be between 00:00:00.0010000 and 1.00:00:00 (was 00:00:00)."], failures);
     }
 
     [Fact]
@@ -406,8 +406,8 @@ public sealed class RabbitHaOptionsValidatorTests
     {
         IReadOnlyList<string> failures = Failures(o =>
         {
-            o.Topology.Exchanges.Add(new ExchangeDefinition { Name = "" });
-            o.Topology.Exchanges.Add(new ExchangeDefinition { Name = "amq.direct" });
+            o.Topology.Exchanges.Add(new RabbitHaExchangeDefinition { Name = "" });
+            o.Topology.Exchanges.Add(new RabbitHaExchangeDefinition { Name = "amq.direct" });
         });
 
         Assert.Equal(
@@ -420,7 +420,7 @@ public sealed class RabbitHaOptionsValidatorTests
     [Fact]
     public void Validate_WhenExchangeTypeUnknown_NamesIndexAndValue()
     {
-        IReadOnlyList<string> failures = Failures(o => o.Topology.Exchanges.Add(new ExchangeDefinition { Name = "orders", Type = "Topic" }));
+        IReadOnlyList<string> failures = Failures(o => o.Topology.Exchanges.Add(new RabbitHaExchangeDefinition { Name = "orders", Type = "Topic" }));
 
         Assert.Equal(["RabbitHa:Topology:Exchanges:0:Type must be direct, fanout, topic, headers or a plugin's x- type (was 'Topic')."], failures);
     }
@@ -428,10 +428,10 @@ public sealed class RabbitHaOptionsValidatorTests
     [Fact]
     public void Validate_WhenQuorumQueueNotDurableExclusiveAutoDelete_NamesEachOption()
     {
-        IReadOnlyList<string> failures = Failures(o => o.Topology.Queues.Add(new QueueDefinition
+        IReadOnlyList<string> failures = Failures(o => o.Topology.Queues.Add(new RabbitHaQueueDefinition
         {
             Name = "orders",
-            Type = QueueType.Quorum,
+            Type = RabbitHaQueueType.Quorum,
             Durable = false,
             Exclusive = true,
             AutoDelete = true,
@@ -450,13 +450,13 @@ public sealed class RabbitHaOptionsValidatorTests
     {
         Assert.Equal(
             ["RabbitHa:Topology:Queues:0:Name is required (was '')."],
-            Failures(o => o.Topology.Queues.Add(new QueueDefinition())));
+            Failures(o => o.Topology.Queues.Add(new RabbitHaQueueDefinition())));
     }
 
     [Fact]
     public void Validate_WhenQueueLimitsNegative_NamesOptionsAndValues()
     {
-        IReadOnlyList<string> failures = Failures(o => o.Topology.Queues.Add(new QueueDefinition
+        IReadOnlyList<string> failures = Failures(o => o.Topology.Queues.Add(new RabbitHaQueueDefinition
         {
             Name = "orders",
             MessageTtl = TimeSpan.FromMilliseconds(-1),
@@ -477,7 +477,7 @@ public sealed class RabbitHaOptionsValidatorTests
         [
             "RabbitHa:Topology:Bindings:0:Exchange is required; the default exchange cannot be bound (was '').",
             "RabbitHa:Topology:Bindings:0:Queue is required (was '').",
-        ], Failures(o => o.Topology.Bindings.Add(new BindingDefinition())));
+        ], Failures(o => o.Topology.Bindings.Add(new RabbitHaBindingDefinition())));
     }
 
     [Fact]
@@ -485,11 +485,11 @@ public sealed class RabbitHaOptionsValidatorTests
     {
         Assert.Empty(Failures(o =>
         {
-            o.Topology.Exchanges.Add(new ExchangeDefinition { Name = "orders", Type = "topic" });
-            o.Topology.Exchanges.Add(new ExchangeDefinition { Name = "delayed", Type = "x-delayed-message" });
-            o.Topology.Queues.Add(new QueueDefinition { Name = "orders.classic" });
-            o.Topology.Queues.Add(new QueueDefinition { Name = "orders.quorum", Type = QueueType.Quorum });
-            o.Topology.Bindings.Add(new BindingDefinition { Exchange = "orders", Queue = "orders.quorum", RoutingKey = "order.#" });
+            o.Topology.Exchanges.Add(new RabbitHaExchangeDefinition { Name = "orders", Type = "topic" });
+            o.Topology.Exchanges.Add(new RabbitHaExchangeDefinition { Name = "delayed", Type = "x-delayed-message" });
+            o.Topology.Queues.Add(new RabbitHaQueueDefinition { Name = "orders.classic" });
+            o.Topology.Queues.Add(new RabbitHaQueueDefinition { Name = "orders.quorum", Type = RabbitHaQueueType.Quorum });
+            o.Topology.Bindings.Add(new RabbitHaBindingDefinition { Exchange = "orders", Queue = "orders.quorum", RoutingKey = "order.#" });
         }));
     }
 

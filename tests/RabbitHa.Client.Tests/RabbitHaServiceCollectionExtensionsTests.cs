@@ -101,12 +101,12 @@ public sealed class RabbitHaServiceCollectionExtensionsTests
     {
         var services = new ServiceCollection();
         services.AddRabbitHa(_ => { })
-            .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = "orders", Type = QueueType.Quorum }));
+            .AddTopology(t => t.Queues.Add(new RabbitHaQueueDefinition { Name = "orders", Type = RabbitHaQueueType.Quorum }));
 
         await using ServiceProvider provider = services.BuildServiceProvider();
 
-        QueueDefinition queue = Assert.Single(provider.GetRequiredService<IOptions<RabbitHaOptions>>().Value.Topology.Queues);
-        Assert.Equal(("orders", QueueType.Quorum), (queue.Name, queue.Type));
+        RabbitHaQueueDefinition queue = Assert.Single(provider.GetRequiredService<IOptions<RabbitHaOptions>>().Value.Topology.Queues);
+        Assert.Equal(("orders", RabbitHaQueueType.Quorum), (queue.Name, queue.Type));
     }
 
     [Fact]

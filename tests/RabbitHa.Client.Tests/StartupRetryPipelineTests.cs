@@ -18,8 +18,8 @@ public sealed class StartupRetryPipelineTests
     private static readonly RabbitHaStartupOptions s_fast = new()
     {
         Timeout = TimeSpan.FromSeconds(1.5),
-        InitialDelay = TimeSpan.FromMilliseconds(20),
-        MaxDelay = TimeSpan.FromMilliseconds(100),
+        RetryDelay = TimeSpan.FromMilliseconds(20),
+        MaxRetryDelay = TimeSpan.FromMilliseconds(100),
     };
 
     [Fact]
@@ -115,7 +115,7 @@ public sealed class StartupRetryPipelineTests
     public async Task ExecuteAsync_WhenStartupTimeoutCancelsTheAttempt_FailsWithTimeoutInsteadOfRetrying()
     {
         int attempts = 0;
-        var options = new RabbitHaStartupOptions { Timeout = TimeSpan.FromMilliseconds(200), InitialDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(10) };
+        var options = new RabbitHaStartupOptions { Timeout = TimeSpan.FromMilliseconds(200), RetryDelay = TimeSpan.FromMilliseconds(10), MaxRetryDelay = TimeSpan.FromMilliseconds(10) };
         ResiliencePipeline pipeline = StartupRetryPipeline.Create(options);
 
         await Assert.ThrowsAsync<TimeoutRejectedException>(async () => await pipeline.ExecuteAsync(async token =>
@@ -135,12 +135,12 @@ public sealed class StartupRetryPipelineTests
     [InlineData("00:01:00", "00:00:00.001", "1.00:00:00")]
     [InlineData("00:01:00", "00:00:00.2", "1.00:00:00.0000001")]
     [InlineData("00:01:00", "1.00:00:00", "1.00:00:00")]
-    public void Create_BuildsForEveryValueTheValidatorAccepts(string timeout, string initialDelay, string maxDelay)
+    public void Create_BuildsForEveryValueTheValidatorAccepts(string timeout, string retryDelay, string maxRetryDelay)
     {
         var options = new RabbitHaOptions();
         options.Startup.Timeout = TimeSpan.Parse(timeout, CultureInfo.InvariantCulture);
-        options.Startup.InitialDelay = TimeSpan.Parse(initialDelay, CultureInfo.InvariantCulture);
-        options.Startup.MaxDelay = TimeSpan.Parse(maxDelay, CultureInfo.InvariantCulture);
+        options.Startup.RetryDelay = TimeSpan.Parse(retryDelay, CultureInfo.InvariantCulture);
+        options.Startup.MaxRetryDelay = TimeSpan.Parse(maxRetryDelay, CultureInfo.InvariantCulture);
         bool valid = new RabbitHaOptionsValidator().Validate(null, options).Succeeded;
 
         Exception? pollyRefusal = Record.Exception(() => StartupRetryPipeline.Create(options.Startup));
@@ -153,7 +153,7 @@ public sealed class StartupRetryPipelineTests
     [Fact]
     public async Task ExecuteAsync_WhenCancelled_StopsRetryingPromptly()
     {
-        var options = new RabbitHaStartupOptions { Timeout = TimeSpan.FromMinutes(1), InitialDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromMilliseconds(200) };
+        var options = new RabbitHaStartupOptions { Timeout = TimeSpan.FromMinutes(1), RetryDelay = TimeSpan.FromMilliseconds(50), MaxRetryDelay = TimeSpan.FromMilliseconds(200) };
         ResiliencePipeline pipeline = StartupRetryPipeline.Create(options);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
         var stopwatch = Stopwatch.StartNew();
@@ -168,7 +168,7 @@ public sealed class StartupRetryPipelineTests
     public async Task ExecuteAsync_DelaysStayWithinMaxDelay()
     {
         var delays = new ConcurrentQueue<TimeSpan>();
-        var options = new RabbitHaStartupOptions { Timeout = TimeSpan.FromSeconds(2), InitialDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(80) };
+        var options = new RabbitHaStartupOptions { Timeout = TimeSpan.FromSeconds(2), RetryDelay = TimeSpan.FromMilliseconds(10), MaxRetryDelay = TimeSpan.FromMilliseconds(80) };
         ResiliencePipeline pipeline = StartupRetryPipeline.Create(options, args =>
         {
             delays.Enqueue(args.RetryDelay);
@@ -179,7 +179,7 @@ public sealed class StartupRetryPipelineTests
             _ => throw new TimeoutException("connect timed out")));
 
         Assert.True(delays.Count >= 5, $"expected many retries, saw {delays.Count}");
-        Assert.All(delays, d => Assert.InRange(d, TimeSpan.Zero, options.MaxDelay));
+        Assert.All(delays, d => Assert.InRange(d, TimeSpan.Zero, options.MaxRetryDelay));
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public sealed class TopologyDeclarerTests
     [Fact]
     public void BuildQueueArguments_WhenQuorum_SetsQueueType()
     {
-        var arguments = TopologyDeclarer.BuildQueueArguments(new QueueDefinition { Name = "q", Type = QueueType.Quorum });
+        var arguments = TopologyDeclarer.BuildQueueArguments(new RabbitHaQueueDefinition { Name = "q", Type = RabbitHaQueueType.Quorum });
 
         Assert.NotNull(arguments);
         Assert.Equal("quorum", arguments["x-queue-type"]);
@@ -20,13 +20,13 @@ public sealed class TopologyDeclarerTests
     [Fact]
     public void BuildQueueArguments_WhenPlainClassic_HasNoArgumentsSoMirroringPolicyApplies()
     {
-        Assert.Null(TopologyDeclarer.BuildQueueArguments(new QueueDefinition { Name = "q" }));
+        Assert.Null(TopologyDeclarer.BuildQueueArguments(new RabbitHaQueueDefinition { Name = "q" }));
     }
 
     [Fact]
     public void BuildQueueArguments_MapsDeadLetteringLimitsAndExtraArguments()
     {
-        var queue = new QueueDefinition
+        var queue = new RabbitHaQueueDefinition
         {
             Name = "q",
             DeadLetterExchange = "dlx",
@@ -88,10 +88,10 @@ public sealed class TopologyDeclarerTests
     private static RabbitHaTopologyOptions Topology()
     {
         var topology = new RabbitHaTopologyOptions();
-        topology.Bindings.Add(new BindingDefinition { Exchange = "orders.x", Queue = "invoices", RoutingKey = "key" });
-        topology.Queues.Add(new QueueDefinition { Name = "orders" });
-        topology.Queues.Add(new QueueDefinition { Name = "invoices" });
-        topology.Exchanges.Add(new ExchangeDefinition { Name = "orders.x" });
+        topology.Bindings.Add(new RabbitHaBindingDefinition { Exchange = "orders.x", Queue = "invoices", RoutingKey = "key" });
+        topology.Queues.Add(new RabbitHaQueueDefinition { Name = "orders" });
+        topology.Queues.Add(new RabbitHaQueueDefinition { Name = "invoices" });
+        topology.Exchanges.Add(new RabbitHaExchangeDefinition { Name = "orders.x" });
         return topology;
     }
 }

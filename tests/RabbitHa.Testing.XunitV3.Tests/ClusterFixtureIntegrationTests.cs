@@ -41,7 +41,7 @@ public sealed class ClusterFixtureIntegrationTests(RabbitHaClusterFixture fixtur
             "xunit-v3-tests",
             logs: null,
             rabbitHa => rabbitHa
-                .AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue, Type = QueueType.Quorum }))
+                .AddTopology(t => t.Queues.Add(new RabbitHaQueueDefinition { Name = queue, Type = RabbitHaQueueType.Quorum }))
                 .AddPublisher()
                 .AddConsumer<GreetingHandler>(queue),
             services: services => services.AddSingleton(greetings));

@@ -14,12 +14,12 @@ public sealed class RabbitHaStartupOptions
 
     /// <summary>Gets or sets the base delay of the exponential backoff between attempts.</summary>
     /// <value>The default is 200 milliseconds. Allowed: 1 millisecond to 1 day.</value>
-    public TimeSpan InitialDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Gets or sets the longest delay between two attempts.</summary>
-    /// <value>The default is 5 seconds. Allowed: <see cref="InitialDelay"/> to 1 day.</value>
-    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(5);
+    /// <value>The default is 5 seconds. Allowed: <see cref="RetryDelay"/> to 1 day.</value>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <inheritdoc/>
-    public override string ToString() => $"{{ Timeout = {Timeout}, InitialDelay = {InitialDelay}, MaxDelay = {MaxDelay} }}";
+    public override string ToString() => $"{{ Timeout = {Timeout}, RetryDelay = {RetryDelay}, MaxRetryDelay = {MaxRetryDelay} }}";
 }

@@ -32,7 +32,7 @@ internal sealed class ClassicQueueWarnings
         ArgumentNullException.ThrowIfNull(topology);
         lock (_warned)
         {
-            foreach (QueueDefinition queue in topology.Queues)
+            foreach (RabbitHaQueueDefinition queue in topology.Queues)
             {
                 if (IsDurableClassic(queue) && !_queues.Contains(queue.Name, StringComparer.Ordinal))
                 {
@@ -64,9 +64,9 @@ internal sealed class ClassicQueueWarnings
 
     /// <summary>
     /// A classic queue that outlives its connection. The type is the one declared: a free-form <c>x-queue-type</c> argument
-    /// overrides <see cref="QueueDefinition.Type"/>, as in <see cref="TopologyDeclarer.BuildQueueArguments"/>.
+    /// overrides <see cref="RabbitHaQueueDefinition.Type"/>, as in <see cref="TopologyDeclarer.BuildQueueArguments"/>.
     /// </summary>
-    internal static bool IsDurableClassic(QueueDefinition queue) =>
+    internal static bool IsDurableClassic(RabbitHaQueueDefinition queue) =>
         queue.Durable && !queue.Exclusive && !queue.AutoDelete
         && string.Equals(TopologyDeclarer.DeclaredQueueType(queue), TopologyDeclarer.ClassicQueueType, StringComparison.OrdinalIgnoreCase);
 }

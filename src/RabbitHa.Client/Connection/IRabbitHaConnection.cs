@@ -18,7 +18,7 @@ namespace RabbitHa.Client;
 /// </remarks>
 public interface IRabbitHaConnection : IAsyncDisposable
 {
-    /// <summary>Raised when an open connection is lost (not when the application closes it). <see cref="State"/> is <see cref="ConnectionState.Recovering"/> by then, or <see cref="ConnectionState.Disconnected"/> if the broker closed it for good.</summary>
+    /// <summary>Raised when an open connection is lost (not when the application closes it). <see cref="State"/> is <see cref="RabbitHaConnectionState.Recovering"/> by then, or <see cref="RabbitHaConnectionState.Disconnected"/> if the broker closed it for good.</summary>
     event EventHandler<ShutdownEventArgs>? ConnectionLost;
 
     /// <summary>Raised when automatic recovery has reconnected and re-declared exchanges, queues and bindings. Consumers must resubscribe; RabbitMQ.Client does not do it for them here.</summary>
@@ -37,7 +37,7 @@ public interface IRabbitHaConnection : IAsyncDisposable
     event EventHandler? Unblocked;
 
     /// <summary>Gets where the connection stands.</summary>
-    ConnectionState State { get; }
+    RabbitHaConnectionState State { get; }
 
     /// <summary>Gets a value indicating whether the broker is blocking publishes on this connection.</summary>
     bool IsBlocked { get; }
@@ -48,7 +48,7 @@ public interface IRabbitHaConnection : IAsyncDisposable
     /// <summary>Gets the connection name shown in the management UI.</summary>
     string ClientProvidedName { get; }
 
-    /// <summary>Gets the endpoint the connection is on while <see cref="ConnectionState.Open"/> (the proxy, or a fallback node), otherwise <see langword="null"/>.</summary>
+    /// <summary>Gets the endpoint the connection is on while <see cref="RabbitHaConnectionState.Open"/> (the proxy, or a fallback node), otherwise <see langword="null"/>.</summary>
     AmqpTcpEndpoint? CurrentEndpoint { get; }
 
     /// <summary>
@@ -81,7 +81,7 @@ public interface IRabbitHaConnection : IAsyncDisposable
 
     /// <summary>Waits until the connection is open: connects first if nobody has, and waits through a recovery.</summary>
     /// <param name="cancellationToken">Stops the wait.</param>
-    /// <returns>A task that completes when <see cref="State"/> is <see cref="ConnectionState.Open"/>.</returns>
+    /// <returns>A task that completes when <see cref="State"/> is <see cref="RabbitHaConnectionState.Open"/>.</returns>
     /// <exception cref="RabbitHaConnectionException">A connect this call started or joined failed.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The connection has been closed.</exception>

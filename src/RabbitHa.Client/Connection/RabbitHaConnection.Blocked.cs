@@ -27,7 +27,7 @@ internal sealed partial class RabbitHaConnection
     {
         lock (_gate)
         {
-            if (_state == ConnectionState.Closed)
+            if (_state == RabbitHaConnectionState.Closed)
             {
                 return Task.CompletedTask;
             }

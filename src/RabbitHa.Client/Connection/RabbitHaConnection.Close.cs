@@ -21,13 +21,13 @@ internal sealed partial class RabbitHaConnection
         TimeSpan? blockedFor;
         lock (_gate)
         {
-            if (_state == ConnectionState.Closed)
+            if (_state == RabbitHaConnectionState.Closed)
             {
                 return;
             }
 
             blockedFor = EndBlockedLocked();
-            SetStateLocked(ConnectionState.Closed);
+            SetStateLocked(RabbitHaConnectionState.Closed);
             StopWatchingRecoveryLocked();
             connection = _connection;
             _connection = null;

@@ -56,14 +56,14 @@ internal sealed partial class RabbitHaConnection
             // already Recovering: not a new loss.
             // (RabbitMQ.Client raises this one from its inner connection, so the sender says nothing: a connection given
             // up on as stalled is unsubscribed before it is let go.)
-            if (_state != ConnectionState.Open)
+            if (_state != RabbitHaConnectionState.Open)
             {
                 return Task.CompletedTask;
             }
 
             endpoint = _connection?.Endpoint;
             blockedFor = EndBlockedLocked();
-            SetStateLocked(willRecover ? ConnectionState.Recovering : ConnectionState.Disconnected);
+            SetStateLocked(willRecover ? RabbitHaConnectionState.Recovering : RabbitHaConnectionState.Disconnected);
             _recoveryBackoff.Reset();
             if (willRecover)
             {
@@ -91,7 +91,7 @@ internal sealed partial class RabbitHaConnection
         lock (_gate)
         {
             // A connection given up on as stalled may still finish its recovery: it is not this one's any more.
-            if (_state != ConnectionState.Recovering || _connection is null || !ReferenceEquals(sender, _connection))
+            if (_state != RabbitHaConnectionState.Recovering || _connection is null || !ReferenceEquals(sender, _connection))
             {
                 return Task.CompletedTask;
             }
@@ -101,7 +101,7 @@ internal sealed partial class RabbitHaConnection
             previous = _broker;
             broker = ReadBroker(_connection);
             _broker = broker;
-            SetStateLocked(ConnectionState.Open);
+            SetStateLocked(RabbitHaConnectionState.Open);
         }
 
         ReportRecovered(endpoint, broker, previous);
@@ -132,7 +132,7 @@ internal sealed partial class RabbitHaConnection
         TimeSpan delay;
         lock (_gate)
         {
-            if (_state != ConnectionState.Recovering || !ReferenceEquals(sender, _connection))
+            if (_state != RabbitHaConnectionState.Recovering || !ReferenceEquals(sender, _connection))
             {
                 return;
             }

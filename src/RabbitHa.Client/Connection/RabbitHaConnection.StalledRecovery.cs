@@ -55,7 +55,7 @@ internal sealed partial class RabbitHaConnection
         lock (_gate)
         {
             // Recovered, closed or already replaced meanwhile: the timer fired late for a recovery that is over.
-            if (_state != ConnectionState.Recovering || !ReferenceEquals(_connection, stalled))
+            if (_state != RabbitHaConnectionState.Recovering || !ReferenceEquals(_connection, stalled))
             {
                 return;
             }
@@ -97,7 +97,7 @@ internal sealed partial class RabbitHaConnection
                         TimeSpan delay;
                         lock (_gate)
                         {
-                            if (_state != ConnectionState.Recovering)
+                            if (_state != RabbitHaConnectionState.Recovering)
                             {
                                 return;
                             }
@@ -122,12 +122,12 @@ internal sealed partial class RabbitHaConnection
                 lock (_gate)
                 {
                     previous = _broker;
-                    adopted = _state == ConnectionState.Recovering && _connection is null;
+                    adopted = _state == RabbitHaConnectionState.Recovering && _connection is null;
                     if (adopted)
                     {
                         _connection = connection;
                         _broker = broker;
-                        SetStateLocked(ConnectionState.Open);
+                        SetStateLocked(RabbitHaConnectionState.Open);
                     }
                 }
 

@@ -13,7 +13,7 @@ internal sealed partial class RabbitHaConnection
 {
     private Task EnsureConnectStartedLocked()
     {
-        ObjectDisposedException.ThrowIf(_state == ConnectionState.Closed, this);
+        ObjectDisposedException.ThrowIf(_state == RabbitHaConnectionState.Closed, this);
         _started = true;
         if (_connectTask is null || _connectTask.IsFaulted || _connectTask.IsCanceled)
         {
@@ -35,11 +35,11 @@ internal sealed partial class RabbitHaConnection
         CancellationToken lifetime;
         lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(_state == ConnectionState.Closed, this);
+            ObjectDisposedException.ThrowIf(_state == RabbitHaConnectionState.Closed, this);
             lifetime = _lifetime.Token;
             stale = _connection;
             _connection = null;
-            SetStateLocked(ConnectionState.Connecting);
+            SetStateLocked(RabbitHaConnectionState.Connecting);
         }
 
         WarnOfAcceptedCertificateErrors();
@@ -77,9 +77,9 @@ internal sealed partial class RabbitHaConnection
             RabbitHaConnectionException failure = DescribeFailure(ex, attempts);
             lock (_gate)
             {
-                if (_state == ConnectionState.Connecting)
+                if (_state == RabbitHaConnectionState.Connecting)
                 {
-                    SetStateLocked(ConnectionState.Disconnected);
+                    SetStateLocked(RabbitHaConnectionState.Disconnected);
                 }
             }
 
@@ -94,12 +94,12 @@ internal sealed partial class RabbitHaConnection
         bool closed;
         lock (_gate)
         {
-            closed = _state == ConnectionState.Closed;
+            closed = _state == RabbitHaConnectionState.Closed;
             if (!closed)
             {
                 _connection = connection;
                 _broker = broker;
-                SetStateLocked(ConnectionState.Open);
+                SetStateLocked(RabbitHaConnectionState.Open);
             }
         }
 

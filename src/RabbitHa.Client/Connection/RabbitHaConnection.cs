@@ -41,7 +41,7 @@ internal sealed partial class RabbitHaConnection : IRabbitHaConnection
     private readonly CancellationTokenSource _lifetime = new();
     private readonly object _gate = new();
 
-    private ConnectionState _state = ConnectionState.Disconnected;
+    private RabbitHaConnectionState _state = RabbitHaConnectionState.Disconnected;
     private TaskCompletionSource _stateChanged = NewSignal();
     private Task? _connectTask;
     private IConnection? _connection;
@@ -93,7 +93,7 @@ internal sealed partial class RabbitHaConnection : IRabbitHaConnection
     }
 
     /// <inheritdoc/>
-    public ConnectionState State
+    public RabbitHaConnectionState State
     {
         get
         {
@@ -129,7 +129,7 @@ internal sealed partial class RabbitHaConnection : IRabbitHaConnection
         {
             lock (_gate)
             {
-                return _state == ConnectionState.Open ? _connection?.Endpoint : null;
+                return _state == RabbitHaConnectionState.Open ? _connection?.Endpoint : null;
             }
         }
     }
@@ -181,15 +181,15 @@ internal sealed partial class RabbitHaConnection : IRabbitHaConnection
             Task next;
             lock (_gate)
             {
-                ObjectDisposedException.ThrowIf(_state == ConnectionState.Closed, this);
-                if (_state == ConnectionState.Open)
+                ObjectDisposedException.ThrowIf(_state == RabbitHaConnectionState.Closed, this);
+                if (_state == RabbitHaConnectionState.Open)
                 {
                     return;
                 }
 
                 // Not connected, or a first connect under way: join it so that its failure reaches this caller.
                 // Recovering: wait for RabbitMQ.Client's recovery to report success.
-                next = _state is ConnectionState.Disconnected or ConnectionState.Connecting
+                next = _state is RabbitHaConnectionState.Disconnected or RabbitHaConnectionState.Connecting
                     ? EnsureConnectStartedLocked()
                     : _stateChanged.Task;
             }
@@ -207,7 +207,7 @@ internal sealed partial class RabbitHaConnection : IRabbitHaConnection
             IConnection? connection;
             lock (_gate)
             {
-                connection = _state == ConnectionState.Open ? _connection : null;
+                connection = _state == RabbitHaConnectionState.Open ? _connection : null;
             }
 
             if (connection is null)
@@ -242,8 +242,8 @@ internal sealed partial class RabbitHaConnection : IRabbitHaConnection
             Task stateChanged;
             lock (_gate)
             {
-                ObjectDisposedException.ThrowIf(_state == ConnectionState.Closed, this);
-                connection = _state == ConnectionState.Open ? _connection : null;
+                ObjectDisposedException.ThrowIf(_state == RabbitHaConnectionState.Closed, this);
+                connection = _state == RabbitHaConnectionState.Open ? _connection : null;
                 stateChanged = _stateChanged.Task;
             }
 
@@ -256,20 +256,20 @@ internal sealed partial class RabbitHaConnection : IRabbitHaConnection
         }
     }
 
-    private void SetStateLocked(ConnectionState next)
+    private void SetStateLocked(RabbitHaConnectionState next)
     {
-        ConnectionState previous = _state;
+        RabbitHaConnectionState previous = _state;
         if (previous == next)
         {
             return;
         }
 
         _state = next;
-        if (next == ConnectionState.Open)
+        if (next == RabbitHaConnectionState.Open)
         {
             _metrics.ConnectionOpened(ClientProvidedName);
         }
-        else if (previous == ConnectionState.Open)
+        else if (previous == RabbitHaConnectionState.Open)
         {
             _metrics.ConnectionNoLongerOpen(ClientProvidedName);
         }

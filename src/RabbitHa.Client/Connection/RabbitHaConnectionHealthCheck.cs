@@ -24,7 +24,7 @@ internal sealed class RabbitHaConnectionHealthCheck : IHealthCheck
 
     internal static HealthCheckResult Evaluate(IRabbitHaConnection connection, HealthStatus failureStatus)
     {
-        ConnectionState state = connection.State;
+        RabbitHaConnectionState state = connection.State;
         string? blockedReason = connection.BlockedReason;
         string? endpoint = connection.CurrentEndpoint?.ToString();
         var data = new Dictionary<string, object>(StringComparer.Ordinal)
@@ -42,7 +42,7 @@ internal sealed class RabbitHaConnectionHealthCheck : IHealthCheck
             data["brokerVersion"] = brokerVersion.ToString();
         }
 
-        if (state != ConnectionState.Open)
+        if (state != RabbitHaConnectionState.Open)
         {
             return new HealthCheckResult(failureStatus, $"RabbitMQ connection '{connection.ClientProvidedName}' is {state}.", data: data);
         }

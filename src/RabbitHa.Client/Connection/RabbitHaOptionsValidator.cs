@@ -195,10 +195,10 @@ internal sealed class RabbitHaOptionsValidator : IValidateOptions<RabbitHaOption
         }
 
         // Polly would take zero, but a zero delay retries in a tight loop against a cluster that is still coming up.
-        RequireTimeout(startup.InitialDelay, "Startup:InitialDelay", failures);
-        if (startup.MaxDelay < startup.InitialDelay || startup.MaxDelay > s_maxTimeout)
+        RequireTimeout(startup.RetryDelay, "Startup:RetryDelay", failures);
+        if (startup.MaxRetryDelay < startup.RetryDelay || startup.MaxRetryDelay > s_maxTimeout)
         {
-            failures.Add($"{_path}:Startup:MaxDelay must be between {_path}:Startup:InitialDelay ({startup.InitialDelay}) and {s_maxTimeout} (was {startup.MaxDelay}).");
+            failures.Add($"{_path}:Startup:MaxRetryDelay must be between {_path}:Startup:RetryDelay ({startup.RetryDelay}) and {s_maxTimeout} (was {startup.MaxRetryDelay}).");
         }
     }
 
@@ -206,7 +206,7 @@ internal sealed class RabbitHaOptionsValidator : IValidateOptions<RabbitHaOption
     {
         for (int i = 0; i < topology.Exchanges.Count; i++)
         {
-            ExchangeDefinition exchange = topology.Exchanges[i];
+            RabbitHaExchangeDefinition exchange = topology.Exchanges[i];
             string path = $"{_path}:Topology:Exchanges:{i}";
             RequireDeclarableName(exchange.Name, path, failures);
             if (!s_exchangeTypes.Contains(exchange.Type, StringComparer.Ordinal)
@@ -218,7 +218,7 @@ internal sealed class RabbitHaOptionsValidator : IValidateOptions<RabbitHaOption
 
         for (int i = 0; i < topology.Queues.Count; i++)
         {
-            QueueDefinition queue = topology.Queues[i];
+            RabbitHaQueueDefinition queue = topology.Queues[i];
             string path = $"{_path}:Topology:Queues:{i}";
             RequireDeclarableName(queue.Name, path, failures);
             if (!Enum.IsDefined(queue.Type))
@@ -226,7 +226,7 @@ internal sealed class RabbitHaOptionsValidator : IValidateOptions<RabbitHaOption
                 failures.Add($"{path}:Type must be Classic or Quorum (was {Quote(queue.Type.ToString())}).");
             }
 
-            if (queue.Type == QueueType.Quorum)
+            if (queue.Type == RabbitHaQueueType.Quorum)
             {
                 if (!queue.Durable)
                 {
@@ -257,7 +257,7 @@ internal sealed class RabbitHaOptionsValidator : IValidateOptions<RabbitHaOption
 
         for (int i = 0; i < topology.Bindings.Count; i++)
         {
-            BindingDefinition binding = topology.Bindings[i];
+            RabbitHaBindingDefinition binding = topology.Bindings[i];
             string path = $"{_path}:Topology:Bindings:{i}";
             if (string.IsNullOrEmpty(binding.Exchange))
             {

@@ -39,8 +39,8 @@ internal static class StartupRetryPipeline
                     && FailureClassification.IsTransientConnectFailure(exception, args.Context.CancellationToken)),
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                Delay = options.InitialDelay,
-                MaxDelay = options.MaxDelay,
+                Delay = options.RetryDelay,
+                MaxDelay = options.MaxRetryDelay,
 
                 // The timeout above is the bound; counting attempts as well would only make two limits to tune.
                 MaxRetryAttempts = int.MaxValue,

@@ -76,9 +76,9 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
         _metrics = metrics;
         _logger = logger;
         _timeProvider = timeProvider ?? TimeProvider.System;
-        QueueType? queueType = DeclaredType(topology, _options.Queue);
+        RabbitHaQueueType? queueType = DeclaredType(topology, _options.Queue);
         _deadLetterQueue = new DeadLetterQueue(connection, _options.EffectiveDeadLetterQueue, queueType, _options.EffectiveName, _options.Queue, logger, _stopping.Token);
-        _processor = new DeliveryProcessor(_options, invoker, store, publisher, _deadLetterQueue, queueType ?? QueueType.Classic, metrics, logger, _timeProvider);
+        _processor = new DeliveryProcessor(_options, invoker, store, publisher, _deadLetterQueue, queueType ?? RabbitHaQueueType.Classic, metrics, logger, _timeProvider);
         _cancelOnHaFailover = _options.CancelOnHaFailover;
     }
 
@@ -185,7 +185,7 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken stopping)
     {
-        var backoff = new JitteredBackoff(_options.ResubscribeMinDelay, _options.ResubscribeMaxDelay);
+        var backoff = new JitteredBackoff(_options.ResubscribeDelay, _options.MaxResubscribeDelay);
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -242,7 +242,7 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
             _logger.ConsumerSubscribed(Name, Queue, _connection.ClientProvidedName, _connection.CurrentEndpoint, active.ConsumerTag ?? string.Empty);
             end = await active.Ended.WaitAsync(stopping).ConfigureAwait(false);
         }
-        catch (ObjectDisposedException) when (_connection.State == ConnectionState.Closed)
+        catch (ObjectDisposedException) when (_connection.State == RabbitHaConnectionState.Closed)
         {
             // The application closed the connection (it is final): nothing to resubscribe on.
             _logger.ConsumerConnectionClosed(Name);
@@ -280,7 +280,7 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
             _logger.SubscriptionEnded(Name, Queue, lasted, end.Reason.ToString(), end.Detail);
 
             // A subscription that was healthy for a while says the last problem is over: retry quickly.
-            if (lasted >= _options.ResubscribeMaxDelay)
+            if (lasted >= _options.MaxResubscribeDelay)
             {
                 backoff.Reset();
             }
@@ -415,16 +415,16 @@ internal sealed class ConsumerSupervisor : IAsyncDisposable
     }
 
     /// <summary>The type the topology declares <paramref name="queue"/> with, or <see langword="null"/> when it does not declare it.</summary>
-    private static QueueType? DeclaredType(RabbitHaTopologyOptions? topology, string queue)
+    private static RabbitHaQueueType? DeclaredType(RabbitHaTopologyOptions? topology, string queue)
     {
-        QueueDefinition? definition = topology?.Queues.LastOrDefault(q => string.Equals(q.Name, queue, StringComparison.Ordinal));
+        RabbitHaQueueDefinition? definition = topology?.Queues.LastOrDefault(q => string.Equals(q.Name, queue, StringComparison.Ordinal));
         if (definition is null)
         {
             return null;
         }
 
         return string.Equals(TopologyDeclarer.DeclaredQueueType(definition), TopologyDeclarer.QuorumQueueType, StringComparison.OrdinalIgnoreCase)
-            ? QueueType.Quorum
-            : QueueType.Classic;
+            ? RabbitHaQueueType.Quorum
+            : RabbitHaQueueType.Classic;
     }
 }

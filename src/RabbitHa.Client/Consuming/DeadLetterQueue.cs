@@ -22,7 +22,7 @@ namespace RabbitHa.Client.Internal.Consuming;
 internal sealed class DeadLetterQueue
 {
     private readonly IRabbitHaConnection _connection;
-    private readonly QueueType? _sourceQueueType;
+    private readonly RabbitHaQueueType? _sourceQueueType;
     private readonly string _consumerName;
     private readonly string _sourceQueue;
     private readonly ILogger _logger;
@@ -37,7 +37,7 @@ internal sealed class DeadLetterQueue
     /// <param name="sourceQueue">The consumer's queue, for logs.</param>
     /// <param name="logger">Where failures are logged.</param>
     /// <param name="stopping">The consumer's stop: ends a declaration under way.</param>
-    public DeadLetterQueue(IRabbitHaConnection connection, string name, QueueType? sourceQueueType, string consumerName, string sourceQueue, ILogger logger, CancellationToken stopping)
+    public DeadLetterQueue(IRabbitHaConnection connection, string name, RabbitHaQueueType? sourceQueueType, string consumerName, string sourceQueue, ILogger logger, CancellationToken stopping)
     {
         _connection = connection;
         Name = name;
@@ -53,8 +53,8 @@ internal sealed class DeadLetterQueue
     /// <summary>The type a missing dead-letter queue is declared with (see the remarks on the class).</summary>
     /// <param name="sourceQueueType">How the topology declares the consumer's queue, or <see langword="null"/> when it does not.</param>
     /// <param name="brokerVersion">The RabbitMQ version of the node declaring it, or <see langword="null"/> when unknown.</param>
-    public static QueueType TypeToDeclare(QueueType? sourceQueueType, Version? brokerVersion) =>
-        sourceQueueType ?? (BrokerInfo.HasUnreplicatedClassicQueues(brokerVersion) ? QueueType.Quorum : QueueType.Classic);
+    public static RabbitHaQueueType TypeToDeclare(RabbitHaQueueType? sourceQueueType, Version? brokerVersion) =>
+        sourceQueueType ?? (BrokerInfo.HasUnreplicatedClassicQueues(brokerVersion) ? RabbitHaQueueType.Quorum : RabbitHaQueueType.Classic);
 
     /// <summary>
     /// Declares the queue unless it exists; concurrent callers share one declaration. A refusal by the broker or a lost
@@ -94,7 +94,7 @@ internal sealed class DeadLetterQueue
             }
 
             IChannel channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            QueueType type;
+            RabbitHaQueueType type;
             await using (channel.ConfigureAwait(false))
             {
                 // With a channel open, the version is that of the node it is on.
@@ -146,8 +146,8 @@ internal sealed class DeadLetterQueue
     }
 
     // A classic one gets no x-queue-type, as in TopologyDeclarer: one declared earlier without it stays equivalent.
-    private static Dictionary<string, object?>? Arguments(QueueType type) =>
-        type == QueueType.Quorum
+    private static Dictionary<string, object?>? Arguments(RabbitHaQueueType type) =>
+        type == RabbitHaQueueType.Quorum
             ? new Dictionary<string, object?>(StringComparer.Ordinal) { [TopologyDeclarer.QueueTypeArgument] = TopologyDeclarer.QuorumQueueType }
             : null;
 }

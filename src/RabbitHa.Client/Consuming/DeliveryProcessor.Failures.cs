@@ -51,7 +51,7 @@ internal sealed partial class DeliveryProcessor
 
         // The copy keeps every header of the delivery, its trace context (traceparent) included: its next delivery is
         // processed under the same publish, and the publisher does not give it another.
-        OutgoingMessage copy = MessageCopies.ForRetry(_options.Queue, failed.Attempt, failed.Exchange, failed.RoutingKey, failed.Properties, failed.Body);
+        RabbitHaOutgoingMessage copy = MessageCopies.ForRetry(_options.Queue, failed.Attempt, failed.Exchange, failed.RoutingKey, failed.Properties, failed.Body);
         Exception? publishFailure = await PublishCopyAsync(copy, failed.MessageId, cancellationToken).ConfigureAwait(false);
         if (publishFailure is null)
         {
@@ -92,7 +92,7 @@ internal sealed partial class DeliveryProcessor
                 return;
         }
 
-        OutgoingMessage copy = MessageCopies.ForDeadLetter(_deadLetterQueue.Name, failed.Reason, failed.Exception, failed.Attempt, Name, _options.Queue,
+        RabbitHaOutgoingMessage copy = MessageCopies.ForDeadLetter(_deadLetterQueue.Name, failed.Reason, failed.Exception, failed.Attempt, Name, _options.Queue,
             failed.Exchange, failed.RoutingKey, _timeProvider.GetUtcNow(), failed.Properties, failed.Body);
         Exception? publishFailure = await PublishCopyAsync(copy, failed.MessageId, cancellationToken).ConfigureAwait(false);
         if (publishFailure is null)
@@ -108,7 +108,7 @@ internal sealed partial class DeliveryProcessor
         {
             _metrics.DeadLetterPublishFailed(Name);
             _logger.DeadLetterPublishFailed(Name, failed.MessageId, _deadLetterQueue.Name, _options.Queue, publishFailure);
-            if (publishFailure is RabbitHaPublishException { Reason: PublishFailureReason.Unroutable })
+            if (publishFailure is RabbitHaPublishException { Reason: RabbitHaPublishFailureReason.Unroutable })
             {
                 // No queue took the copy: the dead-letter queue was deleted, or never could be declared.
                 await RedeclareDeadLetterQueueAsync(cancellationToken).ConfigureAwait(false);
@@ -123,7 +123,7 @@ internal sealed partial class DeliveryProcessor
 
     /// <summary>Publishes a copy and waits for its confirm.</summary>
     /// <returns><see langword="null"/> once confirmed; otherwise why not.</returns>
-    private async Task<Exception?> PublishCopyAsync(OutgoingMessage copy, string? messageId, CancellationToken cancellationToken)
+    private async Task<Exception?> PublishCopyAsync(RabbitHaOutgoingMessage copy, string? messageId, CancellationToken cancellationToken)
     {
         try
         {

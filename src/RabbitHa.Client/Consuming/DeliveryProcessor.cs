@@ -49,7 +49,7 @@ internal sealed partial class DeliveryProcessor
         IRabbitHaDeduplicationStore? store,
         IRabbitHaPublisher publisher,
         DeadLetterQueue deadLetterQueue,
-        QueueType queueType,
+        RabbitHaQueueType queueType,
         ConsumerMetrics metrics,
         ILogger logger,
         TimeProvider? timeProvider = null)
@@ -59,7 +59,7 @@ internal sealed partial class DeliveryProcessor
         _store = options.DeduplicateByMessageId ? store ?? throw new ArgumentNullException(nameof(store)) : null;
         _publisher = publisher;
         _deadLetterQueue = deadLetterQueue;
-        _queueCountsDeliveries = queueType == QueueType.Quorum;
+        _queueCountsDeliveries = queueType == RabbitHaQueueType.Quorum;
         _metrics = metrics;
         _logger = logger;
         _timeProvider = timeProvider ?? TimeProvider.System;

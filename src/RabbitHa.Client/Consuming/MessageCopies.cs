@@ -20,18 +20,18 @@ internal static class MessageCopies
     /// <param name="routingKey">The routing key it was first published with.</param>
     /// <param name="properties">The delivery's properties.</param>
     /// <param name="body">The body, unchanged.</param>
-    public static OutgoingMessage ForRetry(string queue, int failedAttempts, string exchange, string routingKey, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body)
+    public static RabbitHaOutgoingMessage ForRetry(string queue, int failedAttempts, string exchange, string routingKey, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body)
     {
         BasicProperties copy = CopyProperties(properties);
         IDictionary<string, object?> headers = copy.Headers!;
         headers[RabbitHaHeaders.ConsumerDeliveryCount] = failedAttempts;
         headers[RabbitHaHeaders.OriginalExchange] = exchange;
         headers[RabbitHaHeaders.OriginalRoutingKey] = routingKey;
-        return new OutgoingMessage(string.Empty, queue, body) { Properties = copy, Mandatory = true };
+        return new RabbitHaOutgoingMessage(string.Empty, queue, body) { Properties = copy, Mandatory = true };
     }
 
     /// <summary>The copy that goes to the dead-letter queue, with the headers that say why and where from.</summary>
-    public static OutgoingMessage ForDeadLetter(
+    public static RabbitHaOutgoingMessage ForDeadLetter(
         string deadLetterQueue,
         DeadLetterReason reason,
         Exception exception,
@@ -65,7 +65,7 @@ internal static class MessageCopies
         headers[RabbitHaHeaders.OriginalExchange] = exchange;
         headers[RabbitHaHeaders.OriginalRoutingKey] = routingKey;
         headers[RabbitHaHeaders.DeadLetteredAt] = deadLetteredAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-        return new OutgoingMessage(string.Empty, deadLetterQueue, body) { Properties = copy, Mandatory = true };
+        return new RabbitHaOutgoingMessage(string.Empty, deadLetterQueue, body) { Properties = copy, Mandatory = true };
     }
 
     /// <summary>

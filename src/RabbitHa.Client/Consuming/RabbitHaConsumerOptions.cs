@@ -128,15 +128,15 @@ public sealed class RabbitHaConsumerOptions
     /// <summary>Gets or sets the first delay before resubscribing after a subscription is lost.</summary>
     /// <value>The default is 100 milliseconds. Must be positive.</value>
     /// <remarks>
-    /// Each failed attempt in a row doubles the delay, with jitter, up to <see cref="ResubscribeMaxDelay"/>;
-    /// a subscription that lasted at least <see cref="ResubscribeMaxDelay"/> starts again from this value.
+    /// Each failed attempt in a row doubles the delay, with jitter, up to <see cref="MaxResubscribeDelay"/>;
+    /// a subscription that lasted at least <see cref="MaxResubscribeDelay"/> starts again from this value.
     /// While the connection itself is recovering, resubscribing waits for it.
     /// </remarks>
-    public TimeSpan ResubscribeMinDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan ResubscribeDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Gets or sets the longest delay between attempts to resubscribe.</summary>
-    /// <value>The default is 5 seconds. Must be at least <see cref="ResubscribeMinDelay"/> and at most one hour.</value>
-    public TimeSpan ResubscribeMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
+    /// <value>The default is 5 seconds. Must be at least <see cref="ResubscribeDelay"/> and at most one hour.</value>
+    public TimeSpan MaxResubscribeDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Gets or sets how long stopping waits for the handlers that are running to finish. Then their
@@ -191,9 +191,9 @@ public sealed class RabbitHaConsumerOptions
     /// </value>
     /// <remarks>
     /// Why 30 seconds: a failover, or a connection recovery, resubscribes within seconds (the connection retries every
-    /// 500 ms, resubscribing backs off up to <see cref="ResubscribeMaxDelay"/>), so a probe never fails for one; a queue
+    /// 500 ms, resubscribing backs off up to <see cref="MaxResubscribeDelay"/>), so a probe never fails for one; a queue
     /// that is gone, or a permission that is missing, shows within half a minute. Keep it above
-    /// <see cref="ResubscribeMaxDelay"/>. The check counts from the consumer's start, and is healthy again as soon as
+    /// <see cref="MaxResubscribeDelay"/>. The check counts from the consumer's start, and is healthy again as soon as
     /// the consumer has resubscribed.
     /// </remarks>
     public TimeSpan UnhealthyAfter { get; set; } = TimeSpan.FromSeconds(30);

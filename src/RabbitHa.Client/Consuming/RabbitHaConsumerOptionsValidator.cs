@@ -89,14 +89,14 @@ internal sealed class RabbitHaConsumerOptionsValidator : IValidateOptions<Rabbit
             failures.Add($"{prefix} RequeueDelay must be between {TimeSpan.Zero} and {s_maxRequeueDelay} (was {options.RequeueDelay}).");
         }
 
-        if (options.ResubscribeMinDelay <= TimeSpan.Zero)
+        if (options.ResubscribeDelay <= TimeSpan.Zero)
         {
-            failures.Add($"{prefix} ResubscribeMinDelay must be positive (was {options.ResubscribeMinDelay}).");
+            failures.Add($"{prefix} ResubscribeDelay must be positive (was {options.ResubscribeDelay}).");
         }
 
-        if (options.ResubscribeMaxDelay < options.ResubscribeMinDelay || options.ResubscribeMaxDelay > s_maxResubscribeDelay)
+        if (options.MaxResubscribeDelay < options.ResubscribeDelay || options.MaxResubscribeDelay > s_maxResubscribeDelay)
         {
-            failures.Add($"{prefix} ResubscribeMaxDelay must be between ResubscribeMinDelay ({options.ResubscribeMinDelay}) and {s_maxResubscribeDelay} (was {options.ResubscribeMaxDelay}).");
+            failures.Add($"{prefix} MaxResubscribeDelay must be between ResubscribeDelay ({options.ResubscribeDelay}) and {s_maxResubscribeDelay} (was {options.MaxResubscribeDelay}).");
         }
 
         if (options.StopTimeout < TimeSpan.Zero || options.StopTimeout > s_maxStopTimeout)

@@ -221,7 +221,7 @@ internal sealed class Subscription : IAsyncBasicConsumer
     /// <summary>Tells a lost connection from a channel-level error: both arrive as the channel's shutdown.</summary>
     private SubscriptionEnd Describe(ShutdownEventArgs reason)
     {
-        bool connectionLost = _connection.State != ConnectionState.Open
+        bool connectionLost = _connection.State != RabbitHaConnectionState.Open
             || reason.Initiator == ShutdownInitiator.Library
             || reason.ReplyCode == Constants.ConnectionForced;
         string detail = $"{reason.Initiator}, {reason.ReplyCode} {reason.ReplyText}";

@@ -106,7 +106,7 @@ internal static partial class Log
         Message = "Queue '{Queue}' in the topology of connection '{ConnectionName}' is declared without a replicated type, and classic " +
                   "queues are not replicated on RabbitMQ {BrokerVersion} (RabbitMQ 4 removed mirroring): unless the virtual host's " +
                   "default queue type is quorum, it lives on one node, and losing that node loses the queue and its messages. Declare " +
-                  "it with QueueType.Quorum (an existing queue keeps its type: move its messages to a new quorum queue, or delete it first).")]
+                  "it with RabbitHaQueueType.Quorum (an existing queue keeps its type: move its messages to a new quorum queue, or delete it first).")]
     public static partial void ClassicQueueNotReplicated(this ILogger logger, string connectionName, string queue, Version brokerVersion);
 
     [LoggerMessage(EventId = 24, EventName = "CertificateRefused", Level = LogLevel.Warning,

@@ -9,7 +9,7 @@ namespace RabbitHa.Client.Internal.Diagnostics;
 internal sealed class PublisherMetrics
 {
     /// <summary>
-    /// The tag on <c>rabbitha.publish.failed</c>: a <see cref="PublishFailureReason"/> name, or <see cref="CancelledReason"/>
+    /// The tag on <c>rabbitha.publish.failed</c>: a <see cref="RabbitHaPublishFailureReason"/> name, or <see cref="CancelledReason"/>
     /// (the caller's token) or <see cref="DisposedReason"/> (the publisher was disposed first).
     /// </summary>
     public const string ReasonTag = "rabbitha.publish.failure_reason";
@@ -33,7 +33,7 @@ internal sealed class PublisherMetrics
         _published = meter.CreateCounter<long>(RabbitHaDiagnostics.PublishedInstrument, "{message}", "Messages handed to the publisher.");
         _confirmed = meter.CreateCounter<long>(RabbitHaDiagnostics.ConfirmedInstrument, "{message}", "Messages the broker confirmed.");
         _nacked = meter.CreateCounter<long>(RabbitHaDiagnostics.NackedInstrument, "{message}", "Negative confirms received (each is sent again until MaxNackRetries).");
-        _failed = meter.CreateCounter<long>(RabbitHaDiagnostics.PublishFailedInstrument, "{message}", "Publishes that ended without a confirm, by reason (a PublishFailureReason, Cancelled or Disposed).");
+        _failed = meter.CreateCounter<long>(RabbitHaDiagnostics.PublishFailedInstrument, "{message}", "Publishes that ended without a confirm, by reason (a RabbitHaPublishFailureReason, Cancelled or Disposed).");
         _retried = meter.CreateCounter<long>(RabbitHaDiagnostics.PublishRetriedInstrument, "{send}", "Sends of a message that was not confirmed the first time.");
         _inFlight = meter.CreateUpDownCounter<long>(RabbitHaDiagnostics.PublishInFlightInstrument, "{message}", "Publishes holding a window slot, waiting for their confirm.");
         _confirmDuration = meter.CreateHistogram<double>(RabbitHaDiagnostics.ConfirmDurationInstrument, "s", "Time from the publish call to the confirm, the wait for a window slot and re-sends included.");
@@ -59,7 +59,7 @@ internal sealed class PublisherMetrics
 
     public void Abandoned(string connection) => Failed(connection, DisposedReason);
 
-    // A PublishFailureReason's name, passed as a string: diagnostics use no other area's types.
+    // A RabbitHaPublishFailureReason's name, passed as a string: diagnostics use no other area's types.
     public void Failed(string connection, string reason) =>
         _failed.Add(1, Tag(connection), new KeyValuePair<string, object?>(ReasonTag, reason));
 

@@ -86,7 +86,7 @@ public static class RabbitHaDiagnostics
 
     /// <summary>
     /// Counter: publishes that ended without a confirm, tagged with <c>rabbitha.publish.failure_reason</c>: a
-    /// <see cref="PublishFailureReason"/> name, <c>Cancelled</c> (the caller's token) or <c>Disposed</c>.
+    /// <see cref="RabbitHaPublishFailureReason"/> name, <c>Cancelled</c> (the caller's token) or <c>Disposed</c>.
     /// </summary>
     public const string PublishFailedInstrument = "rabbitha.publish.failed";
 

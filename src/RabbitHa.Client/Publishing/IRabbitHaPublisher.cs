@@ -18,7 +18,7 @@ namespace RabbitHa.Client;
 /// Thread-safe. Publishes from many callers are pipelined on one channel; at most
 /// <see cref="RabbitHaPublisherOptions.MaxInFlight"/> wait for their confirms at once, up to
 /// <see cref="RabbitHaPublisherOptions.MaxWaitingPublishes"/> further callers wait for a free slot, and beyond that a
-/// publish fails at once (<see cref="PublishFailureReason.Overloaded"/>). For throughput, publish from many concurrent
+/// publish fails at once (<see cref="RabbitHaPublishFailureReason.Overloaded"/>). For throughput, publish from many concurrent
 /// callers or with <see cref="PublishBatchAsync"/>, not one awaited publish after another.
 /// </para>
 /// <para>
@@ -29,7 +29,7 @@ namespace RabbitHa.Client;
 /// A message the broker refuses (no such exchange, a body over its maximum) fails alone: the other messages it takes
 /// down with the shared channel are sent again. When the host stops, publishes in flight get
 /// <see cref="RabbitHaPublisherOptions.StopTimeout"/> to be confirmed, and new ones fail with
-/// <see cref="PublishFailureReason.Stopped"/>.
+/// <see cref="RabbitHaPublishFailureReason.Stopped"/>.
 /// </para>
 /// </remarks>
 public interface IRabbitHaPublisher
@@ -42,7 +42,7 @@ public interface IRabbitHaPublisher
     /// <exception cref="RabbitHaPublishException">The message was returned as unroutable, nacked more often than allowed, refused by the broker (e.g. no such exchange), not confirmed within the publish timeout, turned away because too many callers were waiting, cut off by the host's stop, or could not be encoded; <see cref="RabbitHaPublishException.Reason"/> says which. The returned task faults; nothing is thrown synchronously but argument errors.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The publisher, or the publishing connection under it, has been disposed.</exception>
-    Task PublishAsync(OutgoingMessage message, CancellationToken cancellationToken = default);
+    Task PublishAsync(RabbitHaOutgoingMessage message, CancellationToken cancellationToken = default);
 
     /// <summary>Publishes a body and waits until the broker confirms it.</summary>
     /// <param name="exchange">The exchange; empty for the default exchange (routing key = queue name).</param>
@@ -52,7 +52,7 @@ public interface IRabbitHaPublisher
     /// <param name="cancellationToken">Stops waiting. The message may still reach the broker.</param>
     /// <returns>A task that completes when the broker confirmed the message.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="exchange"/> or <paramref name="routingKey"/> is null.</exception>
-    /// <exception cref="RabbitHaPublishException">See <see cref="PublishAsync(OutgoingMessage, CancellationToken)"/>.</exception>
+    /// <exception cref="RabbitHaPublishException">See <see cref="PublishAsync(RabbitHaOutgoingMessage, CancellationToken)"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The publisher, or the publishing connection under it, has been disposed.</exception>
     Task PublishAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, BasicProperties? properties = null, CancellationToken cancellationToken = default);
@@ -69,7 +69,7 @@ public interface IRabbitHaPublisher
     /// <param name="cancellationToken">Stops waiting. The message may still reach the broker.</param>
     /// <returns>A task that completes when the broker confirmed the message.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="exchange"/> or <paramref name="routingKey"/> is null.</exception>
-    /// <exception cref="RabbitHaPublishException">See <see cref="PublishAsync(OutgoingMessage, CancellationToken)"/>; a serializer that throws fails the task with <see cref="PublishFailureReason.Invalid"/> (the serializer's exception inside).</exception>
+    /// <exception cref="RabbitHaPublishException">See <see cref="PublishAsync(RabbitHaOutgoingMessage, CancellationToken)"/>; a serializer that throws fails the task with <see cref="RabbitHaPublishFailureReason.Invalid"/> (the serializer's exception inside).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The publisher, or the publishing connection under it, has been disposed.</exception>
     Task PublishAsync<T>(string exchange, string routingKey, T message, BasicProperties? properties = null, CancellationToken cancellationToken = default);
@@ -87,7 +87,7 @@ public interface IRabbitHaPublisher
     /// reason, unsent.
     /// </para>
     /// <para>
-    /// The default implementation publishes every message with <see cref="PublishAsync(OutgoingMessage, CancellationToken)"/>
+    /// The default implementation publishes every message with <see cref="PublishAsync(RabbitHaOutgoingMessage, CancellationToken)"/>
     /// at once and collects the outcomes; RabbitHa's own publisher feeds the window instead.
     /// </para>
     /// </remarks>
@@ -97,7 +97,7 @@ public interface IRabbitHaPublisher
     /// <exception cref="ArgumentNullException"><paramref name="messages"/> or one of them is null.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; thrown once every message already started has ended, so none goes on unobserved.</exception>
     /// <exception cref="ObjectDisposedException">The publisher has been disposed; thrown once every message already started has ended.</exception>
-    Task<RabbitHaBatchPublishResult> PublishBatchAsync(IEnumerable<OutgoingMessage> messages, CancellationToken cancellationToken = default)
+    Task<RabbitHaBatchPublishResult> PublishBatchAsync(IEnumerable<RabbitHaOutgoingMessage> messages, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var batch = messages.ToArray();
@@ -109,7 +109,7 @@ public interface IRabbitHaPublisher
         return PublishEachAsync(this, batch, cancellationToken);
     }
 
-    private static async Task<RabbitHaBatchPublishResult> PublishEachAsync(IRabbitHaPublisher publisher, OutgoingMessage[] batch, CancellationToken cancellationToken)
+    private static async Task<RabbitHaBatchPublishResult> PublishEachAsync(IRabbitHaPublisher publisher, RabbitHaOutgoingMessage[] batch, CancellationToken cancellationToken)
     {
         var publishes = new Task[batch.Length];
         for (var i = 0; i < batch.Length; i++)

@@ -130,7 +130,7 @@ internal sealed class PublishAttempt : IDisposable
         RabbitHaTracing.Resent(Activity, Sends, FailureClassification.ResendReason(LastError), LastError is null ? null : FailureClassification.DescribeWithType(LastError));
     }
 
-    public RabbitHaPublishException Fail(PublishFailureReason reason, string detail, Exception? cause) =>
+    public RabbitHaPublishException Fail(RabbitHaPublishFailureReason reason, string detail, Exception? cause) =>
         new(reason, MessageId, Exchange, RoutingKey, Sends, detail, cause);
 
     /// <summary>Records on the span how the publish failed: <paramref name="errorType"/> as <c>error.type</c> (the reason, as on <c>rabbitha.publish.failed</c>).</summary>

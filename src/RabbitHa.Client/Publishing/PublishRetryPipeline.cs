@@ -25,8 +25,8 @@ internal static class PublishRetryPipeline
                 MaxRetryAttempts = int.MaxValue,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                Delay = options.RetryBaseDelay,
-                MaxDelay = options.RetryMaxDelay,
+                Delay = options.RetryDelay,
+                MaxDelay = options.MaxRetryDelay,
                 OnRetry = onRetry,
             })
             .AddTimeout(new TimeoutStrategyOptions { Timeout = options.ConfirmTimeout })

@@ -9,7 +9,7 @@ public sealed class RabbitHaBatchPublishOutcome
     /// <param name="failure">Why it failed, or <see langword="null"/> when the broker confirmed it.</param>
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is negative.</exception>
-    public RabbitHaBatchPublishOutcome(int index, OutgoingMessage message, RabbitHaPublishException? failure)
+    public RabbitHaBatchPublishOutcome(int index, RabbitHaOutgoingMessage message, RabbitHaPublishException? failure)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentOutOfRangeException.ThrowIfNegative(index);
@@ -22,7 +22,7 @@ public sealed class RabbitHaBatchPublishOutcome
     public int Index { get; }
 
     /// <summary>Gets the message, as given.</summary>
-    public OutgoingMessage Message { get; }
+    public RabbitHaOutgoingMessage Message { get; }
 
     /// <summary>Gets why the message failed (<see cref="RabbitHaPublishException.Reason"/>), or <see langword="null"/> when it was confirmed.</summary>
     public RabbitHaPublishException? Failure { get; }

@@ -23,7 +23,7 @@ public sealed class RabbitHaPublishException : Exception
     {
     }
 
-    internal RabbitHaPublishException(PublishFailureReason reason, string messageId, string exchange, string routingKey, int attempts, string detail, Exception? innerException)
+    internal RabbitHaPublishException(RabbitHaPublishFailureReason reason, string messageId, string exchange, string routingKey, int attempts, string detail, Exception? innerException)
         : base($"Publishing message '{messageId}' to exchange '{exchange}' with routing key '{routingKey}' failed after {attempts} attempt(s): {detail}", innerException)
     {
         Reason = reason;
@@ -34,7 +34,7 @@ public sealed class RabbitHaPublishException : Exception
     }
 
     /// <summary>Gets why the publish failed.</summary>
-    public PublishFailureReason Reason { get; }
+    public RabbitHaPublishFailureReason Reason { get; }
 
     /// <summary>Gets the message id of the message (set by the publisher when the caller gave none).</summary>
     public string? MessageId { get; }

@@ -6,7 +6,7 @@ namespace RabbitHa.Client.Internal.Publishing;
 internal sealed partial class RabbitHaPublisher
 {
     /// <inheritdoc />
-    public Task<RabbitHaBatchPublishResult> PublishBatchAsync(IEnumerable<OutgoingMessage> messages, CancellationToken cancellationToken = default)
+    public Task<RabbitHaBatchPublishResult> PublishBatchAsync(IEnumerable<RabbitHaOutgoingMessage> messages, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var batch = messages.ToArray();
@@ -20,7 +20,7 @@ internal sealed partial class RabbitHaPublisher
         return PublishBatchCoreAsync(batch, cancellationToken);
     }
 
-    private async Task<RabbitHaBatchPublishResult> PublishBatchCoreAsync(OutgoingMessage[] batch, CancellationToken cancellationToken)
+    private async Task<RabbitHaBatchPublishResult> PublishBatchCoreAsync(RabbitHaOutgoingMessage[] batch, CancellationToken cancellationToken)
     {
         var confirmations = new Task?[batch.Length];
         var failures = new RabbitHaPublishException?[batch.Length];
@@ -53,7 +53,7 @@ internal sealed partial class RabbitHaPublisher
                     break;
                 case RabbitHaPublishException failure:
                     failures[i] = failure;
-                    if (failure.Reason is PublishFailureReason.TimedOut or PublishFailureReason.Overloaded or PublishFailureReason.Stopped)
+                    if (failure.Reason is RabbitHaPublishFailureReason.TimedOut or RabbitHaPublishFailureReason.Overloaded or RabbitHaPublishFailureReason.Stopped)
                     {
                         windowFailure = failure;
                     }

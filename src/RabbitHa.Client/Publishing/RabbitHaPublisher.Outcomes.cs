@@ -21,7 +21,7 @@ internal sealed partial class RabbitHaPublisher
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (_stopping.IsCancellationRequested)
         {
-            throw attempt.Fail(PublishFailureReason.Stopped, "the publisher was stopping (the host is shutting down); not sent", null);
+            throw attempt.Fail(RabbitHaPublishFailureReason.Stopped, "the publisher was stopping (the host is shutting down); not sent", null);
         }
     }
 
@@ -88,7 +88,7 @@ internal sealed partial class RabbitHaPublisher
         {
             Interlocked.Increment(ref _cutOffByStop);
             return Report(attempt, attempt.Fail(
-                PublishFailureReason.Stopped,
+                RabbitHaPublishFailureReason.Stopped,
                 $"not confirmed within the stop timeout ({_options.StopTimeout}); it may or may not have reached the broker (last error: {LastError(attempt)})",
                 attempt.LastError));
         }
@@ -103,13 +103,13 @@ internal sealed partial class RabbitHaPublisher
 
         if (cancelled && !attempt.HoldsSlot && _stopping.IsCancellationRequested)
         {
-            return Report(attempt, attempt.Fail(PublishFailureReason.Stopped, "the publisher began stopping while it waited for a window slot; not sent", null));
+            return Report(attempt, attempt.Fail(RabbitHaPublishFailureReason.Stopped, "the publisher began stopping while it waited for a window slot; not sent", null));
         }
 
         if (cancelled && !attempt.HoldsSlot)
         {
             return Report(attempt, attempt.Fail(
-                PublishFailureReason.TimedOut,
+                RabbitHaPublishFailureReason.TimedOut,
                 $"no window slot became free within the publish timeout ({_options.PublishTimeout}; {_window.InFlight} in flight, {_window.Waiting} waiting); not sent",
                 null));
         }
@@ -119,13 +119,13 @@ internal sealed partial class RabbitHaPublisher
             // Only the deadline is left: the caller's token and the publisher's are ruled out above, and a cancellation
             // nobody asked for was made a transient failure where it happened.
             return Report(attempt, attempt.Fail(
-                PublishFailureReason.TimedOut,
+                RabbitHaPublishFailureReason.TimedOut,
                 $"not confirmed within the publish timeout ({_options.PublishTimeout}; last error: {LastError(attempt)})",
                 attempt.LastError ?? error));
         }
 
         return Report(attempt, attempt.Fail(
-            PublishFailureReason.Invalid,
+            RabbitHaPublishFailureReason.Invalid,
             $"RabbitMQ.Client could not send it ({FailureClassification.DescribeWithType(error)}); not sent again",
             error));
     }

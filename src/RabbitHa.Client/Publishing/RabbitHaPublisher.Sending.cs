@@ -50,7 +50,7 @@ internal sealed partial class RabbitHaPublisher
             Admit(attempt);
             if (_rejections.Explain(attempt.Exchange, attempt.Body.Length) is { } known)
             {
-                throw attempt.Fail(PublishFailureReason.Rejected, known, null);
+                throw attempt.Fail(RabbitHaPublishFailureReason.Rejected, known, null);
             }
 
             if (!_window.TryEnter())
@@ -87,7 +87,7 @@ internal sealed partial class RabbitHaPublisher
         if (!entered)
         {
             throw attempt.Fail(
-                PublishFailureReason.Overloaded,
+                RabbitHaPublishFailureReason.Overloaded,
                 $"{_options.MaxWaitingPublishes} callers were already waiting for one of the {_options.MaxInFlight} window slots (MaxWaitingPublishes); not sent",
                 null);
         }
@@ -134,7 +134,7 @@ internal sealed partial class RabbitHaPublisher
         if (remaining <= TimeSpan.Zero)
         {
             // The slot came at the deadline: not worth a send that could only be cut off.
-            throw attempt.Fail(PublishFailureReason.TimedOut, $"a window slot became free only at the end of the publish timeout ({_options.PublishTimeout}); not sent", null);
+            throw attempt.Fail(RabbitHaPublishFailureReason.TimedOut, $"a window slot became free only at the end of the publish timeout ({_options.PublishTimeout}); not sent", null);
         }
 
         var confirmTimeoutFirst = _options.ConfirmTimeout < remaining;
@@ -176,7 +176,7 @@ internal sealed partial class RabbitHaPublisher
         // Checked before every send, not only at the call: what another message learned meanwhile counts too.
         if (_rejections.Explain(attempt.Exchange, attempt.Body.Length) is { } known)
         {
-            throw attempt.Fail(PublishFailureReason.Rejected, known, attempt.LastError);
+            throw attempt.Fail(RabbitHaPublishFailureReason.Rejected, known, attempt.LastError);
         }
 
         attempt.StartSend();
@@ -206,7 +206,7 @@ internal sealed partial class RabbitHaPublisher
         }
         catch (PublishReturnException returned)
         {
-            throw attempt.Fail(PublishFailureReason.Unroutable, $"returned by the broker: {returned.ReplyCode} {returned.ReplyText}", returned);
+            throw attempt.Fail(RabbitHaPublishFailureReason.Unroutable, $"returned by the broker: {returned.ReplyCode} {returned.ReplyText}", returned);
         }
         catch (PublishException nacked) when (!nacked.IsReturn)
         {
@@ -219,7 +219,7 @@ internal sealed partial class RabbitHaPublisher
 
             if (++attempt.Nacks > _options.MaxNackRetries)
             {
-                throw attempt.Fail(PublishFailureReason.Nacked, $"nacked by the broker {attempt.Nacks} time(s)", nacked);
+                throw attempt.Fail(RabbitHaPublishFailureReason.Nacked, $"nacked by the broker {attempt.Nacks} time(s)", nacked);
             }
 
             throw;
@@ -279,7 +279,7 @@ internal sealed partial class RabbitHaPublisher
         switch (verdict)
         {
             case RejectionVerdict.Culprit:
-                return attempt.Fail(PublishFailureReason.Rejected, $"the broker closed the channel because of it: {rejection.Describe()}", closed);
+                return attempt.Fail(RabbitHaPublishFailureReason.Rejected, $"the broker closed the channel because of it: {rejection.Describe()}", closed);
             case RejectionVerdict.Unexplained when ++attempt.UnexplainedClosures >= IsolateAfterUnexplainedClosures:
                 attempt.Isolated = true;
                 _logger.PublishIsolated(attempt.MessageId, attempt.UnexplainedClosures);

@@ -5,7 +5,7 @@ namespace RabbitHa.Client.Internal.Publishing;
 
 /// <summary>
 /// The end: a stop lets publishes in flight finish up to <see cref="RabbitHaPublisherOptions.StopTimeout"/> and fails
-/// the rest with <see cref="PublishFailureReason.Stopped"/>; disposal fails what is left with
+/// the rest with <see cref="RabbitHaPublishFailureReason.Stopped"/>; disposal fails what is left with
 /// <see cref="ObjectDisposedException"/>. No publish is dropped without its caller hearing of it.
 /// </summary>
 internal sealed partial class RabbitHaPublisher
@@ -29,7 +29,7 @@ internal sealed partial class RabbitHaPublisher
 
     /// <summary>
     /// Stops publishing, for the host's stop: new publishes and those waiting for a window slot fail at once with
-    /// <see cref="PublishFailureReason.Stopped"/>; those in flight get <see cref="RabbitHaPublisherOptions.StopTimeout"/>
+    /// <see cref="RabbitHaPublishFailureReason.Stopped"/>; those in flight get <see cref="RabbitHaPublisherOptions.StopTimeout"/>
     /// (or until <paramref name="cancellationToken"/>) to be confirmed, then fail the same way; then the channels are
     /// released, before the publishing connection closes. Idempotent.
     /// </summary>

@@ -77,7 +77,7 @@ internal sealed partial class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisp
     internal int Waiting => _window.Waiting;
 
     /// <inheritdoc />
-    public Task PublishAsync(OutgoingMessage message, CancellationToken cancellationToken = default)
+    public Task PublishAsync(RabbitHaOutgoingMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(message.Exchange, nameof(message));
@@ -127,7 +127,7 @@ internal sealed partial class RabbitHaPublisher : IRabbitHaPublisher, IAsyncDisp
             // caller learns it the one way every failed publish is told, from the task.
             var unsent = NewAttempt(exchange, routingKey, ReadOnlyMemory<byte>.Empty, properties, mandatory: null, _serializer.ContentType, cancellationToken);
             var failure = Report(unsent, unsent.Fail(
-                PublishFailureReason.Invalid,
+                RabbitHaPublishFailureReason.Invalid,
                 $"{_serializer.GetType().Name} could not serialize the {typeof(T).Name}: {error.Message}; not sent",
                 error));
             Leave(unsent);

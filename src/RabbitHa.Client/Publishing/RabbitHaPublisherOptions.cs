@@ -15,7 +15,7 @@ public sealed class RabbitHaPublisherOptions
 
     /// <summary>
     /// Gets or sets how many callers may wait for a window slot at once; beyond it a publish fails at once with
-    /// <see cref="PublishFailureReason.Overloaded"/>, unsent. 0: no caller waits.
+    /// <see cref="RabbitHaPublishFailureReason.Overloaded"/>, unsent. 0: no caller waits.
     /// </summary>
     /// <value>
     /// 10 000. While the cluster is unreachable no slot frees up, and every waiting caller holds its body until
@@ -32,27 +32,27 @@ public sealed class RabbitHaPublisherOptions
 
     /// <summary>
     /// Gets or sets how long a publish may take in all, from the call, before it fails with
-    /// <see cref="PublishFailureReason.TimedOut"/>: the wait for a window slot, the first send, every retry and the
+    /// <see cref="RabbitHaPublishFailureReason.TimedOut"/>: the wait for a window slot, the first send, every retry and the
     /// wait while the broker blocks the connection all count against it.
     /// </summary>
     /// <value>2 minutes.</value>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Gets or sets how often a message the broker nacked is sent again before the publish fails with <see cref="PublishFailureReason.Nacked"/>.</summary>
+    /// <summary>Gets or sets how often a message the broker nacked is sent again before the publish fails with <see cref="RabbitHaPublishFailureReason.Nacked"/>.</summary>
     /// <value>3.</value>
     public int MaxNackRetries { get; set; } = 3;
 
     /// <summary>Gets or sets the delay before the first retry; later retries back off exponentially, with jitter.</summary>
     /// <value>20 milliseconds: the retry usually waits for the connection recovery anyway, and a long delay here only lengthens the failover pause.</value>
-    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(20);
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Gets or sets the longest delay between two retries of one message.</summary>
     /// <value>1 second.</value>
-    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Gets or sets how long stopping the host lets publishes in flight be confirmed before they fail with
-    /// <see cref="PublishFailureReason.Stopped"/>. Publishes started after the stop began, or still waiting for a
+    /// <see cref="RabbitHaPublishFailureReason.Stopped"/>. Publishes started after the stop began, or still waiting for a
     /// window slot, fail at once. 0: fail them all at once.
     /// </summary>
     /// <value>
@@ -61,7 +61,7 @@ public sealed class RabbitHaPublisherOptions
     /// </value>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Gets or sets whether a message no queue receives is returned and reported as <see cref="PublishFailureReason.Unroutable"/>, rather than silently dropped by the broker.</summary>
+    /// <summary>Gets or sets whether a message no queue receives is returned and reported as <see cref="RabbitHaPublishFailureReason.Unroutable"/>, rather than silently dropped by the broker.</summary>
     /// <value><see langword="true"/>.</value>
     public bool Mandatory { get; set; } = true;
 

@@ -19,19 +19,19 @@ internal sealed class RabbitHaPublisherOptionsValidator(string sectionPath) : IV
         // publisher's pipeline would throw at first use, with a message that names no option.
         InRange(failures, nameof(options.ConfirmTimeout), options.ConfirmTimeout, MinTimeout, MaxDelay);
         InRange(failures, nameof(options.PublishTimeout), options.PublishTimeout, MinTimeout, MaxDelay);
-        InRange(failures, nameof(options.RetryMaxDelay), options.RetryMaxDelay, TimeSpan.FromTicks(1), MaxDelay);
+        InRange(failures, nameof(options.MaxRetryDelay), options.MaxRetryDelay, TimeSpan.FromTicks(1), MaxDelay);
         if (options.ConfirmTimeout > options.PublishTimeout && options.PublishTimeout > TimeSpan.Zero)
         {
             failures.Add(Message(nameof(options.ConfirmTimeout), $"must not exceed PublishTimeout ({options.PublishTimeout})", options.ConfirmTimeout));
         }
 
-        if (options.RetryBaseDelay < TimeSpan.Zero || options.RetryBaseDelay > MaxDelay)
+        if (options.RetryDelay < TimeSpan.Zero || options.RetryDelay > MaxDelay)
         {
-            failures.Add(Message(nameof(options.RetryBaseDelay), $"must be between 00:00:00 and {MaxDelay}", options.RetryBaseDelay));
+            failures.Add(Message(nameof(options.RetryDelay), $"must be between 00:00:00 and {MaxDelay}", options.RetryDelay));
         }
-        else if (options.RetryBaseDelay > options.RetryMaxDelay)
+        else if (options.RetryDelay > options.MaxRetryDelay)
         {
-            failures.Add(Message(nameof(options.RetryBaseDelay), $"must not exceed RetryMaxDelay ({options.RetryMaxDelay})", options.RetryBaseDelay));
+            failures.Add(Message(nameof(options.RetryDelay), $"must not exceed MaxRetryDelay ({options.MaxRetryDelay})", options.RetryDelay));
         }
 
         if (options.MaxNackRetries < 0)

@@ -23,15 +23,15 @@ public sealed class RabbitHaTopologyOptions
 {
     /// <summary>Gets the exchanges, declared first.</summary>
     /// <value>Empty by default.</value>
-    public IList<ExchangeDefinition> Exchanges { get; } = new List<ExchangeDefinition>();
+    public IList<RabbitHaExchangeDefinition> Exchanges { get; } = new List<RabbitHaExchangeDefinition>();
 
     /// <summary>Gets the queues, declared after the exchanges.</summary>
     /// <value>Empty by default.</value>
-    public IList<QueueDefinition> Queues { get; } = new List<QueueDefinition>();
+    public IList<RabbitHaQueueDefinition> Queues { get; } = new List<RabbitHaQueueDefinition>();
 
     /// <summary>Gets the bindings of queues to exchanges, declared last.</summary>
     /// <value>Empty by default.</value>
-    public IList<BindingDefinition> Bindings { get; } = new List<BindingDefinition>();
+    public IList<RabbitHaBindingDefinition> Bindings { get; } = new List<RabbitHaBindingDefinition>();
 
     internal bool IsEmpty => Exchanges.Count == 0 && Queues.Count == 0 && Bindings.Count == 0;
 

@@ -22,18 +22,18 @@ internal static class TopologyDeclarer
     {
         ArgumentNullException.ThrowIfNull(topology);
         var declarations = new List<TopologyDeclaration>(topology.Exchanges.Count + topology.Queues.Count + topology.Bindings.Count);
-        foreach (ExchangeDefinition exchange in topology.Exchanges)
+        foreach (RabbitHaExchangeDefinition exchange in topology.Exchanges)
         {
             declarations.Add(TopologyDeclaration.Exchange(exchange.Name, exchange.Type, exchange.Durable, exchange.AutoDelete,
                 ToArguments(exchange.Arguments)));
         }
 
-        foreach (QueueDefinition queue in topology.Queues)
+        foreach (RabbitHaQueueDefinition queue in topology.Queues)
         {
             declarations.Add(TopologyDeclaration.Queue(queue.Name, queue.Durable, queue.Exclusive, queue.AutoDelete, BuildQueueArguments(queue)));
         }
 
-        foreach (BindingDefinition binding in topology.Bindings)
+        foreach (RabbitHaBindingDefinition binding in topology.Bindings)
         {
             declarations.Add(TopologyDeclaration.QueueBinding(binding.Queue, binding.Exchange, binding.RoutingKey, ToArguments(binding.Arguments)));
         }
@@ -97,11 +97,11 @@ internal static class TopologyDeclarer
     /// Classic queues get no <c>x-queue-type</c>: a queue declared earlier without it would otherwise fail
     /// the broker's equivalence check (PRECONDITION_FAILED) on RabbitMQ versions that compare it literally.
     /// </remarks>
-    public static Dictionary<string, object?>? BuildQueueArguments(QueueDefinition queue)
+    public static Dictionary<string, object?>? BuildQueueArguments(RabbitHaQueueDefinition queue)
     {
         ArgumentNullException.ThrowIfNull(queue);
         var arguments = new Dictionary<string, object?>(StringComparer.Ordinal);
-        if (queue.Type == QueueType.Quorum)
+        if (queue.Type == RabbitHaQueueType.Quorum)
         {
             arguments[QueueTypeArgument] = QuorumQueueType;
         }
@@ -135,11 +135,11 @@ internal static class TopologyDeclarer
     }
 
     /// <summary>
-    /// The type the broker gives the queue: a free-form <c>x-queue-type</c> argument wins over <see cref="QueueDefinition.Type"/>,
+    /// The type the broker gives the queue: a free-form <c>x-queue-type</c> argument wins over <see cref="RabbitHaQueueDefinition.Type"/>,
     /// since <see cref="BuildQueueArguments"/> adds the free-form arguments last. Without either, the broker's default is
     /// classic (unless the virtual host's default queue type says otherwise, which RabbitHa cannot see).
     /// </summary>
-    public static string DeclaredQueueType(QueueDefinition queue)
+    public static string DeclaredQueueType(RabbitHaQueueDefinition queue)
     {
         ArgumentNullException.ThrowIfNull(queue);
         if (queue.Arguments.TryGetValue(QueueTypeArgument, out string? type))
@@ -147,7 +147,7 @@ internal static class TopologyDeclarer
             return type;
         }
 
-        return queue.Type == QueueType.Quorum ? QuorumQueueType : ClassicQueueType;
+        return queue.Type == RabbitHaQueueType.Quorum ? QuorumQueueType : ClassicQueueType;
     }
 
     private static Dictionary<string, object?>? ToArguments(IDictionary<string, string> arguments) =>

@@ -147,7 +147,7 @@ public sealed class FailoverTraceTests(RabbitHaClusterFixture fixture, ITestOutp
             Cluster.AmqpUri,
             name,
             new XunitLoggerProvider(output),
-            rabbitHa => rabbitHa.AddTopology(t => t.Queues.Add(new QueueDefinition { Name = queue })).AddPublisher());
+            rabbitHa => rabbitHa.AddTopology(t => t.Queues.Add(new RabbitHaQueueDefinition { Name = queue })).AddPublisher());
 
     private static string? Destination(Activity span) => span.GetTagItem("messaging.destination.name") as string;
 

@@ -6,7 +6,7 @@ namespace RabbitHa.Client.Tests.Architecture;
 
 /// <summary>
 /// docs/ARCHITECTURE.md's map, checked against the compiled RabbitHa.Client: every type has an area, and no area uses one
-/// that it may not (<see cref="ClientLayers.Allowed"/>).
+/// that it may not (<see cref="ClientLayers.Allowed"/>); and every public type is named as its Naming paragraph says.
 /// </summary>
 [Trait("Category", "Unit")]
 public sealed class ArchitectureTests
@@ -62,6 +62,20 @@ public sealed class ArchitectureTests
             .Order(StringComparer.Ordinal)];
 
         Assert.Empty(elsewhere);
+    }
+
+    [Fact]
+    public void EveryPublicType_CarriesRabbitHaInItsName()
+    {
+        // Top-level types only (ByType's keys): a nested type is named through the type it is nested in.
+        string[] unnamed = [.. s_references.Value.ByType.Keys
+            .Where(static t => t.IsPublic && !t.Name.Contains("RabbitHa", StringComparison.Ordinal))
+            .Select(static t => t.FullName)
+            .Order(StringComparer.Ordinal)];
+
+        Assert.True(unnamed.Length == 0,
+            $"Public type(s) without \"RabbitHa\" in their name (docs/ARCHITECTURE.md, Naming: RabbitHa<What>, or " +
+            $"<How>RabbitHa<What> for an implementation of IRabbitHa<What>): {string.Join(", ", unnamed)}");
     }
 
     [Fact]

@@ -47,10 +47,10 @@ internal static class ClientLayers
         ["RabbitHa.Client.SystemTextJsonRabbitHaSerializer"] = Serialization,
 
         ["RabbitHa.Client.RabbitHaTopologyOptions"] = Topology,
-        ["RabbitHa.Client.ExchangeDefinition"] = Topology,
-        ["RabbitHa.Client.QueueDefinition"] = Topology,
-        ["RabbitHa.Client.BindingDefinition"] = Topology,
-        ["RabbitHa.Client.QueueType"] = Topology,
+        ["RabbitHa.Client.RabbitHaExchangeDefinition"] = Topology,
+        ["RabbitHa.Client.RabbitHaQueueDefinition"] = Topology,
+        ["RabbitHa.Client.RabbitHaBindingDefinition"] = Topology,
+        ["RabbitHa.Client.RabbitHaQueueType"] = Topology,
 
         ["RabbitHa.Client.RabbitHaOptions"] = Configuration,
         ["RabbitHa.Client.RabbitHaTlsOptions"] = Configuration,
@@ -58,12 +58,12 @@ internal static class ClientLayers
         ["RabbitHa.Client.RabbitHaStartupOptions"] = Configuration,
 
         ["RabbitHa.Client.IRabbitHaConnection"] = Connection,
-        ["RabbitHa.Client.ConnectionState"] = Connection,
+        ["RabbitHa.Client.RabbitHaConnectionState"] = Connection,
         ["RabbitHa.Client.RabbitHaServiceKeys"] = Connection,
 
         ["RabbitHa.Client.IRabbitHaPublisher"] = Publishing,
-        ["RabbitHa.Client.OutgoingMessage"] = Publishing,
-        ["RabbitHa.Client.PublishFailureReason"] = Publishing,
+        ["RabbitHa.Client.RabbitHaOutgoingMessage"] = Publishing,
+        ["RabbitHa.Client.RabbitHaPublishFailureReason"] = Publishing,
         ["RabbitHa.Client.RabbitHaPublishException"] = Publishing,
         ["RabbitHa.Client.RabbitHaPublisherOptions"] = Publishing,
         ["RabbitHa.Client.RabbitHaBatchPublishOutcome"] = Publishing,

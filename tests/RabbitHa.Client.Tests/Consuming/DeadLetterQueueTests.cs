@@ -18,7 +18,7 @@ public sealed class DeadLetterQueueTests
         var broker = new FakeBrokerConnection();
         broker.AddQueue(new FakeBrokerConnection.DeclaredQueue("orders.dead-letter", true, false, false, new Dictionary<string, object?> { ["x-max-length"] = 10 }));
 
-        await DeadLetterQueue(broker, QueueType.Quorum).DeclareAsync(CancellationToken.None);
+        await DeadLetterQueue(broker, RabbitHaQueueType.Quorum).DeclareAsync(CancellationToken.None);
 
         Assert.Equal(["passive orders.dead-letter"], broker.Operations);
     }
@@ -28,7 +28,7 @@ public sealed class DeadLetterQueueTests
     {
         var broker = new FakeBrokerConnection();
 
-        await DeadLetterQueue(broker, QueueType.Classic).DeclareAsync(CancellationToken.None);
+        await DeadLetterQueue(broker, RabbitHaQueueType.Classic).DeclareAsync(CancellationToken.None);
 
         Assert.Equal(["passive orders.dead-letter", "declare orders.dead-letter"], broker.Operations);
         FakeBrokerConnection.DeclaredQueue declared = Assert.Single(broker.Queues);
@@ -41,7 +41,7 @@ public sealed class DeadLetterQueueTests
     {
         var broker = new FakeBrokerConnection();
 
-        await DeadLetterQueue(broker, QueueType.Quorum).DeclareAsync(CancellationToken.None);
+        await DeadLetterQueue(broker, RabbitHaQueueType.Quorum).DeclareAsync(CancellationToken.None);
 
         Assert.Equal("quorum", Assert.Single(broker.Queues).Arguments!["x-queue-type"]);
     }
@@ -77,19 +77,19 @@ public sealed class DeadLetterQueueTests
     {
         var broker = new FakeBrokerConnection { BrokerVersion = new Version(4, 0, 5) };
 
-        await DeadLetterQueue(broker, QueueType.Classic).DeclareAsync(CancellationToken.None);
+        await DeadLetterQueue(broker, RabbitHaQueueType.Classic).DeclareAsync(CancellationToken.None);
 
         Assert.Null(Assert.Single(broker.Queues).Arguments);
     }
 
     [Theory]
-    [InlineData(null, null, QueueType.Classic)]
-    [InlineData(null, "3.13.7", QueueType.Classic)]
-    [InlineData(null, "4.0.5", QueueType.Quorum)]
-    [InlineData(QueueType.Classic, "4.0.5", QueueType.Classic)]
-    [InlineData(QueueType.Quorum, "3.13.7", QueueType.Quorum)]
-    [InlineData(QueueType.Quorum, null, QueueType.Quorum)]
-    public void TypeToDeclare_IsTheConsumersQueuesType_ElseQuorumOnRabbitMq4(QueueType? source, string? version, QueueType expected)
+    [InlineData(null, null, RabbitHaQueueType.Classic)]
+    [InlineData(null, "3.13.7", RabbitHaQueueType.Classic)]
+    [InlineData(null, "4.0.5", RabbitHaQueueType.Quorum)]
+    [InlineData(RabbitHaQueueType.Classic, "4.0.5", RabbitHaQueueType.Classic)]
+    [InlineData(RabbitHaQueueType.Quorum, "3.13.7", RabbitHaQueueType.Quorum)]
+    [InlineData(RabbitHaQueueType.Quorum, null, RabbitHaQueueType.Quorum)]
+    public void TypeToDeclare_IsTheConsumersQueuesType_ElseQuorumOnRabbitMq4(RabbitHaQueueType? source, string? version, RabbitHaQueueType expected)
     {
         Assert.Equal(expected, Internal.Consuming.DeadLetterQueue.TypeToDeclare(source, version is null ? null : Version.Parse(version)));
     }
@@ -103,7 +103,7 @@ public sealed class DeadLetterQueueTests
         };
         using var logs = new CapturingLoggerProvider();
 
-        bool answered = await DeadLetterQueue(broker, QueueType.Classic, logs).DeclareAsync(CancellationToken.None);
+        bool answered = await DeadLetterQueue(broker, RabbitHaQueueType.Classic, logs).DeclareAsync(CancellationToken.None);
 
         Assert.True(answered);
         Assert.Empty(broker.Queues);
@@ -116,7 +116,7 @@ public sealed class DeadLetterQueueTests
     public async Task DeclareAsync_WhenTheConnectionFails_SaysSoThatTheCallerTriesAgain()
     {
         var broker = new FakeBrokerConnection { ChannelFailures = 1 };
-        DeadLetterQueue deadLetterQueue = DeadLetterQueue(broker, QueueType.Classic);
+        DeadLetterQueue deadLetterQueue = DeadLetterQueue(broker, RabbitHaQueueType.Classic);
 
         bool first = await deadLetterQueue.DeclareAsync(CancellationToken.None);
         bool second = await deadLetterQueue.DeclareAsync(CancellationToken.None);
@@ -129,7 +129,7 @@ public sealed class DeadLetterQueueTests
     public async Task Start_WhenTheConnectionFailsDuringTheDeclaration_DeclaresAgainBeforeTheNextSubscription()
     {
         var broker = new FakeBrokerConnection { ChannelFailures = 1 };
-        await using ConsumerSupervisor supervisor = Supervisor(broker, new RabbitHaConsumerOptions { Queue = "orders", ResubscribeMinDelay = TimeSpan.FromMilliseconds(10) });
+        await using ConsumerSupervisor supervisor = Supervisor(broker, new RabbitHaConsumerOptions { Queue = "orders", ResubscribeDelay = TimeSpan.FromMilliseconds(10) });
 
         supervisor.Start();
         await Eventually.HoldsAsync(() => Task.FromResult(broker.Operations.Count(o => o == "subscribe") >= 2), TimeSpan.FromSeconds(5), "two subscriptions are attempted");
@@ -157,7 +157,7 @@ public sealed class DeadLetterQueueTests
     {
         var broker = new FakeBrokerConnection();
         var topology = new RabbitHaTopologyOptions();
-        topology.Queues.Add(new QueueDefinition { Name = "orders", Type = QueueType.Quorum });
+        topology.Queues.Add(new RabbitHaQueueDefinition { Name = "orders", Type = RabbitHaQueueType.Quorum });
         await using ConsumerSupervisor supervisor = Supervisor(broker, new RabbitHaConsumerOptions { Queue = "orders", DeadLetterQueue = "orders-parked" }, topology);
 
         supervisor.Start();
@@ -187,7 +187,7 @@ public sealed class DeadLetterQueueTests
     {
         var broker = new FakeBrokerConnection();
         var topology = new RabbitHaTopologyOptions();
-        topology.Queues.Add(new QueueDefinition { Name = "orders", Arguments = { ["x-queue-type"] = "quorum" } });
+        topology.Queues.Add(new RabbitHaQueueDefinition { Name = "orders", Arguments = { ["x-queue-type"] = "quorum" } });
         await using ConsumerSupervisor supervisor = Supervisor(broker, new RabbitHaConsumerOptions { Queue = "orders" }, topology);
 
         supervisor.Start();
@@ -225,7 +225,7 @@ public sealed class DeadLetterQueueTests
         Assert.All(broker.Operations, o => Assert.Equal("subscribe", o));
     }
 
-    private static DeadLetterQueue DeadLetterQueue(FakeBrokerConnection broker, QueueType? type, CapturingLoggerProvider? logs = null) =>
+    private static DeadLetterQueue DeadLetterQueue(FakeBrokerConnection broker, RabbitHaQueueType? type, CapturingLoggerProvider? logs = null) =>
         new(broker, "orders.dead-letter", type, "orders", "orders", logs?.CreateLogger("consumer") ?? NullLogger.Instance, CancellationToken.None);
 
     private static ConsumerSupervisor Supervisor(FakeBrokerConnection broker, RabbitHaConsumerOptions options, RabbitHaTopologyOptions? topology = null) =>

@@ -24,7 +24,7 @@ public sealed class DeliveryProcessorDeadLetterTests
 
         await harness.Create(new ScriptedHandler { Fail = true }).ProcessAsync(harness.Channel, 5, false, "orders-exchange", "orders.created", properties, Body("poison"), CancellationToken.None);
 
-        OutgoingMessage copy = Assert.Single(harness.Publisher.Confirmed);
+        RabbitHaOutgoingMessage copy = Assert.Single(harness.Publisher.Confirmed);
         Assert.Equal(("", DeadLetterQueueName, true), (copy.Exchange, copy.RoutingKey, copy.Mandatory));
         Assert.Equal("poison"u8.ToArray(), copy.Body.ToArray());
         BasicProperties p = copy.Properties!;
@@ -71,9 +71,9 @@ public sealed class DeliveryProcessorDeadLetterTests
 
     public static TheoryData<Exception> PublishFailures() => new()
     {
-        RecordingPublisher.Failure(PublishFailureReason.TimedOut),
-        RecordingPublisher.Failure(PublishFailureReason.Nacked),
-        RecordingPublisher.Failure(PublishFailureReason.Rejected),
+        RecordingPublisher.Failure(RabbitHaPublishFailureReason.TimedOut),
+        RecordingPublisher.Failure(RabbitHaPublishFailureReason.Nacked),
+        RecordingPublisher.Failure(RabbitHaPublishFailureReason.Rejected),
         new ObjectDisposedException("RabbitHaPublisher"),
         new InvalidOperationException("a publisher of the application's own failed"),
     };
@@ -101,7 +101,7 @@ public sealed class DeliveryProcessorDeadLetterTests
     {
         var harness = new ProcessorHarness();
         harness.Options.FailureAction = RabbitHaFailureAction.DeadLetter;
-        harness.Publisher.OnPublish = (_, _) => throw RecordingPublisher.Failure(PublishFailureReason.Unroutable);
+        harness.Publisher.OnPublish = (_, _) => throw RecordingPublisher.Failure(RabbitHaPublishFailureReason.Unroutable);
 
         await harness.Create(new ScriptedHandler { Fail = true }).ProcessAsync(harness.Channel, 1, false, "", Queue, Properties("m-1"), Body("a"), CancellationToken.None);
 
@@ -120,7 +120,7 @@ public sealed class DeliveryProcessorDeadLetterTests
 
         await processor.ProcessAsync(harness.Channel, 1, false, "", Queue, Properties("m-1"), Body("not json"), CancellationToken.None);
 
-        OutgoingMessage copy = Assert.Single(harness.Publisher.Confirmed);
+        RabbitHaOutgoingMessage copy = Assert.Single(harness.Publisher.Confirmed);
         Assert.Equal(DeadLetterQueueName, copy.RoutingKey);
         Assert.Equal("deserialization-failed", HeaderText(copy, RabbitHaHeaders.DeadLetterReason));
         Assert.Equal(typeof(FormatException).FullName, HeaderText(copy, RabbitHaHeaders.ExceptionType));
@@ -142,11 +142,11 @@ public sealed class DeliveryProcessorDeadLetterTests
             provider.GetRequiredService<IServiceScopeFactory>(), new SystemTextJsonRabbitHaSerializer()));
 
         await processor.ProcessAsync(harness.Channel, 1, false, "", Queue, Properties("m-1"), Body("a"), CancellationToken.None);
-        OutgoingMessage retry = Assert.Single(harness.Publisher.Confirmed);
+        RabbitHaOutgoingMessage retry = Assert.Single(harness.Publisher.Confirmed);
         await processor.ProcessAsync(harness.Channel, 2, false, "", Queue, AsDelivered(retry), retry.Body, CancellationToken.None);
 
         Assert.Equal([Queue, DeadLetterQueueName], harness.Publisher.Confirmed.Select(p => p.RoutingKey));
-        OutgoingMessage copy = harness.Publisher.Confirmed[1];
+        RabbitHaOutgoingMessage copy = harness.Publisher.Confirmed[1];
         Assert.Equal("handler-unavailable", HeaderText(copy, RabbitHaHeaders.DeadLetterReason));
         Assert.Equal(typeof(NotSupportedException).FullName, HeaderText(copy, RabbitHaHeaders.ExceptionType));
         Assert.Contains("UnconstructibleHandler could not be created: no database in this test", HeaderText(copy, RabbitHaHeaders.ExceptionMessage), StringComparison.Ordinal);
@@ -201,7 +201,7 @@ public sealed class DeliveryProcessorDeadLetterTests
 
         await harness.Create(new ScriptedHandler { Fail = true }).ProcessAsync(harness.Channel, 1, false, "", Queue, Properties("m-1"), Body("a"), CancellationToken.None);
 
-        OutgoingMessage copy = Assert.Single(harness.Publisher.Confirmed);
+        RabbitHaOutgoingMessage copy = Assert.Single(harness.Publisher.Confirmed);
         Assert.Equal("parked-orders", copy.RoutingKey);
         Assert.Equal(1, HeaderNumber(copy, RabbitHaHeaders.Attempts));
         Assert.Equal([("ack", 1UL)], harness.Recorder.Settled);
@@ -220,7 +220,7 @@ public sealed class DeliveryProcessorDeadLetterTests
 
         await harness.Create(handler).ProcessAsync(harness.Channel, 1, false, "", Queue, properties, Body("a"), CancellationToken.None);
 
-        OutgoingMessage copy = Assert.Single(harness.Publisher.Confirmed);
+        RabbitHaOutgoingMessage copy = Assert.Single(harness.Publisher.Confirmed);
         Assert.Null(copy.Properties!.Expiration);
         Assert.Null(copy.Properties.UserId);
         Assert.Equal(DeliveryModes.Persistent, copy.Properties.DeliveryMode);

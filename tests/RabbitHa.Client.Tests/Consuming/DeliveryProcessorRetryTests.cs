@@ -25,7 +25,7 @@ public sealed class DeliveryProcessorRetryTests
 
         await harness.Create(new ScriptedHandler { Fail = true }).ProcessAsync(harness.Channel, 4, false, "orders-exchange", "orders.created", properties, Body("a"), CancellationToken.None);
 
-        OutgoingMessage copy = Assert.Single(harness.Publisher.Confirmed);
+        RabbitHaOutgoingMessage copy = Assert.Single(harness.Publisher.Confirmed);
         Assert.Equal(("", Queue, true), (copy.Exchange, copy.RoutingKey, copy.Mandatory));
         Assert.Equal("a"u8.ToArray(), copy.Body.ToArray());
         Assert.Equal(("m-1", "c-1"), (copy.Properties!.MessageId, copy.Properties.CorrelationId));
@@ -49,11 +49,11 @@ public sealed class DeliveryProcessorRetryTests
         await processor.ProcessAsync(harness.Channel, 1, false, "orders-exchange", "orders.created", Properties("m-1"), Body("a"), CancellationToken.None);
         for (ulong tag = 2; tag <= 3; tag++)
         {
-            OutgoingMessage back = harness.Publisher.Confirmed[^1];
+            RabbitHaOutgoingMessage back = harness.Publisher.Confirmed[^1];
             await processor.ProcessAsync(harness.Channel, tag, false, back.Exchange, back.RoutingKey, AsDelivered(back), back.Body, CancellationToken.None);
         }
 
-        OutgoingMessage[] published = harness.Publisher.Confirmed.ToArray();
+        RabbitHaOutgoingMessage[] published = harness.Publisher.Confirmed.ToArray();
         Assert.Equal([1, 2, 3], handler.DeliveryCounts);
         Assert.All(handler.Contexts, c => Assert.Equal(("orders-exchange", "orders.created"), (c.Exchange, c.RoutingKey)));
         Assert.Equal([Queue, Queue, DeadLetterQueueName], published.Select(p => p.RoutingKey));
@@ -83,7 +83,7 @@ public sealed class DeliveryProcessorRetryTests
     public async Task ProcessAsync_WhenTheRetryCopyCannotBePublished_RequeuesTheOriginalInstead()
     {
         var harness = new ProcessorHarness();
-        harness.Publisher.OnPublish = (_, _) => throw RecordingPublisher.Failure(PublishFailureReason.TimedOut);
+        harness.Publisher.OnPublish = (_, _) => throw RecordingPublisher.Failure(RabbitHaPublishFailureReason.TimedOut);
 
         await harness.Create(new ScriptedHandler { Fail = true }).ProcessAsync(harness.Channel, 1, false, "", Queue, Properties("m-1"), Body("a"), CancellationToken.None);
 
@@ -140,7 +140,7 @@ public sealed class DeliveryProcessorRetryTests
     [Fact]
     public async Task ProcessAsync_WhenTheTopologyDeclaresAQuorumQueue_RequeuesEvenTheFirstDelivery()
     {
-        var harness = new ProcessorHarness { QueueType = QueueType.Quorum };
+        var harness = new ProcessorHarness { QueueType = RabbitHaQueueType.Quorum };
 
         await harness.Create(new ScriptedHandler { Fail = true }).ProcessAsync(harness.Channel, 1, false, "", Queue, Properties("m-1"), Body("a"), CancellationToken.None);
 
@@ -174,7 +174,7 @@ public sealed class DeliveryProcessorRetryTests
 
         // The queue, in memory: every copy sent back to it joins the back, as on a classic queue.
         var queue = new Queue<(string Exchange, string RoutingKey, BasicProperties Properties, ReadOnlyMemory<byte> Body)>();
-        var deadLettered = new List<OutgoingMessage>();
+        var deadLettered = new List<RabbitHaOutgoingMessage>();
         harness.Publisher.OnPublish = (copy, _) =>
         {
             if (copy.RoutingKey == Queue)

@@ -79,7 +79,7 @@ public sealed class DeliveryProcessorTests
 
         await processor.ProcessAsync(harness.Channel, 1, false, "", Queue, Properties("m-1"), Body("a"), CancellationToken.None);
         handler.Fail = false;
-        OutgoingMessage copy = Assert.Single(harness.Publisher.Confirmed);
+        RabbitHaOutgoingMessage copy = Assert.Single(harness.Publisher.Confirmed);
         await processor.ProcessAsync(harness.Channel, 2, false, "", Queue, AsDelivered(copy), copy.Body, CancellationToken.None);
 
         Assert.Equal(2, handler.Calls);

@@ -26,7 +26,7 @@ public sealed class DeliveryProcessorTimeoutTests
         })).ProcessAsync(harness.Channel, 1, false, "", Queue, Properties("m-1"), Body("a"), CancellationToken.None).WaitAsync(s_deadline);
 
         Assert.True(seen.IsCancellationRequested);
-        OutgoingMessage copy = Assert.Single(harness.Publisher.Confirmed);
+        RabbitHaOutgoingMessage copy = Assert.Single(harness.Publisher.Confirmed);
         Assert.Equal(1, HeaderNumber(copy, RabbitHaHeaders.ConsumerDeliveryCount));
         Assert.Equal([("ack", 1UL)], harness.Recorder.Settled);
         Assert.Contains("System.TimeoutException: The handler ran longer than HandlerTimeout (00:00:00.1000000) and was cancelled.", harness.Logs.AllText, StringComparison.Ordinal);
@@ -41,7 +41,7 @@ public sealed class DeliveryProcessorTimeoutTests
         await harness.Create(new LambdaHandler((_, token) => Task.Delay(Timeout.Infinite, token)))
             .ProcessAsync(harness.Channel, 3, false, "", Queue, Properties("m-1"), Body("a"), CancellationToken.None).WaitAsync(s_deadline);
 
-        OutgoingMessage copy = Assert.Single(harness.Publisher.Confirmed);
+        RabbitHaOutgoingMessage copy = Assert.Single(harness.Publisher.Confirmed);
         Assert.Equal(DeadLetterQueueName, copy.RoutingKey);
         Assert.Equal("handler-timed-out", HeaderText(copy, RabbitHaHeaders.DeadLetterReason));
         Assert.Equal(typeof(TimeoutException).FullName, HeaderText(copy, RabbitHaHeaders.ExceptionType));

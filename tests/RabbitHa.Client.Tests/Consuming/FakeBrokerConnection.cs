@@ -54,7 +54,7 @@ internal sealed class FakeBrokerConnection : IRabbitHaConnection
 
     public IReadOnlyCollection<DeclaredQueue> Queues => _queues.Values.ToArray();
 
-    public ConnectionState State => ConnectionState.Open;
+    public RabbitHaConnectionState State => RabbitHaConnectionState.Open;
 
     public bool IsBlocked => false;
 

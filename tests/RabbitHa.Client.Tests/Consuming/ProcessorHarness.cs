@@ -35,7 +35,7 @@ internal sealed class ProcessorHarness
 
     public RecordingChannel Recorder { get; }
 
-    public QueueType QueueType { get; set; } = QueueType.Classic;
+    public RabbitHaQueueType QueueType { get; set; } = RabbitHaQueueType.Classic;
 
     public TimeProvider Time { get; set; } = TimeProvider.System;
 
@@ -62,7 +62,7 @@ internal sealed class ProcessorHarness
     /// A copy the consumer published, as the broker would deliver it back: through the default exchange, with string
     /// header values turned into the UTF-8 byte arrays that RabbitMQ.Client hands over.
     /// </summary>
-    public static BasicProperties AsDelivered(OutgoingMessage copy)
+    public static BasicProperties AsDelivered(RabbitHaOutgoingMessage copy)
     {
         var properties = new BasicProperties(copy.Properties!);
         properties.Headers = copy.Properties!.Headers?.ToDictionary(
@@ -72,10 +72,10 @@ internal sealed class ProcessorHarness
         return properties;
     }
 
-    public static string? HeaderText(OutgoingMessage message, string header) =>
+    public static string? HeaderText(RabbitHaOutgoingMessage message, string header) =>
         MessageHeaders.GetString(message.Properties?.Headers, header);
 
-    public static long? HeaderNumber(OutgoingMessage message, string header) =>
+    public static long? HeaderNumber(RabbitHaOutgoingMessage message, string header) =>
         MessageHeaders.GetInt64(message.Properties?.Headers, header);
 }
 

@@ -45,8 +45,8 @@ public sealed class RabbitHaConsumerOptionsValidatorTests
         var options = new RabbitHaConsumerOptions
         {
             Queue = "orders",
-            ResubscribeMinDelay = TimeSpan.Zero,
-            ResubscribeMaxDelay = TimeSpan.FromHours(2),
+            ResubscribeDelay = TimeSpan.Zero,
+            MaxResubscribeDelay = TimeSpan.FromHours(2),
             StopTimeout = TimeSpan.FromSeconds(-1),
         };
 
@@ -54,8 +54,8 @@ public sealed class RabbitHaConsumerOptionsValidatorTests
 
         Assert.Equal(
             [
-                "Consumer 'orders': ResubscribeMinDelay must be positive (was 00:00:00).",
-                "Consumer 'orders': ResubscribeMaxDelay must be between ResubscribeMinDelay (00:00:00) and 01:00:00 (was 02:00:00).",
+                "Consumer 'orders': ResubscribeDelay must be positive (was 00:00:00).",
+                "Consumer 'orders': MaxResubscribeDelay must be between ResubscribeDelay (00:00:00) and 01:00:00 (was 02:00:00).",
                 "Consumer 'orders': StopTimeout must be between 00:00:00 and 1.00:00:00 (was -00:00:01).",
             ],
             result.Failures);

@@ -8,14 +8,14 @@ namespace RabbitHa.Client.Tests.Consuming;
 /// </summary>
 internal sealed class RecordingPublisher : IRabbitHaPublisher
 {
-    private readonly List<OutgoingMessage> _attempted = [];
-    private readonly List<OutgoingMessage> _confirmed = [];
+    private readonly List<RabbitHaOutgoingMessage> _attempted = [];
+    private readonly List<RabbitHaOutgoingMessage> _confirmed = [];
 
     /// <summary>Gets or sets what happens to a publish; it throws to fail the publish.</summary>
-    public Func<OutgoingMessage, CancellationToken, Task>? OnPublish { get; set; }
+    public Func<RabbitHaOutgoingMessage, CancellationToken, Task>? OnPublish { get; set; }
 
     /// <summary>Gets every publish asked for, its body copied.</summary>
-    public IReadOnlyList<OutgoingMessage> Attempted
+    public IReadOnlyList<RabbitHaOutgoingMessage> Attempted
     {
         get
         {
@@ -27,7 +27,7 @@ internal sealed class RecordingPublisher : IRabbitHaPublisher
     }
 
     /// <summary>Gets the publishes that completed (the broker "confirmed" them).</summary>
-    public IReadOnlyList<OutgoingMessage> Confirmed
+    public IReadOnlyList<RabbitHaOutgoingMessage> Confirmed
     {
         get
         {
@@ -38,13 +38,13 @@ internal sealed class RecordingPublisher : IRabbitHaPublisher
         }
     }
 
-    public static RabbitHaPublishException Failure(PublishFailureReason reason) =>
+    public static RabbitHaPublishException Failure(RabbitHaPublishFailureReason reason) =>
         new(reason, "m", "", "q", 1, $"{reason} for the test", null);
 
-    public async Task PublishAsync(OutgoingMessage message, CancellationToken cancellationToken = default)
+    public async Task PublishAsync(RabbitHaOutgoingMessage message, CancellationToken cancellationToken = default)
     {
         // The body is the delivery's, valid only while it is processed: kept as a copy, as the broker would.
-        OutgoingMessage kept = message with { Body = message.Body.ToArray() };
+        RabbitHaOutgoingMessage kept = message with { Body = message.Body.ToArray() };
         lock (_attempted)
         {
             _attempted.Add(kept);
@@ -67,6 +67,6 @@ internal sealed class RecordingPublisher : IRabbitHaPublisher
     public Task PublishAsync<T>(string exchange, string routingKey, T message, BasicProperties? properties = null, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException();
 
-    public Task PublishBatchAsync(IEnumerable<OutgoingMessage> messages, CancellationToken cancellationToken = default) =>
+    public Task PublishBatchAsync(IEnumerable<RabbitHaOutgoingMessage> messages, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException();
 }

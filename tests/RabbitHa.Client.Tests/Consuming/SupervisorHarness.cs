@@ -25,8 +25,8 @@ internal sealed class SupervisorHarness : IAsyncDisposable
     {
         Queue = Queue,
         RequeueDelay = TimeSpan.Zero,
-        ResubscribeMinDelay = TimeSpan.FromMilliseconds(10),
-        ResubscribeMaxDelay = TimeSpan.FromMilliseconds(50),
+        ResubscribeDelay = TimeSpan.FromMilliseconds(10),
+        MaxResubscribeDelay = TimeSpan.FromMilliseconds(50),
         DeadLetterStrategy = RabbitHaDeadLetterStrategy.Broker,
         HandlerTimeout = Timeout.InfiniteTimeSpan,
         CancellationGrace = TimeSpan.FromMilliseconds(100),

@@ -35,9 +35,9 @@ public sealed class PublishAttemptTests
         attempt.StartSend();
         attempt.StartSend();
 
-        var failure = attempt.Fail(PublishFailureReason.Nacked, "nacked by the broker 4 time(s)", null);
+        var failure = attempt.Fail(RabbitHaPublishFailureReason.Nacked, "nacked by the broker 4 time(s)", null);
 
-        Assert.Equal(PublishFailureReason.Nacked, failure.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.Nacked, failure.Reason);
         Assert.Equal("m1", failure.MessageId);
         Assert.Equal(2, failure.Attempts);
         Assert.Equal("Publishing message 'm1' to exchange 'orders' with routing key 'eu' failed after 2 attempt(s): nacked by the broker 4 time(s)", failure.Message);

@@ -14,7 +14,7 @@ public sealed class PublisherBatchTests
         harness.Broker.Answer = p => p.Exchange == "missing" ? BrokerAnswer.CloseChannel(404, "NOT_FOUND - no exchange 'missing' in vhost '/'")
             : p.RoutingKey == "nobody" ? BrokerAnswer.Return
             : BrokerAnswer.Ack;
-        OutgoingMessage[] batch =
+        RabbitHaOutgoingMessage[] batch =
         [
             PublisherHarness.Message(), PublisherHarness.Message("missing"), PublisherHarness.Message(),
             PublisherHarness.Message("amq.direct", "nobody"), PublisherHarness.Message(),
@@ -25,8 +25,8 @@ public sealed class PublisherBatchTests
         Assert.Equal([0, 1, 2, 3, 4], result.Outcomes.Select(o => o.Index));
         Assert.Equal(batch, result.Outcomes.Select(o => o.Message));
         Assert.Equal([true, false, true, false, true], result.Outcomes.Select(o => o.IsConfirmed));
-        Assert.Equal(PublishFailureReason.Rejected, result.Outcomes[1].Failure!.Reason);
-        Assert.Equal(PublishFailureReason.Unroutable, result.Outcomes[3].Failure!.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.Rejected, result.Outcomes[1].Failure!.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.Unroutable, result.Outcomes[3].Failure!.Reason);
         Assert.Equal([1, 3], result.Failures.Select(o => o.Index));
         Assert.Equal(3, result.ConfirmedCount);
         Assert.False(result.AllConfirmed);
@@ -53,7 +53,7 @@ public sealed class PublisherBatchTests
 
         var result = await harness.Publisher.PublishBatchAsync(Enumerable.Range(0, 3).Select(_ => PublisherHarness.Message()));
 
-        Assert.All(result.Outcomes, o => Assert.Equal(PublishFailureReason.Overloaded, o.Failure!.Reason));
+        Assert.All(result.Outcomes, o => Assert.Equal(RabbitHaPublishFailureReason.Overloaded, o.Failure!.Reason));
         Assert.All(result.Outcomes, o => Assert.Equal(0, o.Failure!.Attempts));
         Assert.Equal(3, harness.FailureReasons.Count);
         harness.Broker.ConfirmAll();
@@ -94,7 +94,7 @@ public sealed class PublisherBatchTests
         var result = await publisher.PublishBatchAsync(Enumerable.Range(0, 4).Select(_ => PublisherHarness.Message()));
 
         Assert.Equal([true, false, true, false], result.Outcomes.Select(o => o.IsConfirmed));
-        Assert.All(result.Failures, o => Assert.Equal(PublishFailureReason.Nacked, o.Failure!.Reason));
+        Assert.All(result.Failures, o => Assert.Equal(RabbitHaPublishFailureReason.Nacked, o.Failure!.Reason));
     }
 
     /// <summary>An implementation of the application's own, with only the single publish written.</summary>
@@ -102,9 +102,9 @@ public sealed class PublisherBatchTests
     {
         private int _calls;
 
-        public Task PublishAsync(OutgoingMessage message, CancellationToken cancellationToken = default) =>
+        public Task PublishAsync(RabbitHaOutgoingMessage message, CancellationToken cancellationToken = default) =>
             Interlocked.Increment(ref _calls) % 2 == 0
-                ? Task.FromException(new RabbitHaPublishException(PublishFailureReason.Nacked, "m", message.Exchange, message.RoutingKey, 1, "nacked", null))
+                ? Task.FromException(new RabbitHaPublishException(RabbitHaPublishFailureReason.Nacked, "m", message.Exchange, message.RoutingKey, 1, "nacked", null))
                 : Task.CompletedTask;
 
         public Task PublishAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, BasicProperties? properties = null, CancellationToken cancellationToken = default) =>

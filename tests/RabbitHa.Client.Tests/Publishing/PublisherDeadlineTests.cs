@@ -23,7 +23,7 @@ public sealed class PublisherDeadlineTests
         var ex = await Assert.ThrowsAsync<RabbitHaPublishException>(() => harness.Publisher.PublishAsync(PublisherHarness.Message()));
 
         Assert.InRange(clock.Elapsed, timeout - TimeSpan.FromMilliseconds(100), timeout + Slack);
-        Assert.Equal(PublishFailureReason.TimedOut, ex.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.TimedOut, ex.Reason);
         Assert.Equal(0, ex.Attempts);
         Assert.Contains("window slot", ex.Message, StringComparison.Ordinal);
         Assert.Empty(harness.Broker.Publishes);
@@ -47,7 +47,7 @@ public sealed class PublisherDeadlineTests
 
         // The deadline runs from the call (~3 s), not from the slot (released + 3 s, ~4 s). The margin takes a timer that is
         // a few hundred milliseconds late on a loaded machine and still tells the two apart.
-        Assert.Equal(PublishFailureReason.TimedOut, ex.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.TimedOut, ex.Reason);
         Assert.InRange(clock.Elapsed, timeout - TimeSpan.FromMilliseconds(100), released + timeout - TimeSpan.FromMilliseconds(400));
         if (released < timeout - TimeSpan.FromMilliseconds(500))
         {
@@ -73,7 +73,7 @@ public sealed class PublisherDeadlineTests
         }).ToArray();
         var outcomes = await Task.WhenAll(calls);
 
-        Assert.All(outcomes, o => Assert.Equal(PublishFailureReason.TimedOut, o.Reason));
+        Assert.All(outcomes, o => Assert.Equal(RabbitHaPublishFailureReason.TimedOut, o.Reason));
         Assert.All(outcomes, o => Assert.InRange(o.Elapsed, TimeSpan.Zero, timeout + Slack));
         Assert.Equal(50, harness.FailureReasons.Count);
     }
@@ -91,10 +91,10 @@ public sealed class PublisherDeadlineTests
 
         Assert.True(turnedAway.IsCompleted);
         var ex = await Assert.ThrowsAsync<RabbitHaPublishException>(() => turnedAway);
-        Assert.Equal(PublishFailureReason.Overloaded, ex.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.Overloaded, ex.Reason);
         Assert.Equal(0, ex.Attempts);
         Assert.Contains("MaxWaitingPublishes", ex.Message, StringComparison.Ordinal);
-        Assert.Equal([nameof(PublishFailureReason.Overloaded)], harness.FailureReasons);
+        Assert.Equal([nameof(RabbitHaPublishFailureReason.Overloaded)], harness.FailureReasons);
 
         // The ones that waited go on as before.
         harness.Broker.Answer = _ => BrokerAnswer.Ack;
@@ -112,7 +112,7 @@ public sealed class PublisherDeadlineTests
 
         var ex = await Assert.ThrowsAsync<RabbitHaPublishException>(() => harness.Publisher.PublishAsync(PublisherHarness.Message()));
 
-        Assert.Equal(PublishFailureReason.Overloaded, ex.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.Overloaded, ex.Reason);
         harness.Broker.ConfirmAll();
         await inFlight;
     }

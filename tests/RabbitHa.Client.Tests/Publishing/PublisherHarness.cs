@@ -20,7 +20,7 @@ internal sealed class PublisherHarness : IAsyncDisposable
 
     public PublisherHarness(Action<RabbitHaPublisherOptions>? configure = null, IRabbitHaSerializer? serializer = null, TimeProvider? timeProvider = null)
     {
-        var options = new RabbitHaPublisherOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(1), RetryMaxDelay = TimeSpan.FromMilliseconds(10) };
+        var options = new RabbitHaPublisherOptions { RetryDelay = TimeSpan.FromMilliseconds(1), MaxRetryDelay = TimeSpan.FromMilliseconds(10) };
         configure?.Invoke(options);
         Options = options;
         _listener.InstrumentPublished = (instrument, listener) =>
@@ -76,7 +76,7 @@ internal sealed class PublisherHarness : IAsyncDisposable
     /// <summary>Gets the log lines of one event, by name.</summary>
     public IReadOnlyList<string> LogsOf(string eventName) => Logs.Where(line => line.Contains($"[{eventName}]", StringComparison.Ordinal)).ToArray();
 
-    public static OutgoingMessage Message(string exchange = "", string routingKey = "q", int bodySize = 3) => new(exchange, routingKey, new byte[bodySize]);
+    public static RabbitHaOutgoingMessage Message(string exchange = "", string routingKey = "q", int bodySize = 3) => new(exchange, routingKey, new byte[bodySize]);
 
     public async ValueTask DisposeAsync()
     {

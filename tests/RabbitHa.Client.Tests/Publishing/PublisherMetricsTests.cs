@@ -34,7 +34,7 @@ public sealed class PublisherMetricsTests
         broker.Answer = _ => Interlocked.Increment(ref sends) == 1 ? BrokerAnswer.Nack : BrokerAnswer.Ack;
         await using var publisher = new RabbitHaPublisher(
             broker,
-            Options.Create(new RabbitHaPublisherOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(1) }),
+            Options.Create(new RabbitHaPublisherOptions { RetryDelay = TimeSpan.FromMilliseconds(1) }),
             new SystemTextJsonRabbitHaSerializer(),
             new PublisherMetrics(metrics));
 

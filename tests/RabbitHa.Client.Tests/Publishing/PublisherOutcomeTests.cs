@@ -103,9 +103,9 @@ public sealed class PublisherOutcomeTests
 
         var ex = await Assert.ThrowsAsync<RabbitHaPublishException>(() => harness.Publisher.PublishAsync(PublisherHarness.Message()));
 
-        Assert.Equal(PublishFailureReason.TimedOut, ex.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.TimedOut, ex.Reason);
         Assert.IsType<TimeoutException>(ex.InnerException);
-        AssertEndedOnce(harness, nameof(PublishFailureReason.TimedOut), "PublishFailed");
+        AssertEndedOnce(harness, nameof(RabbitHaPublishFailureReason.TimedOut), "PublishFailed");
     }
 
     [Fact]
@@ -118,11 +118,11 @@ public sealed class PublisherOutcomeTests
         var publish = harness.Publisher.PublishAsync(string.Empty, "q", new { Name = "x" });
 
         var ex = await Assert.ThrowsAsync<RabbitHaPublishException>(() => publish);
-        Assert.Equal(PublishFailureReason.Invalid, ex.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.Invalid, ex.Reason);
         Assert.Same(broken, ex.InnerException);
         Assert.Equal(0, ex.Attempts);
         Assert.Empty(harness.Broker.Publishes);
-        AssertEndedOnce(harness, nameof(PublishFailureReason.Invalid), "PublishFailed");
+        AssertEndedOnce(harness, nameof(RabbitHaPublishFailureReason.Invalid), "PublishFailed");
     }
 
     [Fact]
@@ -134,10 +134,10 @@ public sealed class PublisherOutcomeTests
 
         var ex = await Assert.ThrowsAsync<RabbitHaPublishException>(() => harness.Publisher.PublishAsync(PublisherHarness.Message()));
 
-        Assert.Equal(PublishFailureReason.Invalid, ex.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.Invalid, ex.Reason);
         Assert.Same(encoding, ex.InnerException);
         Assert.Single(harness.Broker.Publishes);
-        AssertEndedOnce(harness, nameof(PublishFailureReason.Invalid), "PublishFailed");
+        AssertEndedOnce(harness, nameof(RabbitHaPublishFailureReason.Invalid), "PublishFailed");
     }
 
     [Fact]
@@ -208,9 +208,9 @@ public sealed class PublisherOutcomeTests
 
         var ex = await Assert.ThrowsAsync<RabbitHaPublishException>(() => harness.Publisher.PublishAsync(PublisherHarness.Message()));
 
-        Assert.Equal(PublishFailureReason.Nacked, ex.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.Nacked, ex.Reason);
         Assert.Equal(2, ex.Attempts);
-        AssertEndedOnce(harness, nameof(PublishFailureReason.Nacked), "PublishFailed");
+        AssertEndedOnce(harness, nameof(RabbitHaPublishFailureReason.Nacked), "PublishFailed");
     }
 
     [Fact]
@@ -221,9 +221,9 @@ public sealed class PublisherOutcomeTests
 
         var ex = await Assert.ThrowsAsync<RabbitHaPublishException>(() => harness.Publisher.PublishAsync(PublisherHarness.Message()));
 
-        Assert.Equal(PublishFailureReason.Unroutable, ex.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.Unroutable, ex.Reason);
         Assert.Equal(1, ex.Attempts);
-        AssertEndedOnce(harness, nameof(PublishFailureReason.Unroutable), "PublishFailed");
+        AssertEndedOnce(harness, nameof(RabbitHaPublishFailureReason.Unroutable), "PublishFailed");
     }
 
     [Fact]

@@ -25,14 +25,14 @@ public sealed class PublisherRejectionTests
         var ex = await Assert.ThrowsAsync<RabbitHaPublishException>(() => harness.Publisher.PublishAsync(PublisherHarness.Message("missing")));
         await Task.WhenAll(innocent);
 
-        Assert.Equal(PublishFailureReason.Rejected, ex.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.Rejected, ex.Reason);
         Assert.Equal("missing", ex.Exchange);
         Assert.Contains("no exchange 'missing'", ex.Message, StringComparison.Ordinal);
         Assert.Equal(1, ex.Attempts);
         var resent = harness.Broker.Publishes.Where(p => p.Channel == 2).ToArray();
         Assert.Equal(5, resent.Length);
         Assert.All(resent, p => Assert.True(p.Resent));
-        Assert.Equal([nameof(PublishFailureReason.Rejected)], harness.FailureReasons);
+        Assert.Equal([nameof(RabbitHaPublishFailureReason.Rejected)], harness.FailureReasons);
         Assert.Single(harness.LogsOf("PublishFailed"));
     }
 
@@ -79,7 +79,7 @@ public sealed class PublisherRejectionTests
         var again = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ =>
             Assert.ThrowsAsync<RabbitHaPublishException>(() => harness.Publisher.PublishAsync(PublisherHarness.Message("missing")))));
 
-        Assert.All(again, ex => Assert.Equal(PublishFailureReason.Rejected, ex.Reason));
+        Assert.All(again, ex => Assert.Equal(RabbitHaPublishFailureReason.Rejected, ex.Reason));
         Assert.All(again, ex => Assert.Equal(0, ex.Attempts));
         Assert.All(again, ex => Assert.Contains(Missing, ex.Message, StringComparison.Ordinal));
         Assert.Single(harness.Broker.Publishes, p => p.Exchange == "missing");
@@ -101,9 +101,9 @@ public sealed class PublisherRejectionTests
         var alsoTooLarge = await Assert.ThrowsAsync<RabbitHaPublishException>(() => harness.Publisher.PublishAsync(PublisherHarness.Message(bodySize: 150)));
         await harness.Publisher.PublishAsync(PublisherHarness.Message(bodySize: 50));
 
-        Assert.Equal(PublishFailureReason.Rejected, tooLarge.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.Rejected, tooLarge.Reason);
         Assert.Contains("message size 200 is larger than configured max size 100", tooLarge.Message, StringComparison.Ordinal);
-        Assert.Equal(PublishFailureReason.Rejected, alsoTooLarge.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.Rejected, alsoTooLarge.Reason);
         Assert.Equal(0, alsoTooLarge.Attempts);
         Assert.Contains("its body (150 bytes) is larger than the broker's max message size (100 bytes", alsoTooLarge.Message, StringComparison.Ordinal);
         Assert.Single(harness.Broker.Publishes, p => p.BodySize > 100);
@@ -126,15 +126,15 @@ public sealed class PublisherRejectionTests
         };
         var innocent = Enumerable.Range(0, 3).Select(_ => harness.Publisher.PublishAsync(PublisherHarness.Message())).ToArray();
         await Poll.UntilAsync(() => harness.Broker.Publishes.Count == 3, "the innocent messages are in flight");
-        var poison = new OutgoingMessage(string.Empty, "q", new byte[3]) { Properties = new BasicProperties { Headers = new Dictionary<string, object?> { ["poison"] = true } } };
+        var poison = new RabbitHaOutgoingMessage(string.Empty, "q", new byte[3]) { Properties = new BasicProperties { Headers = new Dictionary<string, object?> { ["poison"] = true } } };
 
         var ex = await Assert.ThrowsAsync<RabbitHaPublishException>(() => harness.Publisher.PublishAsync(poison));
         await Task.WhenAll(innocent);
 
-        Assert.Equal(PublishFailureReason.Rejected, ex.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.Rejected, ex.Reason);
         Assert.Contains("something RabbitHa cannot read", ex.Message, StringComparison.Ordinal);
         Assert.Equal(3, Volatile.Read(ref closures));
-        Assert.Equal([nameof(PublishFailureReason.Rejected)], harness.FailureReasons);
+        Assert.Equal([nameof(RabbitHaPublishFailureReason.Rejected)], harness.FailureReasons);
         Assert.Contains(harness.LogsOf("PublishIsolated"), line => line.Contains(ex.MessageId!, StringComparison.Ordinal));
     }
 

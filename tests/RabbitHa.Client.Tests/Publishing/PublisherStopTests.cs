@@ -41,9 +41,9 @@ public sealed class PublisherStopTests
 
         Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(150), TimeSpan.FromSeconds(3));
         var ex = await Assert.ThrowsAsync<RabbitHaPublishException>(() => inFlight);
-        Assert.Equal(PublishFailureReason.Stopped, ex.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.Stopped, ex.Reason);
         Assert.Equal(1, ex.Attempts);
-        Assert.Equal([nameof(PublishFailureReason.Stopped)], harness.FailureReasons);
+        Assert.Equal([nameof(RabbitHaPublishFailureReason.Stopped)], harness.FailureReasons);
         Assert.Contains(harness.LogsOf("PublisherStopCutShort"), line => line.StartsWith("Warning", StringComparison.Ordinal) && line.Contains("with 1 publish", StringComparison.Ordinal));
     }
 
@@ -59,7 +59,7 @@ public sealed class PublisherStopTests
         var stop = harness.Publisher.StopAsync(CancellationToken.None);
 
         var ex = await Assert.ThrowsAsync<RabbitHaPublishException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(2)));
-        Assert.Equal(PublishFailureReason.Stopped, ex.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.Stopped, ex.Reason);
         Assert.Equal(0, ex.Attempts);
         Assert.False(inFlight.IsCompleted);
         harness.Broker.ConfirmAll();
@@ -75,10 +75,10 @@ public sealed class PublisherStopTests
 
         var ex = await Assert.ThrowsAsync<RabbitHaPublishException>(() => harness.Publisher.PublishAsync(PublisherHarness.Message()));
 
-        Assert.Equal(PublishFailureReason.Stopped, ex.Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.Stopped, ex.Reason);
         Assert.Equal(0, ex.Attempts);
         Assert.Empty(harness.Broker.Publishes);
-        Assert.Equal([nameof(PublishFailureReason.Stopped)], harness.FailureReasons);
+        Assert.Equal([nameof(RabbitHaPublishFailureReason.Stopped)], harness.FailureReasons);
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class PublisherStopTests
 
         await harness.Publisher.StopAsync(host.Token).WaitAsync(TimeSpan.FromSeconds(5));
 
-        Assert.Equal(PublishFailureReason.Stopped, (await Assert.ThrowsAsync<RabbitHaPublishException>(() => inFlight)).Reason);
+        Assert.Equal(RabbitHaPublishFailureReason.Stopped, (await Assert.ThrowsAsync<RabbitHaPublishException>(() => inFlight)).Reason);
     }
 
     [Fact]

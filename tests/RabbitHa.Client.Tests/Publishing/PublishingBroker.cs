@@ -77,7 +77,7 @@ internal sealed class PublishingBroker : IRabbitHaConnection
         }
     }
 
-    public ConnectionState State { get; private set; } = ConnectionState.Open;
+    public RabbitHaConnectionState State { get; private set; } = RabbitHaConnectionState.Open;
 
     public bool IsBlocked => false;
 
@@ -94,7 +94,7 @@ internal sealed class PublishingBroker : IRabbitHaConnection
     {
         lock (_gate)
         {
-            State = ConnectionState.Recovering;
+            State = RabbitHaConnectionState.Recovering;
             _open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
     }
@@ -103,7 +103,7 @@ internal sealed class PublishingBroker : IRabbitHaConnection
     {
         lock (_gate)
         {
-            State = ConnectionState.Open;
+            State = RabbitHaConnectionState.Open;
             _open.TrySetResult();
         }
     }

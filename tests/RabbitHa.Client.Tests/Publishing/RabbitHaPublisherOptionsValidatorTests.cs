@@ -46,14 +46,14 @@ public sealed class RabbitHaPublisherOptionsValidatorTests
         {
             o.PublishTimeout = TimeSpan.FromDays(2);
             o.ConfirmTimeout = TimeSpan.FromDays(2);
-            o.RetryMaxDelay = TimeSpan.FromDays(2);
-            o.RetryBaseDelay = TimeSpan.FromDays(2);
+            o.MaxRetryDelay = TimeSpan.FromDays(2);
+            o.RetryDelay = TimeSpan.FromDays(2);
         })];
 
         Assert.Contains(failures, f => f.StartsWith("RabbitHa:Publisher:PublishTimeout must be between", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("RabbitHa:Publisher:ConfirmTimeout must be between", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.StartsWith("RabbitHa:Publisher:RetryMaxDelay must be between", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.StartsWith("RabbitHa:Publisher:RetryBaseDelay must be between", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("RabbitHa:Publisher:MaxRetryDelay must be between", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("RabbitHa:Publisher:RetryDelay must be between", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -63,8 +63,8 @@ public sealed class RabbitHaPublisherOptionsValidatorTests
         {
             ConfirmTimeout = TimeSpan.FromMilliseconds(10),
             PublishTimeout = TimeSpan.FromDays(1),
-            RetryBaseDelay = TimeSpan.Zero,
-            RetryMaxDelay = TimeSpan.FromDays(1),
+            RetryDelay = TimeSpan.Zero,
+            MaxRetryDelay = TimeSpan.FromDays(1),
         };
 
         ValidateOptionsResult result = _validator.Validate(null, options);
@@ -74,11 +74,11 @@ public sealed class RabbitHaPublisherOptionsValidatorTests
     }
 
     [Fact]
-    public void Validate_WhenBaseDelayAboveMaxDelay_NamesBothOptions()
+    public void Validate_WhenRetryDelayAboveMaxRetryDelay_NamesBothOptions()
     {
         Assert.Contains(
-            "RabbitHa:Publisher:RetryBaseDelay must not exceed RetryMaxDelay (00:00:01) (was 00:00:02).",
-            Failures(o => o.RetryBaseDelay = TimeSpan.FromSeconds(2)));
+            "RabbitHa:Publisher:RetryDelay must not exceed MaxRetryDelay (00:00:01) (was 00:00:02).",
+            Failures(o => o.RetryDelay = TimeSpan.FromSeconds(2)));
     }
 
     [Fact]

@@ -29,7 +29,7 @@ internal sealed class StubConnection : IRabbitHaConnection
         Unblocked?.Invoke(this, EventArgs.Empty);
     }
 
-    public ConnectionState State { get; set; }
+    public RabbitHaConnectionState State { get; set; }
 
     public bool IsBlocked => BlockedReason is not null;
 

@@ -99,7 +99,7 @@ public sealed class TopologyRecoveryRefusalHandlerTests
         await using var refusals = new TopologyRefusals("app", broker.OpenChannelAsync, new RabbitHaMetrics(), NullLogger.Instance,
             delay: TimeSpan.FromMilliseconds(500), maxDelay: TimeSpan.FromSeconds(1));
         var topology = new RabbitHaTopologyOptions();
-        topology.Exchanges.Add(new ExchangeDefinition { Name = "fanout.x" });
+        topology.Exchanges.Add(new RabbitHaExchangeDefinition { Name = "fanout.x" });
         TopologyRecoveryExceptionHandler handler = TopologyRecoveryRefusalHandler.Create(refusals, topology);
 
         await handler.QueueRecoveryExceptionHandlerAsync!(new RecordedQueue("orders"), Refusal(Constants.PreconditionFailed, 50), null!);

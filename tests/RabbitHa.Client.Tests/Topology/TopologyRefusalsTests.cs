@@ -194,11 +194,11 @@ public sealed class TopologyRefusalsTests
         connection.TopologyRefusals.Refused(TopologyDeclaration.Queue("orders", true, false, false, null), Inequivalent);
         await Task.Delay(TopologyRefusals.DefaultDelay * 1.5);
 
-        Assert.Equal(ConnectionState.Disconnected, connection.State);
+        Assert.Equal(RabbitHaConnectionState.Disconnected, connection.State);
         Assert.False(connection.WasStarted);
         Assert.Single(connection.TopologyRefusals.Snapshot());
         await connection.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.Equal(ConnectionState.Closed, connection.State);
+        Assert.Equal(RabbitHaConnectionState.Closed, connection.State);
     }
 
     private static MeterListener Listen(RabbitHaMetrics metrics, List<(long Value, Dictionary<string, object?> Tags)> measurements)

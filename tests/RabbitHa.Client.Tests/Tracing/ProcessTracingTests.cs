@@ -116,7 +116,7 @@ public sealed class ProcessTracingTests
         Assert.Equal(1, requeued.Tag("rabbitha.delivery.attempt"));
         Assert.Equal("handler-failed", requeued.Tag("rabbitha.delivery.requeue.reason"));
         Assert.Equal("copy", requeued.Tag("rabbitha.delivery.requeue.method"));
-        OutgoingMessage copy = Assert.Single(harness.Publisher.Confirmed);
+        RabbitHaOutgoingMessage copy = Assert.Single(harness.Publisher.Confirmed);
         Assert.Equal(SpanRecorder.TraceParent(delivered), SpanRecorder.TraceParent(copy.Properties!));
     }
 
@@ -124,7 +124,7 @@ public sealed class ProcessTracingTests
     public async Task ProcessAsync_OnAQuorumQueue_RecordsARequeueByTheBroker()
     {
         using var spans = new SpanRecorder();
-        var harness = new ProcessorHarness { QueueType = QueueType.Quorum };
+        var harness = new ProcessorHarness { QueueType = RabbitHaQueueType.Quorum };
 
         await harness.Create(new ScriptedHandler { Fail = true }).ProcessAsync(harness.Channel, 1, false, "", Queue, Carrying(s_published, "m-1"), Body("a"), CancellationToken.None);
 
@@ -145,7 +145,7 @@ public sealed class ProcessTracingTests
         ActivityEvent deadLettered = Assert.Single(Assert.Single(spans.RabbitHaSpans).EventsNamed(RabbitHaConsumerDiagnostics.DeadLetteredEvent));
         Assert.Equal("handler-failed", deadLettered.Tag("rabbitha.dead_letter.reason"));
         Assert.Equal(DeadLetterQueueName, deadLettered.Tag("rabbitha.dead_letter.queue"));
-        OutgoingMessage copy = Assert.Single(harness.Publisher.Confirmed);
+        RabbitHaOutgoingMessage copy = Assert.Single(harness.Publisher.Confirmed);
         Assert.Equal(DeadLetterQueueName, copy.RoutingKey);
         Assert.Equal(SpanRecorder.TraceParent(delivered), SpanRecorder.TraceParent(copy.Properties!));
     }

@@ -162,7 +162,7 @@ public sealed class PublishTracingTests
 
         // As a consumer's retry copy arrives at the publisher: the delivery's headers, the traceparent in UTF-8 bytes.
         const string Original = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-        var copy = new OutgoingMessage("", "orders", new byte[3])
+        var copy = new RabbitHaOutgoingMessage("", "orders", new byte[3])
         {
             Properties = new BasicProperties { MessageId = "m-1", Headers = new Dictionary<string, object?> { ["traceparent"] = Encoding.UTF8.GetBytes(Original) } },
         };
@@ -188,7 +188,7 @@ public sealed class PublishTracingTests
 
         Activity publish = Assert.Single(spans.RabbitHaSpans);
         Assert.Equal(ActivityStatusCode.Error, publish.Status);
-        Assert.Equal(nameof(PublishFailureReason.Unroutable), publish.Tag("error.type"));
+        Assert.Equal(nameof(RabbitHaPublishFailureReason.Unroutable), publish.Tag("error.type"));
         ActivityEvent exception = Assert.Single(publish.EventsNamed("exception"));
         Assert.Equal(typeof(RabbitHaPublishException).FullName, exception.Tag("exception.type"));
     }

@@ -300,7 +300,7 @@ public sealed class RedisDeduplicationChaosTests(RabbitHaClusterFixture fixture,
                 name,
                 // At most 400 lines, without stack traces: a Redis outage logs a warning per message.
                 new XunitLoggerProvider(_test.Output) { MaxLines = 400, FullExceptions = false },
-                rabbitHa => rabbit(rabbitHa.AddTopology(t => t.Queues.Add(new QueueDefinition { Name = Queue, Type = QueueType.Quorum }))),
+                rabbitHa => rabbit(rabbitHa.AddTopology(t => t.Queues.Add(new RabbitHaQueueDefinition { Name = Queue, Type = RabbitHaQueueType.Quorum }))),
                 services: s =>
                 {
                     s.AddSingleton(Handlings);

@@ -7,7 +7,7 @@ namespace RabbitHa.Client;
 /// <see cref="OperationCanceledException"/> for the caller's own token, or with an <see cref="ObjectDisposedException"/>
 /// once the publisher has been disposed. <see cref="RabbitHaPublishException.Attempts"/> is 0 when the message was never sent.
 /// </remarks>
-public enum PublishFailureReason
+public enum RabbitHaPublishFailureReason
 {
     /// <summary>The message was mandatory and no queue was bound to receive it (basic.return). Not retried.</summary>
     Unroutable,

@@ -1,7 +1,7 @@
 namespace RabbitHa.Client;
 
 /// <summary>A queue to declare.</summary>
-public sealed class QueueDefinition
+public sealed class RabbitHaQueueDefinition
 {
     /// <summary>Gets or sets the queue name. Required (server-named queues are not declared from options); names starting with <c>amq.</c> are reserved.</summary>
     /// <value>The default is an empty string, which fails validation.</value>
@@ -9,10 +9,10 @@ public sealed class QueueDefinition
 
     /// <summary>Gets or sets the kind of queue.</summary>
     /// <value>
-    /// The default is <see cref="QueueType.Classic"/>, mirrored by the cluster's <c>ha-all</c> policy on RabbitMQ 3 and not
-    /// replicated at all on RabbitMQ 4: there, use <see cref="QueueType.Quorum"/>.
+    /// The default is <see cref="RabbitHaQueueType.Classic"/>, mirrored by the cluster's <c>ha-all</c> policy on RabbitMQ 3 and not
+    /// replicated at all on RabbitMQ 4: there, use <see cref="RabbitHaQueueType.Quorum"/>.
     /// </value>
-    public QueueType Type { get; set; } = QueueType.Classic;
+    public RabbitHaQueueType Type { get; set; } = RabbitHaQueueType.Classic;
 
     /// <summary>Gets or sets a value indicating whether the queue survives a broker restart.</summary>
     /// <value>The default is <see langword="true"/>.</value>

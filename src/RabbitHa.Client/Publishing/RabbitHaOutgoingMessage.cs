@@ -6,7 +6,7 @@ namespace RabbitHa.Client;
 /// <param name="Exchange">The exchange; empty for the default exchange (routing key = queue name).</param>
 /// <param name="RoutingKey">The routing key.</param>
 /// <param name="Body">The message body.</param>
-public sealed record OutgoingMessage(string Exchange, string RoutingKey, ReadOnlyMemory<byte> Body)
+public sealed record RabbitHaOutgoingMessage(string Exchange, string RoutingKey, ReadOnlyMemory<byte> Body)
 {
     /// <summary>Gets the message properties, or <see langword="null"/>. The publisher copies them and never changes them.</summary>
     /// <value>

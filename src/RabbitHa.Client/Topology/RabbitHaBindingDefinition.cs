@@ -1,7 +1,7 @@
 namespace RabbitHa.Client;
 
 /// <summary>A binding of a queue to an exchange.</summary>
-public sealed class BindingDefinition
+public sealed class RabbitHaBindingDefinition
 {
     /// <summary>Gets or sets the exchange messages come from. Required (the default exchange cannot be bound).</summary>
     /// <value>The default is an empty string, which fails validation.</value>

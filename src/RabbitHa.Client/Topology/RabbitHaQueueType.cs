@@ -1,7 +1,7 @@
 namespace RabbitHa.Client;
 
 /// <summary>The kind of queue to declare.</summary>
-public enum QueueType
+public enum RabbitHaQueueType
 {
     /// <summary>
     /// A classic queue, declared without <c>x-queue-type</c> so that it stays equivalent to queues declared

@@ -1,7 +1,7 @@
 namespace RabbitHa.Client;
 
 /// <summary>Where the RabbitHa connection stands.</summary>
-public enum ConnectionState
+public enum RabbitHaConnectionState
 {
     /// <summary>Not connected and not trying to: not started yet, the first connect failed, or the broker closed it for good (such as access refused). The next <see cref="IRabbitHaConnection.ConnectAsync"/> or channel request connects again.</summary>
     Disconnected = 0,

@@ -1,7 +1,7 @@
 namespace RabbitHa.Client;
 
 /// <summary>An exchange to declare.</summary>
-public sealed class ExchangeDefinition
+public sealed class RabbitHaExchangeDefinition
 {
     /// <summary>Gets or sets the exchange name. Required; names starting with <c>amq.</c> are reserved by the broker.</summary>
     /// <value>The default is an empty string, which fails validation.</value>
