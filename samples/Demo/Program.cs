@@ -59,7 +59,7 @@ try
     // The producer's publishes go through its publishing connection ("<name>.publisher"): the one whose node is killed.
     var connection = producer.Services.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection);
     connection.ConnectionLost += (_, e) => Say($"Producer: connection lost ({e.ReplyText}); recovering through HAProxy.");
-    connection.ConnectionRecovered += (_, _) => Say("Producer: connection recovered.");
+    connection.ConnectionRecovered += (_, e) => Say($"Producer: connection recovered on {e.Endpoint}.");
 
     IRabbitHaClusterNode victim = await NodeOfAsync(connection.ClientProvidedName);
     var consumerNodes = new IRabbitHaClusterNode[ConsumerCount];

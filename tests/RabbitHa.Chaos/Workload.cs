@@ -486,7 +486,7 @@ internal sealed class Workload : IAsyncDisposable
     private void Watch(string name, IRabbitHaConnection connection)
     {
         connection.ConnectionLost += (_, e) => Log($"{name}: connection lost ({e.ReplyCode} {e.ReplyText})");
-        connection.ConnectionRecovered += (_, _) => Log($"{name}: connection recovered on {connection.CurrentEndpoint}");
+        connection.ConnectionRecovered += (_, e) => Log($"{name}: connection recovered on {e.Endpoint}");
         connection.Blocked += (_, e) => Log($"{name}: blocked ({e.Reason})");
         connection.Unblocked += (_, _) => Log($"{name}: unblocked");
     }

@@ -40,7 +40,9 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
         var clock = new Stopwatch();
         var timeline = new ConcurrentQueue<string>();
         var recovered = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
-        connection.ConnectionLost += (_, e) => timeline.Enqueue($"Lost:{connection.State}");
+        // Handlers run after the change, on the thread pool: what the loss became is in its arguments, not in State by then.
+        connection.ConnectionLost += (_, e) => timeline.Enqueue(
+            $"Lost:{(e.WillRecover ? RabbitHaConnectionState.Recovering : RabbitHaConnectionState.Disconnected)}");
         connection.RecoveryFailed += (_, _) => timeline.Enqueue($"RecoveryFailed:{connection.State}");
         connection.ConnectionRecovered += (_, _) =>
         {

@@ -39,6 +39,7 @@ public sealed class RabbitHaConnectionStalledRecoveryTests
         await Poll.UntilAsync(() => connection.State == RabbitHaConnectionState.Open, "the replacement connection is open");
 
         Assert.Empty(opened);
+        await connection.Events.Raised;
         Assert.Equal(1, Volatile.Read(ref recovered));
         Assert.Contains("[RecoveryStalled]", logs.AllText, StringComparison.Ordinal);
         Assert.Contains("has gone 00:00:20 without an attempt ending", logs.AllText, StringComparison.Ordinal);
@@ -46,6 +47,7 @@ public sealed class RabbitHaConnectionStalledRecoveryTests
 
         // The stalled connection's own recovery ending late changes nothing: it is not this connection's any more.
         await firstStub.RecoverAsync();
+        await connection.Events.Raised;
         Assert.Equal(1, Volatile.Read(ref recovered));
     }
 

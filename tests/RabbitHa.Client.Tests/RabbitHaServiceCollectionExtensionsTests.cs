@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using RabbitHa.Client.Internal.Connection;
 using RabbitHa.Client.Internal.DependencyInjection;
+using RabbitHa.Client.Tests.TestSupport;
 
 namespace RabbitHa.Client.Tests;
 
@@ -94,6 +95,31 @@ public sealed class RabbitHaServiceCollectionExtensionsTests
         Assert.Equal(HealthStatus.Unhealthy, entry.Status);
         Assert.Equal("RabbitMQ connection 'orders-api' is Disconnected.", entry.Description);
         Assert.Contains("rabbitmq", entry.Tags);
+    }
+
+    [Fact]
+    public async Task AddRabbitHa_WithoutAHost_TheConnectionConnectsOnFirstUse()
+    {
+        int port = ClosedPort.Get();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddRabbitHa(o =>
+        {
+            o.Host = "127.0.0.1";
+            o.Port = port;
+            o.Startup.Timeout = TimeSpan.FromMilliseconds(300);
+        });
+
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        var connection = provider.GetRequiredService<RabbitHaConnection>();
+        Assert.False(connection.WasStarted);
+        Assert.Equal(RabbitHaConnectionState.Disconnected, connection.State);
+
+        // Nothing but the caller starts it: the start-up retry runs, against a port nobody listens on, and its failure is thrown.
+        var ex = await Assert.ThrowsAsync<RabbitHaConnectionException>(() => connection.ConnectAsync());
+
+        Assert.True(connection.WasStarted);
+        Assert.Contains($"127.0.0.1:{port}", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

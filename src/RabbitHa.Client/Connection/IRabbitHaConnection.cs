@@ -1,5 +1,4 @@
 using RabbitMQ.Client;
-using RabbitMQ.Client.Events;
 
 namespace RabbitHa.Client;
 
@@ -10,31 +9,59 @@ namespace RabbitHa.Client;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The events are plain .NET events, raised synchronously on RabbitMQ.Client's connection or recovery
-/// loop: keep handlers short and never block in them (start work elsewhere and return). A handler that
-/// throws is logged and does not stop the other handlers or the recovery.
+/// <b>Where handlers run.</b> The events are plain .NET events, raised on the thread pool, never on RabbitMQ.Client's
+/// frame reader or recovery loop: a handler that is slow, or blocks, holds back neither the connection nor its recovery.
+/// A connection raises its events one at a time, in the order of the changes they report: a <see cref="ConnectionLost"/>
+/// before the <see cref="ConnectionRecovered"/> that ends it, a <see cref="Blocked"/> before its <see cref="Unblocked"/>.
+/// So a handler that never returns holds back that connection's later events; start long work elsewhere and return.
 /// </para>
-/// <para>Registered as a singleton by <c>AddRabbitHa()</c>; disposing it (the container does) closes the connection.</para>
+/// <para>
+/// A handler runs after the change it hears of: <see cref="State"/>, <see cref="IsBlocked"/> and <see cref="CurrentEndpoint"/>
+/// already say so when it starts, and may have moved on by then (a short outage may be over). What the event was about is in
+/// its arguments. Handlers are those subscribed when the change happened: subscribe first, then read <see cref="State"/>.
+/// A handler that throws is logged (event <c>EventHandlerFailed</c>, an error) and stops neither the other handlers nor the
+/// later events. The sender is this connection.
+/// </para>
+/// <para>
+/// RabbitHa's <c>AddRabbitHa()</c> makes the connections (the main one, and the publishing one keyed
+/// <see cref="RabbitHaServiceKeys.PublisherConnection"/>) as singletons; the container disposes them, which closes them.
+/// There is no other public way to make one; the interface is there to be used, and to be faked in tests.
+/// </para>
 /// </remarks>
 public interface IRabbitHaConnection : IAsyncDisposable
 {
-    /// <summary>Raised when an open connection is lost (not when the application closes it). <see cref="State"/> is <see cref="RabbitHaConnectionState.Recovering"/> by then, or <see cref="RabbitHaConnectionState.Disconnected"/> if the broker closed it for good.</summary>
-    event EventHandler<ShutdownEventArgs>? ConnectionLost;
-
-    /// <summary>Raised when automatic recovery has reconnected and re-declared exchanges, queues and bindings. Consumers must resubscribe; RabbitMQ.Client does not do it for them here.</summary>
-    event EventHandler? ConnectionRecovered;
+    /// <summary>
+    /// Raised when an open connection is lost, not when the application closes it. By then <see cref="State"/> is
+    /// <see cref="RabbitHaConnectionState.Recovering"/> (<see cref="RabbitHaConnectionLostEventArgs.WillRecover"/>), or
+    /// <see cref="RabbitHaConnectionState.Disconnected"/> when the broker closed it for good; a block in force ends with it
+    /// (<see cref="Unblocked"/>, raised first).
+    /// </summary>
+    event EventHandler<RabbitHaConnectionLostEventArgs>? ConnectionLost;
 
     /// <summary>
-    /// Raised when one recovery attempt failed; the next follows after <see cref="RabbitHaRecoveryOptions.RetryDelay"/>,
-    /// doubling after each further failure up to <see cref="RabbitHaRecoveryOptions.MaxRetryDelay"/>.
+    /// Raised when automatic recovery has reconnected and re-declared exchanges, queues and bindings, or when a stalled recovery
+    /// was given up on and a new connection opened in its place (<see cref="RabbitHaRecoveryOptions.AttemptTimeout"/>). Consumers
+    /// must resubscribe; RabbitMQ.Client does not do it for them here (RabbitHa's consumers do it by themselves).
     /// </summary>
-    event EventHandler<ConnectionRecoveryErrorEventArgs>? RecoveryFailed;
+    event EventHandler<RabbitHaConnectionRecoveredEventArgs>? ConnectionRecovered;
+
+    /// <summary>
+    /// Raised when one attempt of RabbitMQ.Client's automatic recovery failed; the next follows after
+    /// <see cref="RabbitHaRecoveryFailedEventArgs.NextAttemptIn"/>: <see cref="RabbitHaRecoveryOptions.RetryDelay"/>, doubling
+    /// after each further failure up to <see cref="RabbitHaRecoveryOptions.MaxRetryDelay"/>.
+    /// </summary>
+    /// <remarks>
+    /// Not raised for the attempts that replace a recovery given up on as stalled (<see cref="RabbitHaRecoveryOptions.AttemptTimeout"/>):
+    /// those are logged (<c>RecoveryStalled</c>, then <c>RecoveryFailed</c> for each) and counted in
+    /// <c>rabbitha.connection.recovery_failures</c>, and the <see cref="ConnectionRecovered"/> that ends them is raised as usual.
+    /// </remarks>
+    event EventHandler<RabbitHaRecoveryFailedEventArgs>? RecoveryFailed;
 
     /// <summary>Raised when the broker blocks publishing on this connection (memory or disk alarm).</summary>
-    event EventHandler<ConnectionBlockedEventArgs>? Blocked;
+    event EventHandler<RabbitHaConnectionBlockedEventArgs>? Blocked;
 
     /// <summary>Raised when the block ends: the broker lifted it, or the blocked connection was lost or closed.</summary>
-    event EventHandler? Unblocked;
+    event EventHandler<RabbitHaConnectionUnblockedEventArgs>? Unblocked;
 
     /// <summary>Gets where the connection stands.</summary>
     RabbitHaConnectionState State { get; }
@@ -65,32 +92,34 @@ public interface IRabbitHaConnection : IAsyncDisposable
     Version? BrokerVersion { get; }
 
     /// <summary>
-    /// Opens the connection, retrying transient failures with exponential backoff until
-    /// <see cref="RabbitHaStartupOptions.Timeout"/>. Idempotent: concurrent and later callers share one attempt
-    /// and return at once when the connection is already open (or recovering).
+    /// Opens the connection if nobody has, and completes when it is open. The first connect retries transient failures
+    /// with exponential backoff until <see cref="RabbitHaStartupOptions.Timeout"/>; concurrent callers share it. A connection
+    /// already <see cref="RabbitHaConnectionState.Open"/> returns at once; one <see cref="RabbitHaConnectionState.Recovering"/> is
+    /// waited for until its recovery succeeds, however long that takes (automatic recovery retries for as long as the cluster is
+    /// away, with no limit of its own): that wait is bounded only by <paramref name="cancellationToken"/>. One the broker
+    /// closed for good (<see cref="RabbitHaConnectionState.Disconnected"/>) is connected again, as the first time.
     /// </summary>
-    /// <param name="cancellationToken">Stops this caller's wait. The shared attempt goes on for other callers until it succeeds, fails, times out or the connection is disposed.</param>
+    /// <param name="cancellationToken">
+    /// Stops this caller's wait, for the first connect or for a recovery. A first connect goes on for other callers until it
+    /// succeeds, fails, times out or the connection is disposed.
+    /// </param>
     /// <returns>
-    /// A task that completes when the connection has been opened and the configured topology declared; what the broker
-    /// refused to declare is reported and declared again in the background (see <see cref="RabbitHaTopologyOptions"/>).
+    /// A task that completes when <see cref="State"/> is <see cref="RabbitHaConnectionState.Open"/>: the configured topology
+    /// is declared by then; what the broker refused to declare is reported and declared again in the background
+    /// (see <see cref="RabbitHaTopologyOptions"/>). The connection may be lost again at any time after.
     /// </returns>
-    /// <exception cref="RabbitHaConnectionException">The cluster stayed unreachable until the start-up timeout, or the credentials were refused.</exception>
+    /// <exception cref="RabbitHaConnectionException">
+    /// A connect this call started or joined failed: the cluster stayed unreachable until the start-up timeout, or the broker
+    /// refused the connection (the credentials, the virtual host). A later call tries again.
+    /// </exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    /// <exception cref="ObjectDisposedException">The connection has been closed.</exception>
+    /// <exception cref="ObjectDisposedException">The connection has been closed, before or during the wait.</exception>
     Task ConnectAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Waits until the connection is open: connects first if nobody has, and waits through a recovery.</summary>
-    /// <param name="cancellationToken">Stops the wait.</param>
-    /// <returns>A task that completes when <see cref="State"/> is <see cref="RabbitHaConnectionState.Open"/>.</returns>
-    /// <exception cref="RabbitHaConnectionException">A connect this call started or joined failed.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    /// <exception cref="ObjectDisposedException">The connection has been closed.</exception>
-    Task WaitUntilOpenAsync(CancellationToken cancellationToken = default);
-
     /// <summary>
-    /// Creates a channel for one user (a publisher, a consumer). Waits for an open connection first, through a
-    /// recovery if one is under way. The channel is the caller's to dispose; RabbitMQ.Client recovers it with
-    /// the connection.
+    /// Creates a channel for one user (a publisher, a consumer). Waits for an open connection first, as
+    /// <see cref="ConnectAsync"/> does: it connects if nobody has, and waits through a recovery under way. The channel is
+    /// the caller's to dispose; RabbitMQ.Client recovers it with the connection.
     /// </summary>
     /// <param name="options">RabbitMQ.Client's channel options (publisher confirms, dispatch concurrency), or <see langword="null"/> for its defaults.</param>
     /// <param name="cancellationToken">Stops the wait and the creation.</param>

@@ -38,10 +38,10 @@ internal sealed partial class RabbitHaConnection
             }
 
             _blockedReason = e.Reason;
+            _events.Post(Blocked, new RabbitHaConnectionBlockedEventArgs(e.Reason), nameof(Blocked));
         }
 
         _logger.ConnectionBlocked(ClientProvidedName, e.Reason);
-        Raise(Blocked, e, nameof(Blocked));
         return Task.CompletedTask;
     }
 
@@ -51,6 +51,7 @@ internal sealed partial class RabbitHaConnection
         lock (_gate)
         {
             blockedFor = EndBlockedLocked();
+            PostUnblockedLocked(blockedFor);
         }
 
         ReportUnblocked(blockedFor);
@@ -69,6 +70,16 @@ internal sealed partial class RabbitHaConnection
         return Stopwatch.GetElapsedTime(_blockedSince);
     }
 
+    /// <summary>Posts <see cref="Unblocked"/> for a block that <see cref="EndBlockedLocked"/> ended; in the same lock.</summary>
+    private void PostUnblockedLocked(TimeSpan? blockedFor)
+    {
+        if (blockedFor is { } duration)
+        {
+            _events.Post(Unblocked, new RabbitHaConnectionUnblockedEventArgs(duration), nameof(Unblocked));
+        }
+    }
+
+    /// <summary>Counts and logs a block that <see cref="EndBlockedLocked"/> ended (its event is posted under the lock).</summary>
     private void ReportUnblocked(TimeSpan? blockedFor)
     {
         if (blockedFor is not { } duration)
@@ -78,6 +89,5 @@ internal sealed partial class RabbitHaConnection
 
         _metrics.BlockedFor(duration, ClientProvidedName);
         _logger.ConnectionUnblocked(ClientProvidedName, duration);
-        Raise(Unblocked, nameof(Unblocked));
     }
 }

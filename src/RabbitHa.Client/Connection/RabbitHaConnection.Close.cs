@@ -28,6 +28,7 @@ internal sealed partial class RabbitHaConnection
 
             blockedFor = EndBlockedLocked();
             SetStateLocked(RabbitHaConnectionState.Closed);
+            PostUnblockedLocked(blockedFor);
             StopWatchingRecoveryLocked();
             connection = _connection;
             _connection = null;

@@ -6,24 +6,28 @@ using RabbitMQ.Client.Events;
 
 namespace RabbitHa.Client.Internal.Connection;
 
-// RabbitMQ.Client raises its connection events on its own threads, its recovery loop among them; what they change in
-// RabbitHa's state, and how a subscriber's exception is kept from reaching that loop, is in one place.
+// RabbitMQ.Client raises its connection events on its own threads, its frame reader and its recovery loop among them; what
+// they change in RabbitHa's state is in one place. RabbitHa's own events are posted to _events in the lock that makes the
+// change they report, and raised from there on the thread pool (ConnectionEventQueue), never on RabbitMQ.Client's threads.
 internal sealed partial class RabbitHaConnection
 {
     /// <inheritdoc/>
-    public event EventHandler<ShutdownEventArgs>? ConnectionLost;
+    public event EventHandler<RabbitHaConnectionLostEventArgs>? ConnectionLost;
 
     /// <inheritdoc/>
-    public event EventHandler? ConnectionRecovered;
+    public event EventHandler<RabbitHaConnectionRecoveredEventArgs>? ConnectionRecovered;
 
     /// <inheritdoc/>
-    public event EventHandler<ConnectionRecoveryErrorEventArgs>? RecoveryFailed;
+    public event EventHandler<RabbitHaRecoveryFailedEventArgs>? RecoveryFailed;
 
     /// <inheritdoc/>
-    public event EventHandler<ConnectionBlockedEventArgs>? Blocked;
+    public event EventHandler<RabbitHaConnectionBlockedEventArgs>? Blocked;
 
     /// <inheritdoc/>
-    public event EventHandler? Unblocked;
+    public event EventHandler<RabbitHaConnectionUnblockedEventArgs>? Unblocked;
+
+    /// <summary>Gets the queue the events are raised from; tests await <see cref="ConnectionEventQueue.Raised"/>.</summary>
+    internal ConnectionEventQueue Events => _events;
 
     private void Subscribe(IConnection connection)
     {
@@ -64,6 +68,9 @@ internal sealed partial class RabbitHaConnection
             endpoint = _connection?.Endpoint;
             blockedFor = EndBlockedLocked();
             SetStateLocked(willRecover ? RabbitHaConnectionState.Recovering : RabbitHaConnectionState.Disconnected);
+            PostUnblockedLocked(blockedFor);
+            _events.Post(ConnectionLost, new RabbitHaConnectionLostEventArgs(
+                endpoint?.ToString(), e.ReplyCode, e.ReplyText, e.Initiator == ShutdownInitiator.Peer, e.Exception, willRecover), nameof(ConnectionLost));
             _recoveryBackoff.Reset();
             if (willRecover)
             {
@@ -79,7 +86,6 @@ internal sealed partial class RabbitHaConnection
         _metrics.ConnectionLost(ClientProvidedName);
         _logger.ConnectionLost(ClientProvidedName, endpoint, e.Initiator, e.ReplyCode, e.ReplyText, willRecover, e.Exception);
         ReportUnblocked(blockedFor);
-        Raise(ConnectionLost, e, nameof(ConnectionLost));
         return Task.CompletedTask;
     }
 
@@ -102,6 +108,7 @@ internal sealed partial class RabbitHaConnection
             broker = ReadBroker(_connection);
             _broker = broker;
             SetStateLocked(RabbitHaConnectionState.Open);
+            PostRecoveredLocked(endpoint);
         }
 
         ReportRecovered(endpoint, broker, previous);
@@ -118,8 +125,11 @@ internal sealed partial class RabbitHaConnection
         }
 
         _classicQueueWarnings.WarnIfUnreplicated(broker);
-        Raise(ConnectionRecovered, nameof(ConnectionRecovered));
     }
+
+    /// <summary>Posts <see cref="ConnectionRecovered"/>; in the lock that made the connection Open again.</summary>
+    private void PostRecoveredLocked(AmqpTcpEndpoint endpoint) =>
+        _events.Post(ConnectionRecovered, new RabbitHaConnectionRecoveredEventArgs(endpoint.ToString()), nameof(ConnectionRecovered));
 
     /// <summary>
     /// One reconnection attempt failed: the backoff before the next one is taken here. RabbitMQ.Client awaits this event
@@ -141,6 +151,7 @@ internal sealed partial class RabbitHaConnection
 
             // An attempt ended: the recovery is alive. The next attempt starts after the pause.
             WatchRecoveryLocked(_connection!, delay);
+            _events.Post(RecoveryFailed, new RabbitHaRecoveryFailedEventArgs(e.Exception, delay), nameof(RecoveryFailed));
         }
 
         _metrics.RecoveryFailed(ClientProvidedName);
@@ -151,7 +162,6 @@ internal sealed partial class RabbitHaConnection
             _logger.RecoveryFailed(ClientProvidedName, FailureClassification.DescribeCauses(e.Exception), delay);
         }
 
-        Raise(RecoveryFailed, e, nameof(RecoveryFailed));
         try
         {
             await Task.Delay(delay, _timeProvider ?? TimeProvider.System, e.CancellationToken).ConfigureAwait(false);
@@ -167,49 +177,6 @@ internal sealed partial class RabbitHaConnection
         string detail = string.Join(", ", e.Detail.Select(static pair => $"{pair.Key}: {pair.Value}"));
         _logger.CallbackException(ClientProvidedName, detail, e.Exception);
         return Task.CompletedTask;
-    }
-
-    private void Raise<TEventArgs>(EventHandler<TEventArgs>? handlers, TEventArgs args, string eventName)
-    {
-        if (handlers is null)
-        {
-            return;
-        }
-
-        foreach (EventHandler<TEventArgs> handler in handlers.GetInvocationList().Cast<EventHandler<TEventArgs>>())
-        {
-            try
-            {
-                handler(this, args);
-            }
-            catch (Exception ex)
-            {
-                // A subscriber's bug must not stop the other subscribers or RabbitMQ.Client's recovery loop,
-                // which is the thread raising this; it is logged as an error, not hidden.
-                _logger.EventHandlerFailed(eventName, ClientProvidedName, ex);
-            }
-        }
-    }
-
-    private void Raise(EventHandler? handlers, string eventName)
-    {
-        if (handlers is null)
-        {
-            return;
-        }
-
-        foreach (EventHandler handler in handlers.GetInvocationList().Cast<EventHandler>())
-        {
-            try
-            {
-                handler(this, EventArgs.Empty);
-            }
-            catch (Exception ex)
-            {
-                // As above: logged, and the remaining handlers and the recovery carry on.
-                _logger.EventHandlerFailed(eventName, ClientProvidedName, ex);
-            }
-        }
     }
 
     /// <summary>The same rule RabbitMQ.Client's automatic recovery applies to decide whether it reconnects.</summary>

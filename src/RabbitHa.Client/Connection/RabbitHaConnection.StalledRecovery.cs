@@ -128,6 +128,7 @@ internal sealed partial class RabbitHaConnection
                         _connection = connection;
                         _broker = broker;
                         SetStateLocked(RabbitHaConnectionState.Open);
+                        PostRecoveredLocked(connection.Endpoint);
                     }
                 }
 

@@ -38,6 +38,7 @@ internal sealed partial class RabbitHaConnection : IRabbitHaConnection
     private readonly IReadOnlyList<TopologyDeclaration> _topology;
     private readonly TopologyRefusals _refusals;
     private readonly ClassicQueueWarnings _classicQueueWarnings;
+    private readonly ConnectionEventQueue _events;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly object _gate = new();
 
@@ -82,6 +83,7 @@ internal sealed partial class RabbitHaConnection : IRabbitHaConnection
         _recoveryBackoff = new JitteredBackoff(_options.Recovery.RetryDelay, _options.Recovery.MaxRetryDelay);
         _refusals = new TopologyRefusals(_name, CreateChannelWhenOpenAsync, metrics, _logger, timeProvider);
         _classicQueueWarnings = new ClassicQueueWarnings(_name, _logger);
+        _events = new ConnectionEventQueue(this, _name, _logger);
         if (purpose == ConnectionPurpose.Main)
         {
             _classicQueueWarnings.Track(_options.Topology);
@@ -164,18 +166,6 @@ internal sealed partial class RabbitHaConnection : IRabbitHaConnection
     /// <inheritdoc/>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
-        Task connecting;
-        lock (_gate)
-        {
-            connecting = EnsureConnectStartedLocked();
-        }
-
-        await connecting.WaitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc/>
-    public async Task WaitUntilOpenAsync(CancellationToken cancellationToken = default)
-    {
         while (true)
         {
             Task next;
@@ -188,14 +178,41 @@ internal sealed partial class RabbitHaConnection : IRabbitHaConnection
                 }
 
                 // Not connected, or a first connect under way: join it so that its failure reaches this caller.
-                // Recovering: wait for RabbitMQ.Client's recovery to report success.
+                // Recovering: wait for RabbitMQ.Client's recovery (or the replacement of a stalled one) to report success.
                 next = _state is RabbitHaConnectionState.Disconnected or RabbitHaConnectionState.Connecting
                     ? EnsureConnectStartedLocked()
                     : _stateChanged.Task;
             }
 
-            await next.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await next.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && State == RabbitHaConnectionState.Closed)
+            {
+                // The connect this call joined was stopped by the close, not by this caller.
+                throw new ObjectDisposedException(GetType().FullName);
+            }
         }
+    }
+
+    /// <summary>
+    /// The hosted service's start: starts the first connect if nobody has, or joins the one under way, and completes once it
+    /// has opened the connection, whatever happened since. Unlike <see cref="ConnectAsync"/> it does not wait through a
+    /// recovery, so the host's start waits at most <see cref="RabbitHaStartupOptions.Timeout"/> per connection.
+    /// </summary>
+    /// <exception cref="RabbitHaConnectionException">The first connect failed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled, or the connection closed while connecting.</exception>
+    /// <exception cref="ObjectDisposedException">The connection has been closed.</exception>
+    internal async Task StartAsync(CancellationToken cancellationToken)
+    {
+        Task connecting;
+        lock (_gate)
+        {
+            connecting = EnsureConnectStartedLocked();
+        }
+
+        await connecting.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -203,7 +220,7 @@ internal sealed partial class RabbitHaConnection : IRabbitHaConnection
     {
         while (true)
         {
-            await WaitUntilOpenAsync(cancellationToken).ConfigureAwait(false);
+            await ConnectAsync(cancellationToken).ConfigureAwait(false);
             IConnection? connection;
             lock (_gate)
             {

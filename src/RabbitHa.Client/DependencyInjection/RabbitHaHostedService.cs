@@ -14,7 +14,9 @@ namespace RabbitHa.Client.Internal.DependencyInjection;
 /// the main connection (the topology is declared on it), the publishing connection when a publisher or a consumer
 /// needs it, then the consumers. Stop: the consumers first (their handlers may still publish while they drain),
 /// then the publishing connection, then the main one. Start-up waits, at most <see cref="RabbitHaStartupOptions.Timeout"/>
-/// per connection, for the cluster and fails with the reason if it cannot be reached.
+/// per connection, for the cluster and fails with the reason if it cannot be reached. It waits for each connection's first
+/// connect only (<see cref="RabbitHaConnection.StartAsync"/>), not through a recovery: a connection lost again during the
+/// start is not waited for, and the consumers wait for it themselves.
 /// </summary>
 /// <remarks>
 /// One service rather than one per feature: the host stops hosted services in the reverse order of their
@@ -51,10 +53,10 @@ internal sealed class RabbitHaHostedService : IHostedService, IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await _main.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await _main.StartAsync(cancellationToken).ConfigureAwait(false);
         if (_publishes)
         {
-            await _publishing.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            await _publishing.StartAsync(cancellationToken).ConfigureAwait(false);
         }
 
         StartConsumers();

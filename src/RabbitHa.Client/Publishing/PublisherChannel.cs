@@ -77,7 +77,7 @@ internal sealed class PublisherChannel : IAsyncDisposable
             }
 
             // Closed because the connection is recovering: it comes back with the connection.
-            await _connection.WaitUntilOpenAsync(cancellationToken).ConfigureAwait(false);
+            await _connection.ConnectAsync(cancellationToken).ConfigureAwait(false);
             if (channel is { IsOpen: true })
             {
                 return channel;

@@ -47,7 +47,7 @@ internal sealed class UnblockedSignal : IDisposable
         return source;
     }
 
-    private void OnBlocked(object? sender, RabbitMQ.Client.Events.ConnectionBlockedEventArgs e) => Block();
+    private void OnBlocked(object? sender, RabbitHaConnectionBlockedEventArgs e) => Block();
 
     private void Block()
     {

@@ -60,6 +60,11 @@ internal static class ClientLayers
         ["RabbitHa.Client.IRabbitHaConnection"] = Connection,
         ["RabbitHa.Client.RabbitHaConnectionState"] = Connection,
         ["RabbitHa.Client.RabbitHaServiceKeys"] = Connection,
+        ["RabbitHa.Client.RabbitHaConnectionLostEventArgs"] = Connection,
+        ["RabbitHa.Client.RabbitHaConnectionRecoveredEventArgs"] = Connection,
+        ["RabbitHa.Client.RabbitHaRecoveryFailedEventArgs"] = Connection,
+        ["RabbitHa.Client.RabbitHaConnectionBlockedEventArgs"] = Connection,
+        ["RabbitHa.Client.RabbitHaConnectionUnblockedEventArgs"] = Connection,
 
         ["RabbitHa.Client.IRabbitHaPublisher"] = Publishing,
         ["RabbitHa.Client.RabbitHaOutgoingMessage"] = Publishing,

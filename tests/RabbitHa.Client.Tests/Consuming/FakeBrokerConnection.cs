@@ -15,11 +15,11 @@ internal sealed class FakeBrokerConnection : IRabbitHaConnection
     private readonly List<RecordingChannel> _subscriptionChannels = [];
 
 #pragma warning disable CS0067 // No broker events in these tests.
-    public event EventHandler<ShutdownEventArgs>? ConnectionLost;
-    public event EventHandler? ConnectionRecovered;
-    public event EventHandler<ConnectionRecoveryErrorEventArgs>? RecoveryFailed;
-    public event EventHandler<ConnectionBlockedEventArgs>? Blocked;
-    public event EventHandler? Unblocked;
+    public event EventHandler<RabbitHaConnectionLostEventArgs>? ConnectionLost;
+    public event EventHandler<RabbitHaConnectionRecoveredEventArgs>? ConnectionRecovered;
+    public event EventHandler<RabbitHaRecoveryFailedEventArgs>? RecoveryFailed;
+    public event EventHandler<RabbitHaConnectionBlockedEventArgs>? Blocked;
+    public event EventHandler<RabbitHaConnectionUnblockedEventArgs>? Unblocked;
 #pragma warning restore CS0067
 
     /// <summary>Gets or sets the broker's answer to every non-passive queue declaration, or <see langword="null"/> to accept them.</summary>
@@ -76,8 +76,6 @@ internal sealed class FakeBrokerConnection : IRabbitHaConnection
     public void Record(string operation) => _operations.Enqueue(operation);
 
     public Task ConnectAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
-
-    public Task WaitUntilOpenAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 
     public Task<IChannel> CreateChannelAsync(CreateChannelOptions? options = null, CancellationToken cancellationToken = default)
     {

@@ -21,11 +21,11 @@ internal sealed class PublishingBroker : IRabbitHaConnection
     private Func<Exception>? _channelCreationFailure;
 
 #pragma warning disable CS0067 // The publisher subscribes; these tests raise none of them.
-    public event EventHandler<ShutdownEventArgs>? ConnectionLost;
-    public event EventHandler? ConnectionRecovered;
-    public event EventHandler<ConnectionRecoveryErrorEventArgs>? RecoveryFailed;
-    public event EventHandler<ConnectionBlockedEventArgs>? Blocked;
-    public event EventHandler? Unblocked;
+    public event EventHandler<RabbitHaConnectionLostEventArgs>? ConnectionLost;
+    public event EventHandler<RabbitHaConnectionRecoveredEventArgs>? ConnectionRecovered;
+    public event EventHandler<RabbitHaRecoveryFailedEventArgs>? RecoveryFailed;
+    public event EventHandler<RabbitHaConnectionBlockedEventArgs>? Blocked;
+    public event EventHandler<RabbitHaConnectionUnblockedEventArgs>? Unblocked;
 #pragma warning restore CS0067
 
     /// <summary>Gets or sets what the broker does with a publish; every publish is acked at once by default.</summary>
@@ -127,9 +127,8 @@ internal sealed class PublishingBroker : IRabbitHaConnection
         }
     }
 
-    public Task ConnectAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
-
-    public Task WaitUntilOpenAsync(CancellationToken cancellationToken = default)
+    /// <summary>Completes when the connection is open: at once, or once a loss the test caused is over.</summary>
+    public Task ConnectAsync(CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
@@ -139,7 +138,7 @@ internal sealed class PublishingBroker : IRabbitHaConnection
 
     public async Task<IChannel> CreateChannelAsync(CreateChannelOptions? options = null, CancellationToken cancellationToken = default)
     {
-        await WaitUntilOpenAsync(cancellationToken);
+        await ConnectAsync(cancellationToken);
         lock (_gate)
         {
             if (_channelCreationFailures > 0)

@@ -55,9 +55,15 @@ public class StubAmqpConnection : DispatchProxy
         return properties;
     }
 
-    /// <summary>The connection drops and RabbitMQ.Client starts recovering it.</summary>
-    public Task LoseAsync() =>
-        RaiseAsync(nameof(IConnection.ConnectionShutdownAsync), new ShutdownEventArgs(ShutdownInitiator.Library, 541, "Unexpected Exception"));
+    /// <summary>The connection drops (for <paramref name="reason"/>, by default a broken socket) and RabbitMQ.Client starts recovering it, unless the reason says it will not.</summary>
+    public Task LoseAsync(ShutdownEventArgs? reason = null) =>
+        RaiseAsync(nameof(IConnection.ConnectionShutdownAsync), reason ?? new ShutdownEventArgs(ShutdownInitiator.Library, 541, "Unexpected Exception"));
+
+    /// <summary>The broker blocks the connection (a resource alarm).</summary>
+    public Task BlockAsync(string reason) => RaiseAsync(nameof(IConnection.ConnectionBlockedAsync), new ConnectionBlockedEventArgs(reason));
+
+    /// <summary>The broker lifts the block.</summary>
+    public Task UnblockAsync() => RaiseAsync(nameof(IConnection.ConnectionUnblockedAsync), AsyncEventArgs.Empty);
 
     /// <summary>RabbitMQ.Client's recovery reconnected (to the node whose <see cref="ServerProperties"/> are set now).</summary>
     public Task RecoverAsync() => RaiseAsync(nameof(IConnection.RecoverySucceededAsync), AsyncEventArgs.Empty);

@@ -1,5 +1,4 @@
 using RabbitMQ.Client;
-using RabbitMQ.Client.Events;
 
 namespace RabbitHa.Client.Tests.TestSupport;
 
@@ -10,23 +9,23 @@ namespace RabbitHa.Client.Tests.TestSupport;
 internal sealed class StubConnection : IRabbitHaConnection
 {
 #pragma warning disable CS0067 // The stub raises only the events its tests need.
-    public event EventHandler<ShutdownEventArgs>? ConnectionLost;
-    public event EventHandler? ConnectionRecovered;
-    public event EventHandler<ConnectionRecoveryErrorEventArgs>? RecoveryFailed;
+    public event EventHandler<RabbitHaConnectionLostEventArgs>? ConnectionLost;
+    public event EventHandler<RabbitHaConnectionRecoveredEventArgs>? ConnectionRecovered;
+    public event EventHandler<RabbitHaRecoveryFailedEventArgs>? RecoveryFailed;
 #pragma warning restore CS0067
-    public event EventHandler<ConnectionBlockedEventArgs>? Blocked;
-    public event EventHandler? Unblocked;
+    public event EventHandler<RabbitHaConnectionBlockedEventArgs>? Blocked;
+    public event EventHandler<RabbitHaConnectionUnblockedEventArgs>? Unblocked;
 
     public void RaiseBlocked(string reason)
     {
         BlockedReason = reason;
-        Blocked?.Invoke(this, new ConnectionBlockedEventArgs(reason));
+        Blocked?.Invoke(this, new RabbitHaConnectionBlockedEventArgs(reason));
     }
 
     public void RaiseUnblocked()
     {
         BlockedReason = null;
-        Unblocked?.Invoke(this, EventArgs.Empty);
+        Unblocked?.Invoke(this, new RabbitHaConnectionUnblockedEventArgs(TimeSpan.FromSeconds(1)));
     }
 
     public RabbitHaConnectionState State { get; set; }
@@ -42,8 +41,6 @@ internal sealed class StubConnection : IRabbitHaConnection
     public Version? BrokerVersion { get; set; }
 
     public Task ConnectAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public Task WaitUntilOpenAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
     public Task<IChannel> CreateChannelAsync(CreateChannelOptions? options = null, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException();

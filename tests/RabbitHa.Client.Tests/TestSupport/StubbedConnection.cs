@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using RabbitHa.Client.Internal.Connection;
+using RabbitHa.Client.Internal.Diagnostics;
+using RabbitMQ.Client;
+
+namespace RabbitHa.Client.Tests.TestSupport;
+
+/// <summary>
+/// A <see cref="RabbitHaConnection"/> over one <see cref="StubAmqpConnection"/>, on a fake clock: the test opens it, then
+/// raises what RabbitMQ.Client would (a loss, a failed recovery attempt, a recovery, a block) through <see cref="Stub"/>.
+/// </summary>
+internal sealed class StubbedConnection : IAsyncDisposable
+{
+    private StubbedConnection(RabbitHaConnection connection, StubAmqpConnection stub, FakeTimeProvider time)
+    {
+        Connection = connection;
+        Stub = stub;
+        Time = time;
+    }
+
+    public RabbitHaConnection Connection { get; }
+
+    public StubAmqpConnection Stub { get; }
+
+    /// <summary>Gets the clock of the recovery's backoff and its watch.</summary>
+    public FakeTimeProvider Time { get; }
+
+    /// <summary>A connection not opened yet; <see cref="RabbitHaConnection.ConnectAsync"/> opens it on the stub.</summary>
+    public static StubbedConnection Create(CapturingLoggerProvider? logs = null)
+    {
+        var time = new FakeTimeProvider();
+        (IConnection amqp, StubAmqpConnection stub) = StubAmqpConnection.Create(new DeclaringBroker(), "RabbitMQ", "4.0.5");
+        var options = new RabbitHaOptions
+        {
+            Host = "haproxy.stub",
+            Password = "never-show-this-password",
+            ClientProvidedName = "unit-test",
+        };
+
+        ILoggerFactory loggerFactory = LoggerFactory.Create(builder =>
+        {
+            builder.SetMinimumLevel(LogLevel.Trace);
+            if (logs is not null)
+            {
+                builder.AddProvider(logs);
+            }
+        });
+        var connection = new RabbitHaConnection(Options.Create(options), new RabbitHaMetrics(), loggerFactory.CreateLogger<RabbitHaConnection>(), time)
+        {
+            ConnectionOpener = _ => Task.FromResult(amqp),
+        };
+        return new StubbedConnection(connection, stub, time);
+    }
+
+    /// <summary>A connection opened on the stub.</summary>
+    public static async Task<StubbedConnection> OpenAsync(CapturingLoggerProvider? logs = null)
+    {
+        StubbedConnection stubbed = Create(logs);
+        await stubbed.Connection.ConnectAsync();
+        return stubbed;
+    }
+
+    public ValueTask DisposeAsync() => Connection.DisposeAsync();
+}
