@@ -14,9 +14,20 @@ namespace RabbitHa.Client;
 /// </summary>
 /// <remarks>
 /// <para>
-/// With the generic host, register consumers with <c>AddRabbitHa(...).AddConsumer&lt;THandler&gt;("queue")</c>
-/// instead: they start and stop with the application. Create one directly with <see cref="Create{TMessage}"/>
-/// to run it without the host.
+/// Every consumer runs on a connection <c>AddRabbitHa()</c> made: it makes the only <see cref="IRabbitHaConnection"/>, and
+/// there is no connection without dependency injection. There are two ways to have a consumer. Those known at start are
+/// registered with <c>AddRabbitHa(...).AddConsumer&lt;THandler&gt;("queue")</c>: RabbitHa's hosted service starts and stops
+/// them with the host, and the <c>"rabbitha"</c> health check reports on them. Consumers decided at run time (a queue named by a request,
+/// a tenant added later) are made with <see cref="Create{TMessage}"/> on the container's main connection; whoever creates one
+/// starts, stops and disposes it, and it is not in the health check.
+/// </para>
+/// <para>
+/// No host is needed: <c>new ServiceCollection().AddRabbitHa(...)</c> and <c>BuildServiceProvider()</c> work in any
+/// application. The connection then opens on first use (<see cref="IRabbitHaConnection.ConnectAsync"/>, or the
+/// first channel a consumer or the publisher asks for), and the options are validated when it is first resolved; the
+/// consumers registered with <c>AddConsumer</c> are not started (only the host starts them), so use
+/// <see cref="Create{TMessage}"/>. Stop those consumers, then dispose the provider with <c>DisposeAsync</c>: that closes the
+/// connections.
 /// </para>
 /// <para>
 /// <see cref="StartAsync"/> returns at once; the consumer subscribes in the background, waiting for the
@@ -50,9 +61,18 @@ public sealed class RabbitHaConsumer : IAsyncDisposable
     /// <summary>Gets the supervisor, for tests.</summary>
     internal ConsumerSupervisor Supervisor => _supervisor;
 
-    /// <summary>Creates a consumer on a RabbitHa connection, without dependency injection.</summary>
+    /// <summary>
+    /// Creates a consumer at run time, on the connection <c>AddRabbitHa()</c> registered, for a queue not known when the
+    /// services were registered (those known then are registered with <c>AddConsumer</c>, and start with the host). The
+    /// handler is an instance, not resolved from the container. It works with a host or without one (see the remarks of
+    /// <see cref="RabbitHaConsumer"/>).
+    /// </summary>
     /// <typeparam name="TMessage">The handler's message type; <see cref="ReadOnlyMemory{T}"/> of <see cref="byte"/> for the raw body.</typeparam>
-    /// <param name="connection">The connection to consume on; the consumer opens its own channels on it.</param>
+    /// <param name="connection">
+    /// The main connection, <c>services.GetRequiredService&lt;IRabbitHaConnection&gt;()</c> (the publishing one, keyed
+    /// <see cref="RabbitHaServiceKeys.PublisherConnection"/>, is for publishes); the consumer opens its own channels on it, and
+    /// they open the connection if nobody has yet.
+    /// </param>
     /// <param name="handler">The handler, called for every message, concurrently when <see cref="RabbitHaConsumerOptions.Concurrency"/> is above 1.</param>
     /// <param name="options">The options, with at least <see cref="RabbitHaConsumerOptions.Queue"/> set; copied.</param>
     /// <param name="serializer">Deserializes message bodies; <see langword="null"/> for <see cref="SystemTextJsonRabbitHaSerializer"/>.</param>
@@ -65,7 +85,7 @@ public sealed class RabbitHaConsumer : IAsyncDisposable
     /// (<c>AddRabbitHa</c> registers one on its publishing connection): during a resource alarm the broker blocks a
     /// connection that publishes, and on the consumer's connection that would stop its acknowledgements too.
     /// </param>
-    /// <returns>The consumer, not started.</returns>
+    /// <returns>The consumer, not started: <see cref="StartAsync"/> starts it; stopping and disposing it are the caller's (the hosted service does not know it).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="connection"/>, <paramref name="handler"/> or <paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="options"/> are invalid; the message names each bad option and its value.</exception>
     public static RabbitHaConsumer Create<TMessage>(
