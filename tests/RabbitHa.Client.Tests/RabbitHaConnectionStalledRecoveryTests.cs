@@ -29,6 +29,8 @@ public sealed class RabbitHaConnectionStalledRecoveryTests
         await using RabbitHaConnection connection = CreateConnection(() => opened.Dequeue(), time, logs);
         int recovered = 0;
         connection.ConnectionRecovered += (_, _) => Interlocked.Increment(ref recovered);
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<RabbitHaRecoveryFailedEventArgs>();
+        connection.RecoveryFailed += (_, e) => failures.Enqueue(e);
         await connection.ConnectAsync();
 
         await firstStub.LoseAsync();
@@ -41,6 +43,9 @@ public sealed class RabbitHaConnectionStalledRecoveryTests
         Assert.Empty(opened);
         await connection.Events.Raised;
         Assert.Equal(1, Volatile.Read(ref recovered));
+        RabbitHaRecoveryFailedEventArgs hung = Assert.Single(failures);
+        Assert.IsType<TimeoutException>(hung.Exception);
+        Assert.Equal(TimeSpan.Zero, hung.NextAttemptIn);
         Assert.Contains("[RecoveryStalled]", logs.AllText, StringComparison.Ordinal);
         Assert.Contains("has gone 00:00:20 without an attempt ending", logs.AllText, StringComparison.Ordinal);
         await Poll.UntilAsync(() => !firstStub.HasHandlers(nameof(IConnection.RecoverySucceededAsync)), "the stalled connection is no longer listened to");

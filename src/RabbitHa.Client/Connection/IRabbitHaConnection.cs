@@ -46,14 +46,14 @@ public interface IRabbitHaConnection : IAsyncDisposable
     event EventHandler<RabbitHaConnectionRecoveredEventArgs>? ConnectionRecovered;
 
     /// <summary>
-    /// Raised when one attempt of RabbitMQ.Client's automatic recovery failed; the next follows after
-    /// <see cref="RabbitHaRecoveryFailedEventArgs.NextAttemptIn"/>: <see cref="RabbitHaRecoveryOptions.RetryDelay"/>, doubling
-    /// after each further failure up to <see cref="RabbitHaRecoveryOptions.MaxRetryDelay"/>.
+    /// Raised when one recovery attempt failed; the next follows after <see cref="RabbitHaRecoveryFailedEventArgs.NextAttemptIn"/>:
+    /// <see cref="RabbitHaRecoveryOptions.RetryDelay"/>, doubling after each further failure up to
+    /// <see cref="RabbitHaRecoveryOptions.MaxRetryDelay"/>.
     /// </summary>
     /// <remarks>
-    /// Not raised for the attempts that replace a recovery given up on as stalled (<see cref="RabbitHaRecoveryOptions.AttemptTimeout"/>):
-    /// those are logged (<c>RecoveryStalled</c>, then <c>RecoveryFailed</c> for each) and counted in
-    /// <c>rabbitha.connection.recovery_failures</c>, and the <see cref="ConnectionRecovered"/> that ends them is raised as usual.
+    /// Raised too when a recovery is given up on as stalled (no attempt ended within
+    /// <see cref="RabbitHaRecoveryOptions.AttemptTimeout"/>; a <see cref="TimeoutException"/>, the next attempt at once), and
+    /// for each failed attempt of the connection that replaces it; the <see cref="ConnectionRecovered"/> that ends them is raised as usual.
     /// </remarks>
     event EventHandler<RabbitHaRecoveryFailedEventArgs>? RecoveryFailed;
 
@@ -119,7 +119,10 @@ public interface IRabbitHaConnection : IAsyncDisposable
     /// <summary>
     /// Creates a channel for one user (a publisher, a consumer). Waits for an open connection first, as
     /// <see cref="ConnectAsync"/> does: it connects if nobody has, and waits through a recovery under way. The channel is
-    /// the caller's to dispose; RabbitMQ.Client recovers it with the connection.
+    /// the caller's to dispose. RabbitMQ.Client recovers it with the connection, except after a recovery given up on as
+    /// stalled (<see cref="RabbitHaRecoveryOptions.AttemptTimeout"/>): then the connection is a new one and the channel stays
+    /// closed, so a long-lived user watches <see cref="IChannel.IsOpen"/> and <see cref="ConnectionRecovered"/> and creates
+    /// another (RabbitHa's publisher and consumers do).
     /// </summary>
     /// <param name="options">RabbitMQ.Client's channel options (publisher confirms, dispatch concurrency), or <see langword="null"/> for its defaults.</param>
     /// <param name="cancellationToken">Stops the wait and the creation.</param>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using RabbitHa.Client.Internal.Diagnostics;
 using RabbitHa.Client.Internal.Resilience;
 using RabbitHa.Client.Internal.Topology;
@@ -63,6 +64,11 @@ internal sealed partial class RabbitHaConnection
             StopWatchingRecoveryLocked();
             stalledFor = (_timeProvider ?? TimeProvider.System).GetElapsedTime(_recoveryProgressAt);
             _connection = null;
+
+            // The hung attempt is a failed one like any other, and the first replacing attempt starts at once.
+            var hung = new TimeoutException(string.Create(CultureInfo.InvariantCulture,
+                $"The recovery went {stalledFor.TotalSeconds:0.0} s without an attempt ending (Recovery:AttemptTimeout {_options.Recovery.AttemptTimeout.TotalSeconds:0.###} s); a new connection is opened in its place."));
+            _events.Post(RecoveryFailed, new RabbitHaRecoveryFailedEventArgs(hung, TimeSpan.Zero), nameof(RecoveryFailed));
             _replacement = Task.Run(() => ReplaceStalledAsync(stalled, stalledFor), CancellationToken.None);
         }
     }
@@ -94,6 +100,11 @@ internal sealed partial class RabbitHaConnection
                     }
                     catch (Exception ex) when (!lifetime.IsCancellationRequested)
                     {
+                        // As RabbitMQ.Client's recovery does: every failure is worth another attempt, and each is logged and raised.
+                        string cause = limit.IsCancellationRequested
+                            ? $"not open within Recovery:AttemptTimeout ({_options.Recovery.AttemptTimeout})"
+                            : FailureClassification.DescribeCauses(ex);
+                        Exception failure = limit.IsCancellationRequested ? new TimeoutException("The connection was " + cause + ".", ex) : ex;
                         TimeSpan delay;
                         lock (_gate)
                         {
@@ -103,12 +114,9 @@ internal sealed partial class RabbitHaConnection
                             }
 
                             delay = _recoveryBackoff.Next();
+                            _events.Post(RecoveryFailed, new RabbitHaRecoveryFailedEventArgs(failure, delay), nameof(RecoveryFailed));
                         }
 
-                        // As RabbitMQ.Client's recovery does: every failure is worth another attempt, and each is logged.
-                        string cause = limit.IsCancellationRequested
-                            ? $"not open within Recovery:AttemptTimeout ({_options.Recovery.AttemptTimeout})"
-                            : FailureClassification.DescribeCauses(ex);
                         _metrics.RecoveryFailed(ClientProvidedName);
                         _logger.RecoveryFailed(ClientProvidedName, cause, delay);
                         await Task.Delay(delay, clock, lifetime).ConfigureAwait(false);
