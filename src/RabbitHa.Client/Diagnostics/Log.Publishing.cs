@@ -29,6 +29,10 @@ internal static partial class Log
         Message = "The broker closed the publisher's {Purpose} channel ({ReplyCode} {ReplyText}); it was released and another is opened ({Held} held). Publishes it took down that were not the cause are sent again.")]
     public static partial void PublishChannelReplaced(this ILogger logger, string purpose, ushort replyCode, string replyText, int held);
 
+    [LoggerMessage(EventId = 110, EventName = "PublishCancelledUnasked", Level = LogLevel.Warning,
+        Message = "The sends of message '{MessageId}' were cancelled after {Sends} send(s) with {Remaining} of its publish timeout left, by neither its caller, the publisher's stop nor its deadline ({Cause}; deadline limit set: {LimitIsDeadline}); it is sent again. This is a RabbitHa defect worth reporting, with this line.")]
+    public static partial void PublishCancelledUnasked(this ILogger logger, string messageId, int sends, TimeSpan remaining, string cause, bool limitIsDeadline);
+
     [LoggerMessage(EventId = 109, EventName = "PublishChannelNackedInARow", Level = LogLevel.Warning,
         Message = "The broker nacked {Nacks} publishes in a row on the publisher's {Purpose} channel; it is closed and another opened (a channel opened while a quorum queue elected its leader can stay bound to the old one), and its publishes in flight are sent again.")]
     public static partial void PublishChannelNackedInARow(this ILogger logger, string purpose, int nacks);
