@@ -73,8 +73,8 @@ if [ $# -eq 0 ]; then
     pass_status=0
     dotnet test tests/RabbitHa.Testing.Tests -c Release --no-build \
       --logger "console;verbosity=normal" --logger "trx;LogFileName=rabbitmq4-testing.trx" --results-directory "$results" || pass_status=$?
-    # The client's Integration tests on RabbitMQ 4; its Chaos ones too with RABBITHA_CI_FULL_PROFILE4=1 (a consumer that
-    # did not resume within 45 s after its node was killed, in 1 of 2 runs on 4.0: under investigation, see the issue).
+    # The client's Integration tests on RabbitMQ 4; its Chaos ones too with RABBITHA_CI_FULL_PROFILE4=1 (they cost minutes,
+    # and the chaos suite's rows below fail the same nodes).
     integration_filter=(--filter "Category=Integration")
     if [ "${RABBITHA_CI_FULL_PROFILE4:-}" = 1 ]; then
       integration_filter=()
