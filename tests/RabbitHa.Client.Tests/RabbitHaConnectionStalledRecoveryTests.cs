@@ -1,8 +1,5 @@
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using RabbitHa.Client.Internal.Connection;
-using RabbitHa.Client.Internal.Diagnostics;
 using RabbitHa.Client.Tests.TestSupport;
 using RabbitMQ.Client;
 
@@ -116,29 +113,8 @@ public sealed class RabbitHaConnectionStalledRecoveryTests
         return lost;
     }
 
-    private static RabbitHaConnection CreateConnection(Func<IConnection> open, TimeProvider time, CapturingLoggerProvider? logs)
-    {
-        var options = new RabbitHaOptions
-        {
-            Host = "haproxy.stub",
-            Password = "never-show-this-password",
-            ClientProvidedName = "unit-test",
-        };
-        options.Recovery.AttemptTimeout = AttemptTimeout;
-
-        ILoggerFactory loggerFactory = LoggerFactory.Create(builder =>
-        {
-            builder.SetMinimumLevel(LogLevel.Trace);
-            if (logs is not null)
-            {
-                builder.AddProvider(logs);
-            }
-        });
-        return new RabbitHaConnection(Options.Create(options), new RabbitHaMetrics(), loggerFactory.CreateLogger<RabbitHaConnection>(), time)
-        {
-            ConnectionOpener = _ => Task.FromResult(open()),
-        };
-    }
+    private static RabbitHaConnection CreateConnection(Func<IConnection> open, TimeProvider time, CapturingLoggerProvider? logs) =>
+        StubbedConnection.CreateConnection(open, time, logs, options => options.Recovery.AttemptTimeout = AttemptTimeout);
 
     private sealed class Lost(FakeTimeProvider time, StubAmqpConnection stub) : IAsyncDisposable
     {

@@ -32,12 +32,22 @@ internal sealed class StubbedConnection : IAsyncDisposable
     {
         var time = new FakeTimeProvider();
         (IConnection amqp, StubAmqpConnection stub) = StubAmqpConnection.Create(new DeclaringBroker(), "RabbitMQ", "4.0.5");
+        return new StubbedConnection(CreateConnection(() => amqp, time, logs), stub, time);
+    }
+
+    /// <summary>
+    /// A <see cref="RabbitHaConnection"/> whose every open (the first, and each replacing a stalled recovery) returns
+    /// <paramref name="open"/>'s connection; logged at every level into <paramref name="logs"/> when given.
+    /// </summary>
+    public static RabbitHaConnection CreateConnection(Func<IConnection> open, TimeProvider time, CapturingLoggerProvider? logs, Action<RabbitHaOptions>? configure = null)
+    {
         var options = new RabbitHaOptions
         {
             Host = "haproxy.stub",
             Password = "never-show-this-password",
             ClientProvidedName = "unit-test",
         };
+        configure?.Invoke(options);
 
         ILoggerFactory loggerFactory = LoggerFactory.Create(builder =>
         {
@@ -47,11 +57,10 @@ internal sealed class StubbedConnection : IAsyncDisposable
                 builder.AddProvider(logs);
             }
         });
-        var connection = new RabbitHaConnection(Options.Create(options), new RabbitHaMetrics(), loggerFactory.CreateLogger<RabbitHaConnection>(), time)
+        return new RabbitHaConnection(Options.Create(options), new RabbitHaMetrics(), loggerFactory.CreateLogger<RabbitHaConnection>(), time)
         {
-            ConnectionOpener = _ => Task.FromResult(amqp),
+            ConnectionOpener = _ => Task.FromResult(open()),
         };
-        return new StubbedConnection(connection, stub, time);
     }
 
     /// <summary>A connection opened on the stub.</summary>
