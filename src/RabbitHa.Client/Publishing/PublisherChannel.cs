@@ -107,7 +107,9 @@ internal sealed class PublisherChannel : IAsyncDisposable
     /// <summary>A publish on <paramref name="channel"/> was confirmed: the nacks before it were the messages', not the channel's.</summary>
     public void NoteAck(IChannel channel)
     {
-        if (ReferenceEquals(channel, Volatile.Read(ref _channel)))
+        // Called for every confirmed publish, from many threads: written only when there is something to reset, so that
+        // the common case reads a shared field instead of bouncing its cache line between cores.
+        if (ReferenceEquals(channel, Volatile.Read(ref _channel)) && (Volatile.Read(ref _nacksInARow) | Volatile.Read(ref _nackReplacements)) != 0)
         {
             Volatile.Write(ref _nacksInARow, 0);
             Volatile.Write(ref _nackReplacements, 0);
