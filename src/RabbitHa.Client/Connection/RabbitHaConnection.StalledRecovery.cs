@@ -101,10 +101,11 @@ internal sealed partial class RabbitHaConnection
                     catch (Exception ex) when (!lifetime.IsCancellationRequested)
                     {
                         // As RabbitMQ.Client's recovery does: every failure is worth another attempt, and each is logged and raised.
-                        string cause = limit.IsCancellationRequested
+                        bool timedOut = limit.IsCancellationRequested;
+                        string cause = timedOut
                             ? $"not open within Recovery:AttemptTimeout ({_options.Recovery.AttemptTimeout})"
                             : FailureClassification.DescribeCauses(ex);
-                        Exception failure = limit.IsCancellationRequested ? new TimeoutException("The connection was " + cause + ".", ex) : ex;
+                        Exception failure = timedOut ? new TimeoutException("The connection was " + cause + ".", ex) : ex;
                         TimeSpan delay;
                         lock (_gate)
                         {
