@@ -100,7 +100,8 @@ for trx in "$results"/*.trx; do
   # A skipped xUnit test is a result of outcome NotExecuted, but the counter notExecuted stays 0: count what did not run.
   skipped=$((skipped + $(value total) - $(value executed)))
 done
-# CI shows only the end of the output: name every failed test here, where it is read.
+# CI shows only the end of the output: say here, where it is read, why each test failed, then name them all.
+bash eng/print-failures.sh "$results"/*.trx || true
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
   name=$(basename "$trx")
