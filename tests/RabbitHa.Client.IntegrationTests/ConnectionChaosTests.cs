@@ -270,7 +270,7 @@ public sealed class ConnectionChaosTests(RabbitHaClusterFixture fixture, ITestOu
             await Cluster.Proxy.StartAsync();
         }
 
-        // The first attempt after FirstAttemptDelay, the later ones backed off on top of it (250 ms doubling, ±20 %): a
+        // The first attempt at once (FirstAttemptDelay 0), the later ones backed off (250 ms doubling, ±20 %): a
         // handful of attempts over the outage, each pause longer than the one before.
         TimeSpan[] attempts = [.. failedAt.Where(t => t < proxyDown)];
         TimeSpan[] gaps = [.. attempts.Zip(attempts.Skip(1), (a, b) => b - a)];

@@ -34,7 +34,7 @@ public sealed class RabbitHaOptionsTests
         Assert.Equal(SslProtocols.None, options.Tls.Protocols);
         Assert.Equal(SslPolicyErrors.None, options.Tls.AcceptablePolicyErrors);
         Assert.Null(options.Tls.CaCertificatePath);
-        Assert.Equal(TimeSpan.FromMilliseconds(500), options.Recovery.FirstAttemptDelay);
+        Assert.Equal(TimeSpan.Zero, options.Recovery.FirstAttemptDelay);
         Assert.Equal(TimeSpan.FromMilliseconds(250), options.Recovery.RetryDelay);
         Assert.Equal(TimeSpan.FromSeconds(5), options.Recovery.MaxRetryDelay);
         Assert.Equal(TimeSpan.FromSeconds(60), options.Startup.Timeout);
@@ -164,6 +164,6 @@ public sealed class RabbitHaOptionsTests
 
         Assert.Contains("Host = haproxy, Port = 5670", text, StringComparison.Ordinal);
         Assert.Contains("Heartbeat = 00:00:30", text, StringComparison.Ordinal);
-        Assert.Contains("FirstAttemptDelay = 00:00:00.5000000, RetryDelay = 00:00:00.2500000, MaxRetryDelay = 00:00:05", text, StringComparison.Ordinal);
+        Assert.Contains("FirstAttemptDelay = 00:00:00, RetryDelay = 00:00:00.2500000, MaxRetryDelay = 00:00:05", text, StringComparison.Ordinal);
     }
 }

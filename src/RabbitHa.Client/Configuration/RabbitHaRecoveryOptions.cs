@@ -13,18 +13,22 @@ namespace RabbitHa.Client;
 public sealed class RabbitHaRecoveryOptions
 {
     /// <summary>Gets or sets the pause before the first reconnection attempt after the connection was lost.</summary>
-    /// <value>The default is 500 milliseconds. Allowed: zero (at once) to 1 day.</value>
+    /// <value>The default is zero (at once). Allowed: zero to 1 day.</value>
     /// <remarks>
     /// <para>
-    /// RabbitMQ.Client's own default waits 5 seconds. This pause is most of a failover's: with zero, the producer's node
-    /// killed, the longest pause between two confirms was 56 ms (median of 10 rounds) instead of ~550 ms. The default stays
-    /// at 500 ms because an application that came back within milliseconds of its node's death, when that node led a
-    /// quorum queue of RabbitMQ 3.10, once had its publishes to that queue nacked for a minute (the other rows of the chaos
-    /// suite passed); until that is understood, zero is for those who measure it on their own cluster.
+    /// RabbitMQ.Client's own default waits 5 seconds, and this pause is most of a failover's: behind HAProxy the first
+    /// attempt lands on a live node (HAProxy redispatches a connect it cannot complete), so waiting only stops publishes
+    /// and consumers for longer. Set a pause where a lost connection should not be retried at once, e.g. a single broker
+    /// with no proxy in front, where the first attempt can only fail.
+    /// </para>
+    /// <para>
+    /// A connection back within milliseconds of a node's death may open its channels before a quorum queue that node led
+    /// has its new leader; on RabbitMQ 3.10 such a channel was seen nacked until the node came back. The publisher replaces
+    /// a channel nacked three times in a row, and a new channel asks for the current leader.
     /// </para>
     /// <para>RabbitMQ.Client also waits this long before each later attempt, on top of <see cref="RetryDelay"/>.</para>
     /// </remarks>
-    public TimeSpan FirstAttemptDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan FirstAttemptDelay { get; set; } = TimeSpan.Zero;
 
     /// <summary>Gets or sets the pause after the first failed reconnection attempt; it doubles after each further failure.</summary>
     /// <value>The default is 250 milliseconds. Allowed: 1 millisecond to 1 day.</value>
