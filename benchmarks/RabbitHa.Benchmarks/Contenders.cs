@@ -52,7 +52,7 @@ internal sealed class RawClientContender : IContender
             Uri = uri,
             AutomaticRecoveryEnabled = true,
             TopologyRecoveryEnabled = true,
-            NetworkRecoveryInterval = TimeSpan.FromMilliseconds(500),
+            NetworkRecoveryInterval = TimeSpan.Zero,
             RequestedHeartbeat = TimeSpan.FromSeconds(30),
         };
         var connection = await factory.CreateConnectionAsync(name);
@@ -92,16 +92,20 @@ internal sealed class RabbitHaContender : IContender
     private readonly ResendCounter _resends;
     private readonly string _queue;
 
-    private RabbitHaContender(ServiceProvider services, string queue, string name)
+    private RabbitHaContender(ServiceProvider services, string queue, IRabbitHaConnection publishing)
     {
         _services = services;
         _publisher = services.GetRequiredService<IRabbitHaPublisher>();
         _resends = new ResendCounter(services.GetRequiredService<IMeterFactory>());
         _queue = queue;
-        ConnectionName = name;
+        ConnectionName = publishing.ClientProvidedName;
+        Steps = new ConnectionSteps(publishing);
     }
 
     public string ConnectionName { get; }
+
+    /// <summary>Gets when the publishing connection was lost and recovered: what a failover round's pause is made of.</summary>
+    public ConnectionSteps Steps { get; }
 
     public long? Resent => _resends.Count;
 
@@ -124,7 +128,7 @@ internal sealed class RabbitHaContender : IContender
         // The publisher runs on its own connection: that is the one whose node a failover run kills.
         IRabbitHaConnection publishing = services.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection);
         await publishing.ConnectAsync();
-        return new RabbitHaContender(services, queue, publishing.ClientProvidedName);
+        return new RabbitHaContender(services, queue, publishing);
     }
 
     public Task PublishAsync(int i, CancellationToken cancellationToken = default) =>
@@ -132,6 +136,7 @@ internal sealed class RabbitHaContender : IContender
 
     public async ValueTask DisposeAsync()
     {
+        Steps.Dispose();
         await _services.DisposeAsync();
         _resends.Dispose();
     }

@@ -93,16 +93,18 @@ internal static class Failover
                 .Select(i => new ConsumerResume(i + 1, PauseAfterKill.Measure(killedAt, books.HandledTimes(i), handledUntil).ResumedAfter))
                 .ToList();
             Describe(run, $"{counts.Values.Sum()} handled, {books.Redelivered} of them flagged redelivered by the broker");
+            var pause = PauseAfterKill.Measure(killedAt, run.ConfirmedAt, run.EndedAt);
             return new FailoverResult(
                 round,
                 name,
                 node,
                 run,
-                PauseAfterKill.Measure(killedAt, run.ConfirmedAt, run.EndedAt),
+                pause,
                 contender.Resent,
                 counts.Values.Sum(n => n - 1),
                 run.Confirmed.Count(id => !counts.ContainsKey(id)),
-                onKilledNode);
+                onKilledNode,
+                contender.Steps.Measure(killedAt, pause));
         }
         finally
         {

@@ -46,8 +46,32 @@ internal static class FailoverReport
                 $"| {group.Key} | {rounds.Count} | {Spread(rounds.Select(r => (double)r.Run.Exceptions), Count)} | {Spread(rounds.Select(r => r.ConfirmPause.Pause.TotalMilliseconds), Ms)} | {Spread(rounds.Select(r => Milliseconds(r.ConfirmPause.ResumedAfter)), Ms)} | {(rounds.All(r => r.Resent is null) ? "n/a" : Spread(rounds.Select(r => (double)(r.Resent ?? 0)), Count))} | {Spread(rounds.Select(r => (double)r.Duplicates), Count)} | {Spread(rounds.Select(r => (double)r.Lost), Count)} | {(rounds.All(r => r.Consumers is null) ? "n/a" : consumers.Count == 0 ? "none on a killed node" : Spread(consumers.Select(c => Milliseconds(c.DeliveringAgainAfter)), Ms) + $" ({consumers.Count} observed)")} | {Spread(rounds.Select(r => -r.Run.MessagesPerSecond), v => (-v).ToString("F0", CultureInfo.InvariantCulture))} |"));
         }
 
+        var stepped = results.Where(r => r.Steps is not null).OrderBy(r => r.Round).ToList();
+        if (stepped.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"RabbitHa's longest pause between confirms, step by step (ms from the {options.FailoverFault}; the pause began at its last confirm before it, ended at its first after)");
+            text.AppendLine();
+            text.AppendLine("| round | pause began | connection lost | recovered | pause ended | pause | of which reconnecting | of which channel and first confirm |");
+            text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in stepped)
+            {
+                var s = r.Steps!;
+                text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {r.Round} | {Signed(s.PauseBegan)} | {Signed(s.Lost)} | {Signed(s.Recovered)} | {Signed(s.PauseEnded)} | {Pause(r.ConfirmPause)} | {Between(s.Lost, s.Recovered)} | {Between(s.Recovered, s.PauseEnded)} |"));
+            }
+        }
+
         return text.ToString().TrimEnd();
     }
+
+    /// <summary>A moment counted from the fault, with its sign; "-" when not seen.</summary>
+    private static string Signed(TimeSpan? value) =>
+        value is { } v ? v.TotalMilliseconds.ToString("+0;-0;0", CultureInfo.InvariantCulture) : "-";
+
+    /// <summary>From one step to the next, in ms; "-" when either was not seen or they came in the other order.</summary>
+    private static string Between(TimeSpan? from, TimeSpan? to) =>
+        from is { } f && to is { } t && t >= f ? Ms((t - f).TotalMilliseconds) : "-";
 
     /// <summary>"median / worst", worst being the largest value (msg/s is passed negated, so its worst is the smallest).</summary>
     private static string Spread(IEnumerable<double> values, Func<double, string> format)

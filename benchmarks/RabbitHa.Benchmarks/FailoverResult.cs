@@ -7,6 +7,7 @@ namespace RabbitHa.Benchmarks;
 /// <param name="Duplicates">Extra copies: deliveries of the drained queue, or handlings by the consumers, minus distinct messages.</param>
 /// <param name="Lost">Confirmed messages never delivered (drain) or never handled (consumers).</param>
 /// <param name="Consumers">For RabbitHa rounds, the consumers whose connection was on the killed node; <see langword="null"/> for publisher-only rounds.</param>
+/// <param name="Steps">For RabbitHa rounds, what the publishing pause was made of; <see langword="null"/> for the others.</param>
 internal sealed record FailoverResult(
     int Round,
     string Publisher,
@@ -16,7 +17,8 @@ internal sealed record FailoverResult(
     long? Resent,
     int Duplicates,
     int Lost,
-    IReadOnlyList<ConsumerResume>? Consumers);
+    IReadOnlyList<ConsumerResume>? Consumers,
+    FailoverSteps? Steps = null);
 
 /// <summary>A consumer app whose connection was on the killed node, and when it handled messages again after the kill.</summary>
 /// <param name="Consumer">The consumer app, from 1.</param>
