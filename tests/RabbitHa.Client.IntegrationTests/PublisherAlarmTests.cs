@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RabbitHa.Testing;
 using RabbitHa.Testing.Xunit;
@@ -21,16 +20,10 @@ public sealed class PublisherAlarmTests(RabbitHaClusterFixture fixture, ITestOut
     {
         await using var testQueue = TestQueue.Named(Cluster.AmqpUri, "alarm");
         var queue = testQueue.Name;
-        await using var services = RabbitHaTestHost.BuildServices(
-            Cluster.AmqpUri,
-            clientProvidedName: null,
-            new XunitLoggerProvider(output),
-            rabbitHa => rabbitHa.AddTopology(t => t.Queues.Add(new RabbitHaQueueDefinition { Name = queue })).AddPublisher());
+        await using var app = await PublishingTestApp.ConnectAsync(Cluster.AmqpUri, clientProvidedName: null, new XunitLoggerProvider(output), queue);
         // The publisher's own connection is the one the broker blocks; the main one (topology, consumers) is not publishing.
-        await services.GetRequiredService<IRabbitHaConnection>().ConnectAsync();
-        var connection = services.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection);
-        await connection.ConnectAsync();
-        var publisher = services.GetRequiredService<IRabbitHaPublisher>();
+        var connection = app.PublisherConnection;
+        var publisher = app.Publisher;
 
         Task publishes;
         await Cluster.Nodes[0].RaiseMemoryAlarmAsync();
@@ -51,7 +44,7 @@ public sealed class PublisherAlarmTests(RabbitHaClusterFixture fixture, ITestOut
 
         await publishes.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.False(connection.IsBlocked);
-        await using var channel = await services.GetRequiredService<IRabbitHaConnection>().CreateChannelAsync();
+        await using var channel = await app.Connection.CreateChannelAsync();
         Assert.Equal(50u, await channel.MessageCountAsync(queue));
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RabbitHa.Testing;
 using RabbitHa.Testing.Xunit;
@@ -38,22 +37,15 @@ public sealed class PublisherDeadlineChaosTests(RabbitHaClusterFixture fixture, 
     {
         await using var testQueue = TestQueue.Named(Cluster.AmqpUri, "deadline");
         var queue = testQueue.Name;
-        await using var services = RabbitHaTestHost.BuildServices(
-            Cluster.AmqpUri,
-            "deadline-" + Guid.NewGuid().ToString("N"),
-            new XunitLoggerProvider(output),
-            rabbitHa => rabbitHa
-                .AddTopology(t => t.Queues.Add(new RabbitHaQueueDefinition { Name = queue }))
-                .AddPublisher(o =>
-                {
-                    o.MaxInFlight = MaxInFlight;
-                    o.PublishTimeout = PublishTimeout;
-                    o.ConfirmTimeout = PublishTimeout;
-                }));
-        await services.GetRequiredService<IRabbitHaConnection>().ConnectAsync();
-        var connection = services.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection);
-        await connection.ConnectAsync();
-        var publisher = services.GetRequiredService<IRabbitHaPublisher>();
+        await using var app = await PublishingTestApp.ConnectAsync(
+            Cluster.AmqpUri, "deadline-" + Guid.NewGuid().ToString("N"), new XunitLoggerProvider(output), queue, o =>
+            {
+                o.MaxInFlight = MaxInFlight;
+                o.PublishTimeout = PublishTimeout;
+                o.ConfirmTimeout = PublishTimeout;
+            });
+        var connection = app.PublisherConnection;
+        var publisher = app.Publisher;
         await publisher.PublishAsync(string.Empty, queue, Encoding.UTF8.GetBytes("before"));
         var baseline = Memory();
         var afterRounds = new List<long>();

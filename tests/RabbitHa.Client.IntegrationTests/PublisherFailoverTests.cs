@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RabbitHa.Testing;
 using RabbitHa.Testing.Xunit;
@@ -46,14 +45,8 @@ public sealed class PublisherFailoverTests(RabbitHaClusterFixture fixture, ITest
     {
         var queue = "failover-" + Guid.NewGuid().ToString("N");
         var producerName = "producer-" + Guid.NewGuid().ToString("N");
-        await using var services = RabbitHaTestHost.BuildServices(
-            Cluster.AmqpUri,
-            producerName,
-            new XunitLoggerProvider(output),
-            rabbitHa => rabbitHa.AddTopology(t => t.Queues.Add(new RabbitHaQueueDefinition { Name = queue })).AddPublisher());
-        await services.GetRequiredService<IRabbitHaConnection>().ConnectAsync();
-        await services.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection).ConnectAsync();
-        var publisher = services.GetRequiredService<IRabbitHaPublisher>();
+        await using var app = await PublishingTestApp.ConnectAsync(Cluster.AmqpUri, producerName, new XunitLoggerProvider(output), queue);
+        var publisher = app.Publisher;
         await using var consumer = await Consumer.StartAsync(Cluster.AmqpUri, queue);
 
         int? producerNode = null;

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Runtime;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RabbitHa.Client.Internal.Publishing;
 using RabbitHa.Testing;
@@ -46,14 +45,8 @@ public sealed class PublisherRejectionTests(RabbitHaClusterFixture fixture, ITes
         await using var testQueue = TestQueue.Named(Cluster.AmqpUri, "refused");
         var queue = testQueue.Name;
         var name = "refused-" + Guid.NewGuid().ToString("N");
-        await using var services = RabbitHaTestHost.BuildServices(
-            Cluster.AmqpUri,
-            name,
-            new XunitLoggerProvider(output),
-            rabbitHa => rabbitHa.AddTopology(t => t.Queues.Add(new RabbitHaQueueDefinition { Name = queue })).AddPublisher());
-        await services.GetRequiredService<IRabbitHaConnection>().ConnectAsync();
-        await services.GetRequiredKeyedService<IRabbitHaConnection>(RabbitHaServiceKeys.PublisherConnection).ConnectAsync();
-        var publisher = services.GetRequiredService<IRabbitHaPublisher>();
+        await using var app = await PublishingTestApp.ConnectAsync(Cluster.AmqpUri, name, new XunitLoggerProvider(output), queue);
+        var publisher = app.Publisher;
         var counters = (RabbitHaPublisher)publisher;
         var oversized = new byte[MaxMessageSize + 1];
         var sameMissing = "missing-" + Guid.NewGuid().ToString("N");

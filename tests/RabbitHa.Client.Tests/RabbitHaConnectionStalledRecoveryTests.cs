@@ -35,7 +35,7 @@ public sealed class RabbitHaConnectionStalledRecoveryTests
         Assert.Equal(RabbitHaConnectionState.Recovering, connection.State);
 
         time.Advance(TimeSpan.FromSeconds(1));
-        await Poll.UntilAsync(() => connection.State == RabbitHaConnectionState.Open, "the replacement connection is open");
+        await Eventually.HoldsAsync(() => connection.State == RabbitHaConnectionState.Open, "the replacement connection is open");
 
         Assert.Empty(opened);
         await connection.Events.Raised;
@@ -45,7 +45,7 @@ public sealed class RabbitHaConnectionStalledRecoveryTests
         Assert.Equal(TimeSpan.Zero, hung.NextAttemptIn);
         Assert.Contains("[RecoveryStalled]", logs.AllText, StringComparison.Ordinal);
         Assert.Contains("has gone 00:00:20 without an attempt ending", logs.AllText, StringComparison.Ordinal);
-        await Poll.UntilAsync(() => !firstStub.HasHandlers(nameof(IConnection.RecoverySucceededAsync)), "the stalled connection is no longer listened to");
+        await Eventually.HoldsAsync(() => !firstStub.HasHandlers(nameof(IConnection.RecoverySucceededAsync)), "the stalled connection is no longer listened to");
 
         // The stalled connection's own recovery ending late changes nothing: it is not this connection's any more.
         await firstStub.RecoverAsync();

@@ -181,7 +181,7 @@ public sealed class RabbitHaHealthCheckTests
         var check = new RabbitHaHealthCheck(main, publishing, registry);
 
         HealthCheckResult result = default;
-        await Poll.UntilAsync(() => (result = check.CheckHealthAsync(new HealthCheckContext()).Result).Description?.Contains("Consumer 'orders'", StringComparison.Ordinal) == true,
+        await Eventually.HoldsAsync(() => (result = check.CheckHealthAsync(new HealthCheckContext()).Result).Description?.Contains("Consumer 'orders'", StringComparison.Ordinal) == true,
             "the consumer is named");
 
         Assert.Equal(HealthStatus.Unhealthy, result.Status);

@@ -21,10 +21,8 @@ public sealed class ConsumerChaosTests(RabbitHaClusterFixture fixture, ITestOutp
     [DockerFact]
     public async Task KillTheNodeOfEachConsumer_WhileMessagesFlow_AllResumeByThemselves_AndNoConfirmedMessageIsLost()
     {
-        string queue = "consumer-chaos-" + Guid.NewGuid().ToString("N")[..12];
-        await TestAmqp.DeclareQueueAsync(Cluster.AmqpUri, queue);
-        await Eventually.HoldsAsync(async () => await Cluster.GetQueueReplicasAsync(queue) is { SynchronisedMirrors.Count: 2 },
-            TimeSpan.FromSeconds(30), "the queue is mirrored on every node");
+        await using TestQueue testQueue = await TestAmqp.DeclareMirroredQueueAsync(Cluster, "consumer-chaos");
+        string queue = testQueue.Name;
 
         var log = new DeliveryLog();
         var store = new InMemoryRabbitHaDeduplicationStore();
@@ -137,7 +135,6 @@ public sealed class ConsumerChaosTests(RabbitHaClusterFixture fixture, ITestOutp
             }
 
             await Cluster.WaitUntilHealthyAsync(s_recoveryTimeout);
-            await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, queue);
         }
     }
 

@@ -17,8 +17,8 @@ public sealed class ConsumerHealthTests(RabbitHaClusterFixture fixture, ITestOut
     [DockerFact]
     public async Task HealthCheck_WhenAConsumersQueueIsDeleted_IsUnhealthyNamingTheConsumerAndTheBrokersReason_AndHealthyOnceTheQueueIsBack()
     {
-        string queue = $"consumer-health-{Guid.NewGuid():N}"[..40];
-        await TestAmqp.DeclareQueueAsync(Cluster.AmqpUri, queue);
+        await using TestQueue testQueue = await TestQueue.DeclareAsync(Cluster.AmqpUri, "consumer-health");
+        string queue = testQueue.Name;
         var log = new DeliveryLog();
 
         // The queue is not in AddTopology: nobody but the test declares it again.
@@ -52,7 +52,6 @@ public sealed class ConsumerHealthTests(RabbitHaClusterFixture fixture, ITestOut
         finally
         {
             await host.StopAsync();
-            await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, queue);
         }
     }
 }

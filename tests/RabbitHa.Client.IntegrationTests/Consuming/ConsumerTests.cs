@@ -44,8 +44,8 @@ public sealed class ConsumerTests(RabbitHaClusterFixture fixture, ITestOutputHel
     [DockerFact]
     public async Task QueueDeletedAndRedeclared_ConsumerResumesOnTheNewQueue()
     {
-        string queue = NewQueueName("redeclared");
-        await TestAmqp.DeclareQueueAsync(Cluster.AmqpUri, queue);
+        await using TestQueue testQueue = await TestQueue.DeclareAsync(Cluster.AmqpUri, "consumer-redeclared");
+        string queue = testQueue.Name;
         var log = new DeliveryLog();
         using IHost host = ConsumerHost.Build(Cluster, output, "consumer-" + queue, queue, log);
         await host.StartAsync();
@@ -75,15 +75,14 @@ public sealed class ConsumerTests(RabbitHaClusterFixture fixture, ITestOutputHel
         finally
         {
             await host.StopAsync();
-            await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, queue);
         }
     }
 
     [DockerFact]
     public async Task ChannelClosedByTheBroker_ConsumerResubscribesOnANewChannel()
     {
-        string queue = NewQueueName("channel-error");
-        await TestAmqp.DeclareQueueAsync(Cluster.AmqpUri, queue);
+        await using TestQueue testQueue = await TestQueue.DeclareAsync(Cluster.AmqpUri, "consumer-channel-error");
+        string queue = testQueue.Name;
         var log = new DeliveryLog();
         using IHost host = ConsumerHost.Build(Cluster, output, "consumer-" + queue, queue, log);
         await host.StartAsync();
@@ -106,15 +105,15 @@ public sealed class ConsumerTests(RabbitHaClusterFixture fixture, ITestOutputHel
         finally
         {
             await host.StopAsync();
-            await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, queue);
         }
     }
 
     [DockerFact]
     public async Task HandlerThrows_MessageRetriedUpToTheLimit_ThenDeadLetteredByTheBroker()
     {
-        string queue = NewQueueName("poison");
-        string dlq = await TestAmqp.DeclareQueueWithDeadLetterQueueAsync(Cluster.AmqpUri, queue);
+        await using TestQueue testQueue = await TestQueue.DeclareWithDeadLetterQueueAsync(Cluster.AmqpUri, "consumer-poison");
+        string queue = testQueue.Name;
+        string dlq = testQueue.Companion(".dlq");
         var log = new DeliveryLog();
         var behavior = new HandlerBehavior
         {
@@ -147,17 +146,16 @@ public sealed class ConsumerTests(RabbitHaClusterFixture fixture, ITestOutputHel
         finally
         {
             await host.StopAsync();
-            await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, queue);
-            await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, dlq);
         }
     }
 
     [DockerFact]
     public async Task QuorumQueue_HandlerThrows_AttemptsCountedByTheBroker_ThenDeadLetteredByTheBroker()
     {
-        string queue = NewQueueName("poison-quorum");
-        string dlq = await TestAmqp.DeclareQueueWithDeadLetterQueueAsync(Cluster.AmqpUri, queue,
+        await using TestQueue testQueue = await TestQueue.DeclareWithDeadLetterQueueAsync(Cluster.AmqpUri, "consumer-poison-quorum",
             new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
+        string queue = testQueue.Name;
+        string dlq = testQueue.Companion(".dlq");
         var log = new DeliveryLog();
         var seenCounts = new List<int>();
         var behavior = new HandlerBehavior
@@ -188,16 +186,15 @@ public sealed class ConsumerTests(RabbitHaClusterFixture fixture, ITestOutputHel
         finally
         {
             await host.StopAsync();
-            await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, queue);
-            await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, dlq);
         }
     }
 
     [DockerFact]
     public async Task BodyThatCannotBeDeserialized_IsDeadLetteredByTheBrokerAtOnce()
     {
-        string queue = NewQueueName("malformed");
-        string dlq = await TestAmqp.DeclareQueueWithDeadLetterQueueAsync(Cluster.AmqpUri, queue);
+        await using TestQueue testQueue = await TestQueue.DeclareWithDeadLetterQueueAsync(Cluster.AmqpUri, "consumer-malformed");
+        string queue = testQueue.Name;
+        string dlq = testQueue.Companion(".dlq");
         var log = new DeliveryLog();
         using IHost host = ConsumerHost.Build(Cluster, output, "consumer-" + queue, queue, log,
             configure: o => o.DeadLetterStrategy = RabbitHaDeadLetterStrategy.Broker, typed: true);
@@ -217,16 +214,14 @@ public sealed class ConsumerTests(RabbitHaClusterFixture fixture, ITestOutputHel
         finally
         {
             await host.StopAsync();
-            await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, queue);
-            await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, dlq);
         }
     }
 
     [DockerFact]
     public async Task StopHost_WhileHandlersRun_InFlightMessagesAreAcknowledged_NoneLost()
     {
-        string queue = NewQueueName("graceful-stop");
-        await TestAmqp.DeclareQueueAsync(Cluster.AmqpUri, queue);
+        await using TestQueue testQueue = await TestQueue.DeclareAsync(Cluster.AmqpUri, "consumer-graceful-stop");
+        string queue = testQueue.Name;
         var log = new DeliveryLog();
         int running = 0;
         int runningAtStop = 0;
@@ -252,10 +247,7 @@ public sealed class ConsumerTests(RabbitHaClusterFixture fixture, ITestOutputHel
             o.Concurrency = 4;
         });
         const int total = 60;
-        await using (var producer = new TestProducer(Cluster.AmqpUri, queue, output))
-        {
-            await producer.RunAsync(total, TimeSpan.Zero, CancellationToken.None);
-        }
+        await TestProducer.RunOnceAsync(Cluster.AmqpUri, queue, output, total);
 
         await host.StartAsync();
         await Eventually.HoldsAsync(() => Task.FromResult(log.HandledCount >= 8 && Volatile.Read(ref running) > 0), s_deliveryTimeout, "handlers are running");
@@ -264,7 +256,6 @@ public sealed class ConsumerTests(RabbitHaClusterFixture fixture, ITestOutputHel
 
         HashSet<string> handled = log.HandledIds();
         HashSet<string> remaining = (await TestAmqp.DrainAsync(Cluster.AmqpUri, queue)).Select(m => m.BasicProperties.MessageId!).ToHashSet(StringComparer.Ordinal);
-        await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, queue);
         output.WriteLine($"Stopped with {runningAtStop} handler(s) running: {handled.Count} handled and acknowledged, {remaining.Count} back in the queue");
 
         Assert.True(runningAtStop > 0);
@@ -276,8 +267,8 @@ public sealed class ConsumerTests(RabbitHaClusterFixture fixture, ITestOutputHel
     [DockerFact]
     public async Task StopHost_WhenHandlersOutlastStopTimeout_CancelsThemAndTheBrokerRequeuesTheirMessages()
     {
-        string queue = NewQueueName("stop-timeout");
-        await TestAmqp.DeclareQueueAsync(Cluster.AmqpUri, queue);
+        await using TestQueue testQueue = await TestQueue.DeclareAsync(Cluster.AmqpUri, "consumer-stop-timeout");
+        string queue = testQueue.Name;
         var log = new DeliveryLog();
         int started = 0;
         var behavior = new HandlerBehavior
@@ -295,10 +286,7 @@ public sealed class ConsumerTests(RabbitHaClusterFixture fixture, ITestOutputHel
             o.StopTimeout = TimeSpan.FromMilliseconds(300);
         });
         const int total = 10;
-        await using (var producer = new TestProducer(Cluster.AmqpUri, queue, output))
-        {
-            await producer.RunAsync(total, TimeSpan.Zero, CancellationToken.None);
-        }
+        await TestProducer.RunOnceAsync(Cluster.AmqpUri, queue, output, total);
 
         await host.StartAsync();
         await Eventually.HoldsAsync(() => Task.FromResult(Volatile.Read(ref started) >= 2), s_deliveryTimeout, "two handlers are running");
@@ -307,7 +295,6 @@ public sealed class ConsumerTests(RabbitHaClusterFixture fixture, ITestOutputHel
         output.WriteLine($"Stopped in {clock.Elapsed.TotalMilliseconds:F0} ms");
 
         List<BasicGetResult> remaining = await TestAmqp.DrainAsync(Cluster.AmqpUri, queue);
-        await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, queue);
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"stop took {clock.Elapsed}");
         Assert.Equal(0, log.HandledCount);
@@ -318,8 +305,8 @@ public sealed class ConsumerTests(RabbitHaClusterFixture fixture, ITestOutputHel
     {
         const int total = 600;
         const int resendEvery = 10;
-        string queue = NewQueueName(deduplicate ? "exactly-once" : "at-least-once");
-        await TestAmqp.DeclareQueueAsync(Cluster.AmqpUri, queue);
+        await using TestQueue testQueue = await TestQueue.DeclareAsync(Cluster.AmqpUri, deduplicate ? "consumer-exactly-once" : "consumer-at-least-once");
+        string queue = testQueue.Name;
         var log = new DeliveryLog();
 
         // Three processes sharing one store, as they would share a database in production.
@@ -370,13 +357,9 @@ public sealed class ConsumerTests(RabbitHaClusterFixture fixture, ITestOutputHel
                 await host.StopAsync();
                 host.Dispose();
             }
-
-            await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, queue);
         }
     }
 
     private static async Task WaitHandledAsync(DeliveryLog log, int count) =>
         await Eventually.HoldsAsync(() => Task.FromResult(log.HandledIds().Count >= count), s_deliveryTimeout, $"{count} messages handled");
-
-    private static string NewQueueName(string purpose) => $"consumer-{purpose}-{Guid.NewGuid():N}"[..40];
 }

@@ -29,9 +29,9 @@ public sealed class DeadLetterTests(RabbitHaClusterFixture fixture, ITestOutputH
     public async Task HandlerAlwaysThrows_EveryMessageEndsInTheDeadLetterQueue_AfterMaxDeliveryAttempts_WithReasonHeaders()
     {
         const int total = 100;
-        string queue = NewQueueName("always-fails");
-        string deadLetterQueue = queue + ".dead-letter";
-        await TestAmqp.DeclareQueueAsync(Cluster.AmqpUri, queue);
+        await using TestQueue testQueue = await TestQueue.DeclareAsync(Cluster.AmqpUri, "dead-letter-always-fails");
+        string queue = testQueue.Name;
+        string deadLetterQueue = testQueue.Companion(".dead-letter");
         var log = new DeliveryLog();
         var behavior = new HandlerBehavior { BeforeHandled = (context, _) => throw new InvalidOperationException($"cannot handle {context.MessageId}") };
         using IHost host = ConsumerHost.Build(Cluster, output, "consumer-" + queue, queue, log, behavior, o =>
@@ -44,17 +44,12 @@ public sealed class DeadLetterTests(RabbitHaClusterFixture fixture, ITestOutputH
         await host.StartAsync();
         try
         {
-            await using (var producer = new TestProducer(Cluster.AmqpUri, queue, output))
-            {
-                await producer.RunAsync(total, TimeSpan.Zero, CancellationToken.None);
-            }
+            await TestProducer.RunOnceAsync(Cluster.AmqpUri, queue, output, total);
 
-            await Eventually.HoldsAsync(async () => await TestAmqp.MessageCountAsync(Cluster.AmqpUri, deadLetterQueue) >= total, s_timeout, $"{total} messages in {deadLetterQueue}");
+            await WaitDeadLetteredAsync(deadLetterQueue, total);
             await Eventually.HoldsAsync(async () => await TestAmqp.MessageCountAsync(Cluster.AmqpUri, queue) == 0, s_timeout, $"{queue} is empty");
-            await host.StopAsync();
-            List<BasicGetResult> deadLettered = await TestAmqp.DrainAsync(Cluster.AmqpUri, deadLetterQueue);
+            List<BasicGetResult> deadLettered = await StopAndDrainEveryMessageAsync(host, deadLetterQueue, total);
 
-            Assert.Equal(Enumerable.Range(1, total).Select(TestProducer.Id), deadLettered.Select(m => m.BasicProperties.MessageId!).Order(StringComparer.Ordinal));
             Assert.All(deadLettered, message =>
             {
                 IDictionary<string, object?>? headers = message.BasicProperties.Headers;
@@ -76,8 +71,6 @@ public sealed class DeadLetterTests(RabbitHaClusterFixture fixture, ITestOutputH
         finally
         {
             await host.StopAsync();
-            await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, queue);
-            await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, deadLetterQueue);
         }
     }
 
@@ -85,9 +78,9 @@ public sealed class DeadLetterTests(RabbitHaClusterFixture fixture, ITestOutputH
     public async Task BodiesThatCannotBeDeserialized_AreDeadLetteredAtOnce_AsDeserializationFailed()
     {
         const int total = 20;
-        string queue = NewQueueName("undeserializable");
-        string deadLetterQueue = queue + ".dead-letter";
-        await TestAmqp.DeclareQueueAsync(Cluster.AmqpUri, queue);
+        await using TestQueue testQueue = await TestQueue.DeclareAsync(Cluster.AmqpUri, "dead-letter-undeserializable");
+        string queue = testQueue.Name;
+        string deadLetterQueue = testQueue.Companion(".dead-letter");
         var log = new DeliveryLog();
         using IHost host = ConsumerHost.Build(Cluster, output, "consumer-" + queue, queue, log, typed: true);
         await host.StartAsync();
@@ -98,11 +91,9 @@ public sealed class DeadLetterTests(RabbitHaClusterFixture fixture, ITestOutputH
                 await TestAmqp.PublishOnceAsync(Cluster.AmqpUri, queue, TestProducer.Id(n), $"not JSON {n}");
             }
 
-            await Eventually.HoldsAsync(async () => await TestAmqp.MessageCountAsync(Cluster.AmqpUri, deadLetterQueue) >= total, s_timeout, $"{total} messages in {deadLetterQueue}");
-            await host.StopAsync();
-            List<BasicGetResult> deadLettered = await TestAmqp.DrainAsync(Cluster.AmqpUri, deadLetterQueue);
+            await WaitDeadLetteredAsync(deadLetterQueue, total);
+            List<BasicGetResult> deadLettered = await StopAndDrainEveryMessageAsync(host, deadLetterQueue, total);
 
-            Assert.Equal(Enumerable.Range(1, total).Select(TestProducer.Id), deadLettered.Select(m => m.BasicProperties.MessageId!).Order(StringComparer.Ordinal));
             Assert.All(deadLettered, message =>
             {
                 Assert.Equal("deserialization-failed", Text(message.BasicProperties.Headers, RabbitHaHeaders.DeadLetterReason));
@@ -115,8 +106,6 @@ public sealed class DeadLetterTests(RabbitHaClusterFixture fixture, ITestOutputH
         finally
         {
             await host.StopAsync();
-            await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, queue);
-            await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, deadLetterQueue);
         }
     }
 
@@ -124,9 +113,9 @@ public sealed class DeadLetterTests(RabbitHaClusterFixture fixture, ITestOutputH
     public async Task HandlerWhoseConstructorThrows_MessagesAreDeadLettered_AsHandlerUnavailable()
     {
         const int total = 10;
-        string queue = NewQueueName("no-handler");
-        string deadLetterQueue = queue + ".dead-letter";
-        await TestAmqp.DeclareQueueAsync(Cluster.AmqpUri, queue);
+        await using TestQueue testQueue = await TestQueue.DeclareAsync(Cluster.AmqpUri, "dead-letter-no-handler");
+        string queue = testQueue.Name;
+        string deadLetterQueue = testQueue.Companion(".dead-letter");
         using IHost host = BuildHost<UnconstructibleHandler>(queue, o =>
         {
             o.MaxDeliveryAttempts = 2;
@@ -135,16 +124,11 @@ public sealed class DeadLetterTests(RabbitHaClusterFixture fixture, ITestOutputH
         await host.StartAsync();
         try
         {
-            await using (var producer = new TestProducer(Cluster.AmqpUri, queue, output))
-            {
-                await producer.RunAsync(total, TimeSpan.Zero, CancellationToken.None);
-            }
+            await TestProducer.RunOnceAsync(Cluster.AmqpUri, queue, output, total);
 
-            await Eventually.HoldsAsync(async () => await TestAmqp.MessageCountAsync(Cluster.AmqpUri, deadLetterQueue) >= total, s_timeout, $"{total} messages in {deadLetterQueue}");
-            await host.StopAsync();
-            List<BasicGetResult> deadLettered = await TestAmqp.DrainAsync(Cluster.AmqpUri, deadLetterQueue);
+            await WaitDeadLetteredAsync(deadLetterQueue, total);
+            List<BasicGetResult> deadLettered = await StopAndDrainEveryMessageAsync(host, deadLetterQueue, total);
 
-            Assert.Equal(Enumerable.Range(1, total).Select(TestProducer.Id), deadLettered.Select(m => m.BasicProperties.MessageId!).Order(StringComparer.Ordinal));
             Assert.All(deadLettered, message =>
             {
                 Assert.Equal("handler-unavailable", Text(message.BasicProperties.Headers, RabbitHaHeaders.DeadLetterReason));
@@ -157,8 +141,6 @@ public sealed class DeadLetterTests(RabbitHaClusterFixture fixture, ITestOutputH
         finally
         {
             await host.StopAsync();
-            await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, queue);
-            await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, deadLetterQueue);
         }
     }
 
@@ -166,9 +148,9 @@ public sealed class DeadLetterTests(RabbitHaClusterFixture fixture, ITestOutputH
     public async Task DiscardStrategy_DropsEveryMessage_WithOneWarningEach_AndNoDeadLetterQueue()
     {
         const int total = 10;
-        string queue = NewQueueName("discard");
-        string deadLetterQueue = queue + ".dead-letter";
-        await TestAmqp.DeclareQueueAsync(Cluster.AmqpUri, queue);
+        await using TestQueue testQueue = await TestQueue.DeclareAsync(Cluster.AmqpUri, "dead-letter-discard");
+        string queue = testQueue.Name;
+        string deadLetterQueue = testQueue.Companion(".dead-letter");
         using var logs = new RecordingLoggerProvider(output);
         var log = new DeliveryLog();
         var behavior = new HandlerBehavior { BeforeHandled = (_, _) => throw new InvalidOperationException("always fails") };
@@ -180,10 +162,7 @@ public sealed class DeadLetterTests(RabbitHaClusterFixture fixture, ITestOutputH
         await host.StartAsync();
         try
         {
-            await using (var producer = new TestProducer(Cluster.AmqpUri, queue, output))
-            {
-                await producer.RunAsync(total, TimeSpan.Zero, CancellationToken.None);
-            }
+            await TestProducer.RunOnceAsync(Cluster.AmqpUri, queue, output, total);
 
             await Eventually.HoldsAsync(() => Task.FromResult(logs.Count("MessageDiscarded") >= total), s_timeout, $"{total} messages discarded");
             await Eventually.HoldsAsync(async () => await TestAmqp.MessageCountAsync(Cluster.AmqpUri, queue) == 0, s_timeout, $"{queue} is empty");
@@ -202,7 +181,6 @@ public sealed class DeadLetterTests(RabbitHaClusterFixture fixture, ITestOutputH
         finally
         {
             await host.StopAsync();
-            await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, queue);
         }
     }
 
@@ -215,6 +193,18 @@ public sealed class DeadLetterTests(RabbitHaClusterFixture fixture, ITestOutputH
             logs ?? new XunitLoggerProvider(output),
             rabbitHa => rabbitHa.AddConsumer<THandler, ReadOnlyMemory<byte>>(queue, configure),
             services: services);
+
+    private Task<TimeSpan> WaitDeadLetteredAsync(string deadLetterQueue, int total) =>
+        Eventually.HoldsAsync(async () => await TestAmqp.MessageCountAsync(Cluster.AmqpUri, deadLetterQueue) >= total, s_timeout, $"{total} messages in {deadLetterQueue}");
+
+    /// <summary>Stops the host, takes every message out of <paramref name="deadLetterQueue"/>, and checks that they are messages 1 to <paramref name="total"/>, each once.</summary>
+    private async Task<List<BasicGetResult>> StopAndDrainEveryMessageAsync(IHost host, string deadLetterQueue, int total)
+    {
+        await host.StopAsync();
+        List<BasicGetResult> deadLettered = await TestAmqp.DrainAsync(Cluster.AmqpUri, deadLetterQueue);
+        Assert.Equal(Enumerable.Range(1, total).Select(TestProducer.Id), deadLettered.Select(m => m.BasicProperties.MessageId!).Order(StringComparer.Ordinal));
+        return deadLettered;
+    }
 
     /// <summary>A queue's depth, or zero when it does not exist (the passive declaration's 404).</summary>
     private async Task<uint> MessageCountOrZeroAsync(string queue)
@@ -243,8 +233,6 @@ public sealed class DeadLetterTests(RabbitHaClusterFixture fixture, ITestOutputH
         headers is not null && headers.TryGetValue(name, out object? value) && value is not null
             ? Convert.ToInt64(value, CultureInfo.InvariantCulture)
             : null;
-
-    private static string NewQueueName(string purpose) => $"dead-letter-{purpose}-{Guid.NewGuid():N}"[..40];
 
     /// <summary>A handler that dependency injection cannot create: its constructor throws, as with a missing connection string.</summary>
     private sealed class UnconstructibleHandler : IRabbitHaHandler<ReadOnlyMemory<byte>>

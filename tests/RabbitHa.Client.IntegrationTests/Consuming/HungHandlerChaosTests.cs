@@ -24,10 +24,9 @@ public sealed class HungHandlerChaosTests(RabbitHaClusterFixture fixture, ITestO
     [DockerFact]
     public async Task HandlerHangingForever_WhileTheQueueMasterFailsOver_OtherMessagesFlow_NoneLost_NoneHandledTwiceAtOnce_AndTheHangIsLogged()
     {
-        string queue = "hung-handler-" + Guid.NewGuid().ToString("N")[..12];
-        await TestAmqp.DeclareQueueAsync(Cluster.AmqpUri, queue);
-        await Eventually.HoldsAsync(async () => await Cluster.GetQueueReplicasAsync(queue) is { SynchronisedMirrors.Count: 2 },
-            TimeSpan.FromSeconds(30), "the queue is mirrored on every node");
+        await using TestQueue testQueue = await TestAmqp.DeclareMirroredQueueAsync(Cluster, "hung-handler");
+        string queue = testQueue.Name;
+        _ = testQueue.Companion(".dead-letter"); // the consumer's own, if a message ends there: deleted with the queue
 
         var log = new DeliveryLog();
         var hang = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -150,8 +149,6 @@ public sealed class HungHandlerChaosTests(RabbitHaClusterFixture fixture, ITestO
 
             await host.StopAsync();
             await Cluster.WaitUntilHealthyAsync(s_recoveryTimeout);
-            await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, queue);
-            await TestAmqp.DeleteQueueAsync(Cluster.AmqpUri, queue + ".dead-letter");
         }
     }
 }

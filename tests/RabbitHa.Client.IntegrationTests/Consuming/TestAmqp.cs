@@ -1,4 +1,5 @@
 using System.Text;
+using RabbitHa.Testing;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
@@ -17,18 +18,24 @@ internal static class TestAmqp
         await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments);
     }
 
-    /// <summary>Declares <paramref name="queue"/> dead-lettering into <c>{queue}.dlq</c> through the default exchange.</summary>
-    public static async Task<string> DeclareQueueWithDeadLetterQueueAsync(Uri uri, string queue, IDictionary<string, object?>? extraArguments = null)
+    /// <summary>
+    /// A test's own queue (<see cref="TestQueue"/>), once it is mirrored on every node: what a chaos test that kills
+    /// a node needs before it starts.
+    /// </summary>
+    public static async Task<TestQueue> DeclareMirroredQueueAsync(IRabbitHaCluster cluster, string purpose)
     {
-        string dlq = queue + ".dlq";
-        await DeclareQueueAsync(uri, dlq);
-        var arguments = new Dictionary<string, object?>(extraArguments ?? new Dictionary<string, object?>())
+        TestQueue queue = await TestQueue.DeclareAsync(cluster.AmqpUri, purpose);
+        try
         {
-            ["x-dead-letter-exchange"] = string.Empty,
-            ["x-dead-letter-routing-key"] = dlq,
-        };
-        await DeclareQueueAsync(uri, queue, arguments);
-        return dlq;
+            await Eventually.HoldsAsync(async () => await cluster.GetQueueReplicasAsync(queue.Name) is { SynchronisedMirrors.Count: 2 },
+                TimeSpan.FromSeconds(30), "the queue is mirrored on every node");
+            return queue;
+        }
+        catch
+        {
+            await queue.DisposeAsync();
+            throw;
+        }
     }
 
     public static async Task DeleteQueueAsync(Uri uri, string queue)

@@ -26,6 +26,13 @@ internal sealed class TestProducer(Uri uri, string queue, ITestOutputHelper outp
 
     public static string Id(int n) => "m-" + n.ToString("D6", CultureInfo.InvariantCulture);
 
+    /// <summary>Publishes messages 1 to <paramref name="count"/> without a pause on a producer of its own, each until confirmed.</summary>
+    public static async Task RunOnceAsync(Uri uri, string queue, ITestOutputHelper output, int count)
+    {
+        await using var producer = new TestProducer(uri, queue, output);
+        await producer.RunAsync(count, TimeSpan.Zero, CancellationToken.None);
+    }
+
     /// <summary>Publishes until confirmed (retrying) or cancelled.</summary>
     public async Task PublishAsync(string messageId, bool resent = false, CancellationToken cancellationToken = default)
     {

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using RabbitHa.Client.Internal.DependencyInjection;
 using RabbitHa.Client.Internal.Diagnostics;
-using RabbitHa.Client.Tests.TestSupport;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
@@ -39,14 +38,14 @@ public sealed class ConsumerSupervisorTests
         {
             RecordingChannel first = await harness.SubscribedAsync(1);
             await first.DeliverAsync(1, "hung");
-            await Poll.UntilAsync(() => harness.Supervisor.Slots.Free == 1, "the handler runs");
+            await Eventually.HoldsAsync(() => harness.Supervisor.Slots.Free == 1, "the handler runs");
 
             var clock = Stopwatch.StartNew();
             await first.CancelByBrokerAsync();
             RecordingChannel second = await harness.SubscribedAsync(2);
             TimeSpan resubscribedAfter = clock.Elapsed;
             await second.DeliverAsync(1, "m-2");
-            await Poll.UntilAsync(() => Settled(second).Contains(("ack", 1UL)), "m-2 is acknowledged on the new subscription");
+            await Eventually.HoldsAsync(() => Settled(second).Contains(("ack", 1UL)), "m-2 is acknowledged on the new subscription");
 
             Assert.True(resubscribedAfter < TimeSpan.FromSeconds(5), $"resubscribed after {resubscribedAfter}: it waited for the hung handler");
             Assert.Equal(["m-2"], handled);
@@ -58,7 +57,7 @@ public sealed class ConsumerSupervisorTests
         }
 
         RecordingChannel old = harness.Broker.SubscriptionChannels[0];
-        await Poll.UntilAsync(() => Settled(old).Contains(("ack", 1UL)) && old.Closed, "the handler's acknowledgement goes out on its open channel, which then closes");
+        await Eventually.HoldsAsync(() => Settled(old).Contains(("ack", 1UL)) && old.Closed, "the handler's acknowledgement goes out on its open channel, which then closes");
     }
 
     [Fact]
@@ -77,7 +76,7 @@ public sealed class ConsumerSupervisorTests
         });
         RecordingChannel first = await harness.SubscribedAsync(1);
         await first.DeliverAsync(7, "slow");
-        await Poll.UntilAsync(() => harness.Supervisor.Slots.Free == 1, "the handler runs");
+        await Eventually.HoldsAsync(() => harness.Supervisor.Slots.Free == 1, "the handler runs");
 
         await first.ShutDownAsync(SupervisorHarness.ConnectionLost());
         await harness.SubscribedAsync(2);
@@ -85,8 +84,8 @@ public sealed class ConsumerSupervisorTests
         // RabbitMQ.Client recovers the channel under the same object, numbering deliveries from 1 again: tag 7 is another message there.
         first.Recover();
         release.SetResult();
-        await Poll.UntilAsync(() => harness.Supervisor.Slots.Free == 2, "the handler has returned");
-        await Poll.UntilAsync(() => first.CloseCount > 0, "the old channel is closed");
+        await Eventually.HoldsAsync(() => harness.Supervisor.Slots.Free == 2, "the handler has returned");
+        await Eventually.HoldsAsync(() => first.CloseCount > 0, "the old channel is closed");
 
         Assert.Empty(Settled(first));
         Assert.Contains("[SettleSkipped] Consumer 'orders' did not acknowledge delivery 7", harness.Logs.AllText, StringComparison.Ordinal);
@@ -119,18 +118,18 @@ public sealed class ConsumerSupervisorTests
         {
             RecordingChannel first = await harness.SubscribedAsync(1);
             await first.DeliverAsync(1, "hung");
-            await Poll.UntilAsync(() => meter.Running == 1, "the handler runs");
+            await Eventually.HoldsAsync(() => meter.Running == 1, "the handler runs");
             await first.ShutDownAsync(SupervisorHarness.ConnectionLost());
             RecordingChannel second = await harness.SubscribedAsync(2);
-            await Poll.UntilAsync(() => harness.Supervisor.GetStatus().HungHandlers.Count == 1, "the handler is given up on, as hung");
+            await Eventually.HoldsAsync(() => harness.Supervisor.GetStatus().HungHandlers.Count == 1, "the handler is given up on, as hung");
 
             await second.DeliverAsync(1, "m-2");
             await second.DeliverAsync(2, "m-3");
-            await Poll.UntilAsync(() => meter.Running == 2, "m-2 runs next to the hung handler");
+            await Eventually.HoldsAsync(() => meter.Running == 2, "m-2 runs next to the hung handler");
             await Task.Delay(300);
             bool m3RanMeanwhile = handled.Contains("m-3");
             gate.SetResult();
-            await Poll.UntilAsync(() => Settled(second).Contains(("ack", 2UL)), "m-3 runs once m-2 has returned");
+            await Eventually.HoldsAsync(() => Settled(second).Contains(("ack", 2UL)), "m-3 runs once m-2 has returned");
 
             Assert.False(m3RanMeanwhile, "a third handler ran while two slots were held");
             Assert.Equal(2, meter.Max);
@@ -161,15 +160,15 @@ public sealed class ConsumerSupervisorTests
         }));
         RecordingChannel channel = await harness.SubscribedAsync(1);
         await channel.DeliverAsync(1, "m-1");
-        await Poll.UntilAsync(() => Settled(channel).Contains(("ack", 1UL)), "the timed-out attempt is sent back to the queue");
+        await Eventually.HoldsAsync(() => Settled(channel).Contains(("ack", 1UL)), "the timed-out attempt is sent back to the queue");
 
         await channel.DeliverAsync(2, "m-1", redelivered: true);
         await channel.DeliverAsync(3, "m-2");
-        await Poll.UntilAsync(() => Settled(channel).Contains(("ack", 3UL)), "another message takes the free slot meanwhile");
+        await Eventually.HoldsAsync(() => Settled(channel).Contains(("ack", 3UL)), "another message takes the free slot meanwhile");
         await Task.Delay(200);
         int m1CallsWhileHung = calls.Count(static id => id == "m-1");
         hang.SetResult();
-        await Poll.UntilAsync(() => Settled(channel).Contains(("ack", 2UL)), "the copy is handled once the first handler returned");
+        await Eventually.HoldsAsync(() => Settled(channel).Contains(("ack", 2UL)), "the copy is handled once the first handler returned");
 
         Assert.Equal(1, m1CallsWhileHung);
         Assert.Equal(2, meter.Max);
@@ -193,10 +192,10 @@ public sealed class ConsumerSupervisorTests
         {
             RecordingChannel channel = await harness.SubscribedAsync(1);
             await channel.DeliverAsync(1, "m-1");
-            await Poll.UntilAsync(() => Settled(channel).Contains(("ack", 1UL)), "the timed-out attempt is sent back to the queue");
+            await Eventually.HoldsAsync(() => Settled(channel).Contains(("ack", 1UL)), "the timed-out attempt is sent back to the queue");
 
             await channel.DeliverAsync(2, "m-1", redelivered: true);
-            await Poll.UntilAsync(() => Settled(channel).Contains(("requeue", 2UL)), "the copy goes back to the queue", TimeSpan.FromSeconds(15));
+            await Eventually.HoldsAsync(() => Settled(channel).Contains(("requeue", 2UL)), "the copy goes back to the queue", TimeSpan.FromSeconds(15));
 
             Assert.Equal(1, Volatile.Read(ref calls));
             Assert.Contains("[RunningCopyReturned]", harness.Logs.AllText, StringComparison.Ordinal);
@@ -218,7 +217,7 @@ public sealed class ConsumerSupervisorTests
             RecordingChannel channel = await harness.SubscribedAsync(subscription);
             channel.CloseFailure = new InvalidOperationException($"abort {subscription} failed");
             await channel.ShutDownAsync(new ShutdownEventArgs(ShutdownInitiator.Peer, Constants.PreconditionFailed, "PRECONDITION_FAILED - unknown delivery tag 1"));
-            await Poll.UntilAsync(() => harness.Logs.AllText.Contains($"abort {subscription} failed", StringComparison.Ordinal), "the failure is logged");
+            await Eventually.HoldsAsync(() => harness.Logs.AllText.Contains($"abort {subscription} failed", StringComparison.Ordinal), "the failure is logged");
         }
 
         await harness.SubscribedAsync(3);
@@ -242,8 +241,8 @@ public sealed class ConsumerSupervisorTests
 
         await first.ShutDownAsync(SupervisorHarness.ConnectionLost());
         await harness.SubscribedAsync(2);
-        await Poll.UntilAsync(() => harness.Logs.AllText.Contains("[CancellationCallbackFailed]", StringComparison.Ordinal), "the callback's failure is logged");
-        await Poll.UntilAsync(() => harness.Supervisor.Slots.Free == 1, "the cancelled handler returned its slot");
+        await Eventually.HoldsAsync(() => harness.Logs.AllText.Contains("[CancellationCallbackFailed]", StringComparison.Ordinal), "the callback's failure is logged");
+        await Eventually.HoldsAsync(() => harness.Supervisor.Slots.Free == 1, "the cancelled handler returned its slot");
 
         Assert.Contains("the handler's callback failed", harness.Logs.AllText, StringComparison.Ordinal);
     }
@@ -271,10 +270,10 @@ public sealed class ConsumerSupervisorTests
         await using var harness = new SupervisorHarness();
         harness.Broker.ConsumeFailure = new InvalidOperationException("something nobody expected");
         harness.Start((_, _) => Task.CompletedTask);
-        await Poll.UntilAsync(() => harness.Broker.SubscriptionChannels.Count >= 3, "it keeps trying");
+        await Eventually.HoldsAsync(() => harness.Broker.SubscriptionChannels.Count >= 3, "it keeps trying");
 
         harness.Broker.ConsumeFailure = null;
-        await Poll.UntilAsync(() => harness.Supervisor.IsSubscribed, "it subscribes once it can");
+        await Eventually.HoldsAsync(() => harness.Supervisor.IsSubscribed, "it subscribes once it can");
 
         Assert.Contains("Error consumer [SubscribeFailedUnexpectedly]", harness.Logs.AllText, StringComparison.Ordinal);
         Assert.All(harness.Broker.SubscriptionChannels.SkipLast(1), static channel => Assert.True(channel.Closed, "a half-open channel is closed"));
@@ -291,10 +290,10 @@ public sealed class ConsumerSupervisorTests
         bool healthyAtFirst = RabbitHaHealthCheck.EvaluateConsumer(harness.Supervisor.GetStatus(), HealthStatus.Unhealthy) is null;
 
         HealthCheckResult? missing = null;
-        await Poll.UntilAsync(() => (missing = RabbitHaHealthCheck.EvaluateConsumer(harness.Supervisor.GetStatus(), HealthStatus.Unhealthy)) is not null,
+        await Eventually.HoldsAsync(() => (missing = RabbitHaHealthCheck.EvaluateConsumer(harness.Supervisor.GetStatus(), HealthStatus.Unhealthy)) is not null,
             "the consumer is reported");
         harness.Broker.ConsumeFailure = null;
-        await Poll.UntilAsync(() => harness.Supervisor.IsSubscribed, "it subscribes once the queue is back");
+        await Eventually.HoldsAsync(() => harness.Supervisor.IsSubscribed, "it subscribes once the queue is back");
 
         Assert.True(healthyAtFirst);
         Assert.Equal(HealthStatus.Unhealthy, missing!.Value.Status);
@@ -314,7 +313,7 @@ public sealed class ConsumerSupervisorTests
         {
             RecordingChannel channel = await harness.SubscribedAsync(1);
             await channel.DeliverAsync(1, "m-1");
-            await Poll.UntilAsync(() => harness.Supervisor.Slots.Free == 0, "the handler runs");
+            await Eventually.HoldsAsync(() => harness.Supervisor.Slots.Free == 0, "the handler runs");
 
             var clock = Stopwatch.StartNew();
             await harness.Supervisor.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));

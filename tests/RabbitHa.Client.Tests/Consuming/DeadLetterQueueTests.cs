@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using RabbitHa.Client.Internal.Consuming;
 using RabbitHa.Client.Internal.Diagnostics;
 using RabbitHa.Client.Tests.TestSupport;
-using RabbitHa.TestSupport;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 

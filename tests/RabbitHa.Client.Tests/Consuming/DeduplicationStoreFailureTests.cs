@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using RabbitHa.Client.Tests.TestSupport;
 using static RabbitHa.Client.Tests.Consuming.ProcessorHarness;
 
 namespace RabbitHa.Client.Tests.Consuming;
@@ -86,7 +85,7 @@ public sealed class DeduplicationStoreFailureTests
 
         await harness.Create(handler).ProcessAsync(harness.Channel, 1, false, "", Queue, Properties("m-1"), Body("a"), CancellationToken.None).WaitAsync(s_deadline);
 
-        await Poll.UntilAsync(() => store.Operations.Contains("release m-1"), "the late claim is released");
+        await Eventually.HoldsAsync(() => store.Operations.Contains("release m-1"), "the late claim is released");
         Assert.Equal(RabbitHaDeduplicationResult.Claimed, await inner.TryClaimAsync(Queue, "m-1", CancellationToken.None));
         Assert.Equal([("requeue", 1UL)], harness.Recorder.Settled);
     }

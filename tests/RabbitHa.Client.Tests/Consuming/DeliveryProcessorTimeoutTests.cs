@@ -1,5 +1,4 @@
 using RabbitHa.Client.Internal.Consuming;
-using RabbitHa.Client.Tests.TestSupport;
 using static RabbitHa.Client.Tests.Consuming.ProcessorHarness;
 
 namespace RabbitHa.Client.Tests.Consuming;
@@ -64,7 +63,7 @@ public sealed class DeliveryProcessorTimeoutTests
             Assert.Equal([("ack", 1UL)], harness.Recorder.Settled);
             Assert.Equal(1, processor.Slots.Free);
             Assert.Equal("m-1", Assert.Single(processor.Slots.Hung(TimeProvider.System.GetTimestamp(), TimeProvider.System)).MessageId);
-            await Poll.UntilAsync(() => harness.Logs.AllText.Contains("[HandlerHung]", StringComparison.Ordinal), "the hung handler is logged");
+            await Eventually.HoldsAsync(() => harness.Logs.AllText.Contains("[HandlerHung]", StringComparison.Ordinal), "the hung handler is logged");
             string hung = harness.Logs.Lines.First(l => l.Contains("[HandlerHung]", StringComparison.Ordinal));
             Assert.StartsWith("Warning", hung, StringComparison.Ordinal);
             Assert.Contains("on message 'm-1' (delivery 1)", hung, StringComparison.Ordinal);
@@ -75,8 +74,8 @@ public sealed class DeliveryProcessorTimeoutTests
             hang.SetResult();
         }
 
-        await Poll.UntilAsync(() => processor.Slots.Free == 2, "the slot is free once the handler returns");
-        await Poll.UntilAsync(() => harness.Logs.AllText.Contains("[HungHandlerReturned]", StringComparison.Ordinal), "its return is logged");
+        await Eventually.HoldsAsync(() => processor.Slots.Free == 2, "the slot is free once the handler returns");
+        await Eventually.HoldsAsync(() => harness.Logs.AllText.Contains("[HungHandlerReturned]", StringComparison.Ordinal), "its return is logged");
         Assert.Equal([("ack", 1UL)], harness.Recorder.Settled);
     }
 

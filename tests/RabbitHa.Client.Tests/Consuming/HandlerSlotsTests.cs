@@ -1,5 +1,4 @@
 using RabbitHa.Client.Internal.Consuming;
-using RabbitHa.Client.Tests.TestSupport;
 
 namespace RabbitHa.Client.Tests.Consuming;
 
@@ -40,7 +39,7 @@ public sealed class HandlerSlotsTests
         handler.SetResult();
 
         Assert.Equal(0, freeWhileTheHandlerRuns);
-        await Poll.UntilAsync(() => slots.Free == 1, "the slot is free once the handler has returned");
+        await Eventually.HoldsAsync(() => slots.Free == 1, "the slot is free once the handler has returned");
     }
 
     [Fact]
@@ -60,7 +59,7 @@ public sealed class HandlerSlotsTests
         Assert.Same(handler.Task, running);
         Assert.Null(other);
         Assert.Null(noId);
-        await Poll.UntilAsync(() => slots.FindRunning("m-1") is null, "a handler that returned is not running");
+        await Eventually.HoldsAsync(() => slots.FindRunning("m-1") is null, "a handler that returned is not running");
     }
 
     [Fact]

@@ -52,7 +52,7 @@ internal sealed class SupervisorHarness : IAsyncDisposable
     /// <summary>Waits for subscription number <paramref name="count"/> (from 1) to be open, and returns its channel.</summary>
     public async Task<RecordingChannel> SubscribedAsync(int count, TimeSpan? timeout = null)
     {
-        await Poll.UntilAsync(() => Broker.SubscriptionChannels.Count >= count && Broker.SubscriptionChannels[count - 1].Consumer is not null && Supervisor.IsSubscribed,
+        await Eventually.HoldsAsync(() => Broker.SubscriptionChannels.Count >= count && Broker.SubscriptionChannels[count - 1].Consumer is not null && Supervisor.IsSubscribed,
             $"subscription {count} is open", timeout);
         return Broker.SubscriptionChannels[count - 1];
     }

@@ -1,5 +1,4 @@
 using RabbitHa.Client.Internal.Diagnostics;
-using RabbitHa.Client.Tests.TestSupport;
 using RabbitMQ.Client;
 
 namespace RabbitHa.Client.Tests.Publishing;
@@ -68,7 +67,7 @@ public sealed class PublisherBatchTests
         using var cancel = new CancellationTokenSource();
 
         var batch = harness.Publisher.PublishBatchAsync(Enumerable.Range(0, 3).Select(_ => PublisherHarness.Message()), cancel.Token);
-        await Poll.UntilAsync(() => harness.Broker.Publishes.Count == 3, "the batch is in flight");
+        await Eventually.HoldsAsync(() => harness.Broker.Publishes.Count == 3, "the batch is in flight");
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => batch);

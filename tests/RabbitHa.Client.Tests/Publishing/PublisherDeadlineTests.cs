@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using RabbitHa.Client.Internal.Diagnostics;
-using RabbitHa.Client.Tests.TestSupport;
 
 namespace RabbitHa.Client.Tests.Publishing;
 
@@ -85,7 +84,7 @@ public sealed class PublisherDeadlineTests
         harness.Broker.Answer = _ => BrokerAnswer.Hold;
         var inFlight = harness.Publisher.PublishAsync(PublisherHarness.Message());
         var waiting = new[] { harness.Publisher.PublishAsync(PublisherHarness.Message()), harness.Publisher.PublishAsync(PublisherHarness.Message()) };
-        await Poll.UntilAsync(() => harness.Publisher.Waiting == 2, "two callers wait for the slot");
+        await Eventually.HoldsAsync(() => harness.Publisher.Waiting == 2, "two callers wait for the slot");
 
         var turnedAway = harness.Publisher.PublishAsync(PublisherHarness.Message());
 
@@ -125,7 +124,7 @@ public sealed class PublisherDeadlineTests
         var inFlight = harness.Publisher.PublishAsync(PublisherHarness.Message());
         using var cancel = new CancellationTokenSource();
         var waiting = harness.Publisher.PublishAsync(PublisherHarness.Message(), cancel.Token);
-        await Poll.UntilAsync(() => harness.Publisher.Waiting == 1, "the second caller waits");
+        await Eventually.HoldsAsync(() => harness.Publisher.Waiting == 1, "the second caller waits");
 
         await cancel.CancelAsync();
 

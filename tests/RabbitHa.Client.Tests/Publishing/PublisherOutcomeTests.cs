@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.Extensions.Time.Testing;
 using RabbitHa.Client.Internal.Connection;
 using RabbitHa.Client.Internal.Diagnostics;
-using RabbitHa.Client.Tests.TestSupport;
 using RabbitMQ.Client.Exceptions;
 
 namespace RabbitHa.Client.Tests.Publishing;
@@ -35,7 +34,7 @@ public sealed class PublisherOutcomeTests
         using var cancel = new CancellationTokenSource();
 
         var publish = harness.Publisher.PublishAsync(PublisherHarness.Message(), cancel.Token);
-        await Poll.UntilAsync(() => harness.Broker.Publishes.Count == 1, "the message is sent");
+        await Eventually.HoldsAsync(() => harness.Broker.Publishes.Count == 1, "the message is sent");
         await cancel.CancelAsync();
 
         var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => publish);
@@ -50,7 +49,7 @@ public sealed class PublisherOutcomeTests
         harness.Broker.Answer = _ => BrokerAnswer.Hold;
 
         var publish = harness.Publisher.PublishAsync(PublisherHarness.Message());
-        await Poll.UntilAsync(() => harness.Broker.Publishes.Count == 1, "the message is sent");
+        await Eventually.HoldsAsync(() => harness.Broker.Publishes.Count == 1, "the message is sent");
         await harness.Publisher.DisposeAsync();
 
         await Assert.ThrowsAsync<ObjectDisposedException>(() => publish);

@@ -1,4 +1,3 @@
-using RabbitHa.Client.Tests.TestSupport;
 using RabbitMQ.Client;
 
 namespace RabbitHa.Client.Tests.Publishing;
@@ -20,7 +19,7 @@ public sealed class PublisherRejectionTests
             : p.Channel == 1 ? BrokerAnswer.Hold
             : BrokerAnswer.Ack;
         var innocent = Enumerable.Range(0, 5).Select(_ => harness.Publisher.PublishAsync(PublisherHarness.Message())).ToArray();
-        await Poll.UntilAsync(() => harness.Broker.Publishes.Count == 5, "the innocent messages are in flight");
+        await Eventually.HoldsAsync(() => harness.Broker.Publishes.Count == 5, "the innocent messages are in flight");
 
         var ex = await Assert.ThrowsAsync<RabbitHaPublishException>(() => harness.Publisher.PublishAsync(PublisherHarness.Message("missing")));
         await Task.WhenAll(innocent);
@@ -58,7 +57,7 @@ public sealed class PublisherRejectionTests
         for (var i = 0; i < Culprits; i++)
         {
             var sends = i + 1;
-            await Poll.UntilAsync(() => harness.Broker.Publishes.Count(p => p.Exchange.Length == 0) == sends, "the innocent message is in flight (again)");
+            await Eventually.HoldsAsync(() => harness.Broker.Publishes.Count(p => p.Exchange.Length == 0) == sends, "the innocent message is in flight (again)");
             var ex = await Assert.ThrowsAsync<RabbitHaPublishException>(() => harness.Publisher.PublishAsync(PublisherHarness.Message($"missing-{i}")));
             Assert.Contains($"'missing-{i}'", ex.Message, StringComparison.Ordinal);
         }
@@ -94,7 +93,7 @@ public sealed class PublisherRejectionTests
             : p.Channel == 1 ? BrokerAnswer.Hold
             : BrokerAnswer.Ack;
         var innocent = Enumerable.Range(0, 3).Select(_ => harness.Publisher.PublishAsync(PublisherHarness.Message(bodySize: 100))).ToArray();
-        await Poll.UntilAsync(() => harness.Broker.Publishes.Count == 3, "the innocent messages are in flight");
+        await Eventually.HoldsAsync(() => harness.Broker.Publishes.Count == 3, "the innocent messages are in flight");
 
         var tooLarge = await Assert.ThrowsAsync<RabbitHaPublishException>(() => harness.Publisher.PublishAsync(PublisherHarness.Message(bodySize: 200)));
         await Task.WhenAll(innocent);
@@ -125,7 +124,7 @@ public sealed class PublisherRejectionTests
             return Volatile.Read(ref closures) < 2 ? BrokerAnswer.Hold : BrokerAnswer.Ack;
         };
         var innocent = Enumerable.Range(0, 3).Select(_ => harness.Publisher.PublishAsync(PublisherHarness.Message())).ToArray();
-        await Poll.UntilAsync(() => harness.Broker.Publishes.Count == 3, "the innocent messages are in flight");
+        await Eventually.HoldsAsync(() => harness.Broker.Publishes.Count == 3, "the innocent messages are in flight");
         var poison = new RabbitHaOutgoingMessage(string.Empty, "q", new byte[3]) { Properties = new BasicProperties { Headers = new Dictionary<string, object?> { ["poison"] = true } } };
 
         var ex = await Assert.ThrowsAsync<RabbitHaPublishException>(() => harness.Publisher.PublishAsync(poison));

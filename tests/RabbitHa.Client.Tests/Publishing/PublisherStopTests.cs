@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitHa.Client.Internal.DependencyInjection;
-using RabbitHa.Client.Tests.TestSupport;
 
 namespace RabbitHa.Client.Tests.Publishing;
 
@@ -15,7 +14,7 @@ public sealed class PublisherStopTests
         await using var harness = new PublisherHarness(o => o.StopTimeout = TimeSpan.FromSeconds(10));
         harness.Broker.Answer = _ => BrokerAnswer.Hold;
         var inFlight = harness.Publisher.PublishAsync(PublisherHarness.Message());
-        await Poll.UntilAsync(() => harness.Broker.Publishes.Count == 1, "the message is sent");
+        await Eventually.HoldsAsync(() => harness.Broker.Publishes.Count == 1, "the message is sent");
 
         var stop = harness.Publisher.StopAsync(CancellationToken.None);
         Assert.False(stop.IsCompleted);
@@ -34,7 +33,7 @@ public sealed class PublisherStopTests
         await using var harness = new PublisherHarness(o => o.StopTimeout = TimeSpan.FromMilliseconds(200));
         harness.Broker.Answer = _ => BrokerAnswer.Hold;
         var inFlight = harness.Publisher.PublishAsync(PublisherHarness.Message());
-        await Poll.UntilAsync(() => harness.Broker.Publishes.Count == 1, "the message is sent");
+        await Eventually.HoldsAsync(() => harness.Broker.Publishes.Count == 1, "the message is sent");
         var clock = Stopwatch.StartNew();
 
         await harness.Publisher.StopAsync(CancellationToken.None);
@@ -54,7 +53,7 @@ public sealed class PublisherStopTests
         harness.Broker.Answer = _ => BrokerAnswer.Hold;
         var inFlight = harness.Publisher.PublishAsync(PublisherHarness.Message());
         var waiting = harness.Publisher.PublishAsync(PublisherHarness.Message());
-        await Poll.UntilAsync(() => harness.Publisher.Waiting == 1, "the second caller waits");
+        await Eventually.HoldsAsync(() => harness.Publisher.Waiting == 1, "the second caller waits");
 
         var stop = harness.Publisher.StopAsync(CancellationToken.None);
 
@@ -87,7 +86,7 @@ public sealed class PublisherStopTests
         await using var harness = new PublisherHarness(o => o.StopTimeout = TimeSpan.FromMinutes(1));
         harness.Broker.Answer = _ => BrokerAnswer.Hold;
         var inFlight = harness.Publisher.PublishAsync(PublisherHarness.Message());
-        await Poll.UntilAsync(() => harness.Broker.Publishes.Count == 1, "the message is sent");
+        await Eventually.HoldsAsync(() => harness.Broker.Publishes.Count == 1, "the message is sent");
         using var host = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
 
         await harness.Publisher.StopAsync(host.Token).WaitAsync(TimeSpan.FromSeconds(5));

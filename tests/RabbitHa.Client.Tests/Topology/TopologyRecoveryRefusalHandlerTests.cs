@@ -106,7 +106,7 @@ public sealed class TopologyRecoveryRefusalHandlerTests
         await handler.ExchangeRecoveryExceptionHandlerAsync!(new RecordedExchange("orders.x"), Refusal(Constants.PreconditionFailed, 40), null!);
         await handler.BindingRecoveryExceptionHandlerAsync!(new RecordedBinding("orders.x", "orders"), Refusal(Constants.NotFound, 50), null!);
         await handler.BindingRecoveryExceptionHandlerAsync!(new RecordedBinding("orders.x", "fanout.x"), Refusal(Constants.NotFound, 40), null!);
-        await Poll.UntilAsync(() => refusals.Snapshot().Count == 0, "every refusal is declared again");
+        await Eventually.HoldsAsync(() => refusals.Snapshot().Count == 0, "every refusal is declared again");
 
         // Exchanges, then queues, then bindings; a binding to a configured exchange is an exchange-to-exchange binding.
         Assert.Equal(["exchange:orders.x", "queue:orders", "qbind:orders<-orders.x", "xbind:fanout.x<-orders.x"], broker.Declared);

@@ -75,12 +75,12 @@ public sealed class TopologyRefusalsTests
             delay: Short, maxDelay: Short);
 
         refusals.Refused(TopologyDeclaration.Queue("orders", true, false, false, null), Inequivalent);
-        await Poll.UntilAsync(() => broker.Attempted.Count >= 2, "the refused queue is declared again, and refused again");
+        await Eventually.HoldsAsync(() => broker.Attempted.Count >= 2, "the refused queue is declared again, and refused again");
         Assert.Single(refusals.Snapshot());
         Assert.Contains(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("[TopologyStillRefused]", StringComparison.Ordinal));
 
         broker.Accept("queue:orders");
-        await Poll.UntilAsync(() => refusals.Snapshot().Count == 0, "the queue is declared once the broker accepts it");
+        await Eventually.HoldsAsync(() => refusals.Snapshot().Count == 0, "the queue is declared once the broker accepts it");
 
         Assert.Contains("queue:orders", broker.Declared);
         Assert.Contains(logs.Lines, l => l.StartsWith("Information", StringComparison.Ordinal)
@@ -102,7 +102,7 @@ public sealed class TopologyRefusalsTests
         refusals.Refused(TopologyDeclaration.Queue("orders", true, false, false, null), Inequivalent);
         refusals.Refused(TopologyDeclaration.Exchange("orders.x", "direct", true, false, null), Inequivalent);
         open.SetResult();
-        await Poll.UntilAsync(() => refusals.Snapshot().Count == 0, "everything is declared");
+        await Eventually.HoldsAsync(() => refusals.Snapshot().Count == 0, "everything is declared");
 
         Assert.Equal(["exchange:orders.x", "queue:orders", "qbind:orders<-orders.x"], broker.Declared);
     }
@@ -125,7 +125,7 @@ public sealed class TopologyRefusalsTests
         Assert.Single(refusals.Snapshot());
 
         open.SetResult();
-        await Poll.UntilAsync(() => refusals.Snapshot().Count == 0, "the queue is declared once the connection is open");
+        await Eventually.HoldsAsync(() => refusals.Snapshot().Count == 0, "the queue is declared once the connection is open");
     }
 
     [Fact]
@@ -138,11 +138,11 @@ public sealed class TopologyRefusalsTests
             delay: Short, maxDelay: Short);
 
         refusals.Refused(TopologyDeclaration.Queue("orders", true, false, false, null), Inequivalent);
-        await Poll.UntilAsync(() => logs.AllText.Contains("[TopologyRetryInterrupted]", StringComparison.Ordinal), "the interruption is logged");
+        await Eventually.HoldsAsync(() => logs.AllText.Contains("[TopologyRetryInterrupted]", StringComparison.Ordinal), "the interruption is logged");
         Assert.Single(refusals.Snapshot());
 
         broker.Accept("queue:orders");
-        await Poll.UntilAsync(() => refusals.Snapshot().Count == 0, "the queue is declared once the connection is back");
+        await Eventually.HoldsAsync(() => refusals.Snapshot().Count == 0, "the queue is declared once the connection is back");
 
         Assert.DoesNotContain(logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) && l.Contains("[TopologyRetryFailed]", StringComparison.Ordinal));
     }
@@ -159,7 +159,7 @@ public sealed class TopologyRefusalsTests
             new RabbitHaMetrics(), logs.CreateLogger("test"), delay: Short, maxDelay: Short);
 
         refusals.Refused(TopologyDeclaration.Queue("orders", true, false, false, null), Inequivalent);
-        await Poll.UntilAsync(() => refusals.Snapshot().Count == 0, "the queue is declared after the failure");
+        await Eventually.HoldsAsync(() => refusals.Snapshot().Count == 0, "the queue is declared after the failure");
 
         string line = Assert.Single(logs.Lines, l => l.Contains("[TopologyRetryFailed]", StringComparison.Ordinal));
         Assert.StartsWith("Error", line, StringComparison.Ordinal);
@@ -174,7 +174,7 @@ public sealed class TopologyRefusalsTests
         var refusals = new TopologyRefusals("app", broker.OpenChannelAsync, new RabbitHaMetrics(), new CapturingLoggerProvider().CreateLogger("test"),
             delay: Short, maxDelay: Short);
         refusals.Refused(TopologyDeclaration.Queue("orders", true, false, false, null), Inequivalent);
-        await Poll.UntilAsync(() => broker.Attempted.Count >= 1, "the retry runs");
+        await Eventually.HoldsAsync(() => broker.Attempted.Count >= 1, "the retry runs");
 
         await refusals.DisposeAsync();
         int attempts = broker.Attempted.Count;

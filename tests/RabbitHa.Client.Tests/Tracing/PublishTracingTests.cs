@@ -202,7 +202,7 @@ public sealed class PublishTracingTests
         using var cancel = new CancellationTokenSource();
 
         Task publishing = harness.Publisher.PublishAsync(PublisherHarness.Message(), cancel.Token);
-        await TestSupport.Poll.UntilAsync(() => harness.Broker.Publishes.Count == 1, "the message is sent");
+        await Eventually.HoldsAsync(() => harness.Broker.Publishes.Count == 1, "the message is sent");
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => publishing);
