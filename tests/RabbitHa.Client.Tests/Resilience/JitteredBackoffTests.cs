@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Polly;
+using Polly.Retry;
 using RabbitHa.Client.Internal.Connection;
 using RabbitHa.Client.Internal.Publishing;
 using RabbitHa.Client.Internal.Resilience;
@@ -92,61 +93,58 @@ public sealed class JitteredBackoffTests
             RetryDelay = TimeSpan.FromMilliseconds(1),
             MaxRetryDelay = TimeSpan.FromMilliseconds(4),
         };
-        var delays = new ConcurrentQueue<TimeSpan>();
-        ResiliencePipeline pipeline = StartupRetryPipeline.Create(options, args =>
-        {
-            delays.Enqueue(args.RetryDelay);
-            return default;
-        }, random: s_middle);
-        int attempts = 0;
 
-        await pipeline.ExecuteAsync(_ => ++attempts <= 5 ? throw new TimeoutException("connect timed out") : ValueTask.CompletedTask);
+        TimeSpan[] pauses = await PausesAsync(
+            onRetry => StartupRetryPipeline.Create(options, onRetry, random: s_middle), () => new TimeoutException("connect timed out"));
 
-        Assert.Equal(Curve(options.RetryDelay, options.MaxRetryDelay, 5), delays);
-        Assert.Equal([1, 2, 4, 4, 4], delays.Select(d => d.TotalMilliseconds));
+        Assert.Equal(Curve(options.RetryDelay, options.MaxRetryDelay), pauses);
+        Assert.Equal([1, 2, 4, 4, 4], pauses.Select(d => d.TotalMilliseconds));
     }
 
     [Fact]
     public async Task PublishRetryPipeline_PausesFollowTheCurve()
     {
-        var options = new RabbitHaPublisherOptions
-        {
-            RetryDelay = TimeSpan.FromMilliseconds(1),
-            MaxRetryDelay = TimeSpan.FromMilliseconds(4),
-        };
-        var delays = new ConcurrentQueue<TimeSpan>();
-        ResiliencePipeline pipeline = PublishRetryPipeline.Create(options, args =>
-        {
-            delays.Enqueue(args.RetryDelay);
-            return default;
-        }, random: s_middle);
-        int attempts = 0;
+        var options = new RabbitHaPublisherOptions { RetryDelay = TimeSpan.FromMilliseconds(1), MaxRetryDelay = TimeSpan.FromMilliseconds(4) };
 
-        await pipeline.ExecuteAsync(_ => ++attempts <= 5 ? throw new AlreadyClosedException(new ShutdownEventArgs(ShutdownInitiator.Library, 541, "lost")) : ValueTask.CompletedTask);
+        TimeSpan[] pauses = await PausesAsync(onRetry => PublishRetryPipeline.Create(options, onRetry, random: s_middle), ConnectionLost);
 
-        Assert.Equal(Curve(options.RetryDelay, options.MaxRetryDelay, 5), delays);
+        Assert.Equal(Curve(options.RetryDelay, options.MaxRetryDelay), pauses);
     }
 
     [Fact]
     public async Task PublishRetryPipeline_WhenRetryDelayIsZero_SendsAgainAtOnce()
     {
         var options = new RabbitHaPublisherOptions { RetryDelay = TimeSpan.Zero, MaxRetryDelay = TimeSpan.FromSeconds(1) };
-        var delays = new ConcurrentQueue<TimeSpan>();
-        ResiliencePipeline pipeline = PublishRetryPipeline.Create(options, args =>
+
+        TimeSpan[] pauses = await PausesAsync(onRetry => PublishRetryPipeline.Create(options, onRetry), ConnectionLost);
+
+        Assert.All(pauses, p => Assert.Equal(TimeSpan.Zero, p));
+    }
+
+    private const int Failures = 5;
+
+    /// <summary>The pauses a pipeline takes, as its OnRetry is told them, through <see cref="Failures"/> failures and then a success.</summary>
+    private static async Task<TimeSpan[]> PausesAsync(Func<Func<OnRetryArguments<object>, ValueTask>, ResiliencePipeline> create, Func<Exception> failure)
+    {
+        var pauses = new ConcurrentQueue<TimeSpan>();
+        ResiliencePipeline pipeline = create(args =>
         {
-            delays.Enqueue(args.RetryDelay);
+            pauses.Enqueue(args.RetryDelay);
             return default;
         });
         int attempts = 0;
 
-        await pipeline.ExecuteAsync(_ => ++attempts <= 3 ? throw new AlreadyClosedException(new ShutdownEventArgs(ShutdownInitiator.Library, 541, "lost")) : ValueTask.CompletedTask);
+        await pipeline.ExecuteAsync(_ => ++attempts <= Failures ? throw failure() : ValueTask.CompletedTask);
 
-        Assert.Equal([TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero], delays);
+        Assert.Equal(Failures, pauses.Count);
+        return [.. pauses];
     }
 
-    private static IEnumerable<TimeSpan> Curve(TimeSpan first, TimeSpan max, int count)
+    private static AlreadyClosedException ConnectionLost() => new(new ShutdownEventArgs(ShutdownInitiator.Library, 541, "lost"));
+
+    private static IEnumerable<TimeSpan> Curve(TimeSpan first, TimeSpan max)
     {
         var backoff = new JitteredBackoff(first, max, s_middle);
-        return Enumerable.Range(0, count).Select(backoff.Delay);
+        return Enumerable.Range(0, Failures).Select(backoff.Delay);
     }
 }
