@@ -1,3 +1,5 @@
+using RabbitMQ.Client;
+
 namespace RabbitHa.Client.Tests;
 
 /// <summary>The events' arguments are RabbitHa's own, and can be made by a test double of <see cref="IRabbitHaConnection"/>.</summary>
@@ -8,14 +10,16 @@ public sealed class RabbitHaConnectionEventArgsTests
     public void Constructors_KeepWhatTheyAreGiven()
     {
         var reset = new IOException("reset");
+        var haproxy = new AmqpTcpEndpoint("haproxy", 5672);
+        var node1 = new AmqpTcpEndpoint("node1", 5672);
 
-        var lost = new RabbitHaConnectionLostEventArgs("amqp://haproxy:5672", 541, "Unexpected Exception", initiatedByBroker: false, reset, willRecover: true);
+        var lost = new RabbitHaConnectionLostEventArgs(haproxy, 541, "Unexpected Exception", initiatedByBroker: false, reset, willRecover: true);
         var failed = new RabbitHaRecoveryFailedEventArgs(reset, TimeSpan.FromMilliseconds(250));
 
-        Assert.Equal(("amqp://haproxy:5672", (ushort)541, "Unexpected Exception", false, reset, true),
+        Assert.Equal((haproxy, (ushort)541, "Unexpected Exception", false, reset, true),
             (lost.Endpoint, lost.ReplyCode, lost.ReplyText, lost.InitiatedByBroker, lost.Exception, lost.WillRecover));
         Assert.Equal((reset, TimeSpan.FromMilliseconds(250)), (failed.Exception, failed.NextAttemptIn));
-        Assert.Equal("amqp://node1:5672", new RabbitHaConnectionRecoveredEventArgs("amqp://node1:5672").Endpoint);
+        Assert.Same(node1, new RabbitHaConnectionRecoveredEventArgs(node1).Endpoint);
         Assert.Equal("low on memory", new RabbitHaConnectionBlockedEventArgs("low on memory").Reason);
         Assert.Equal(TimeSpan.FromSeconds(3), new RabbitHaConnectionUnblockedEventArgs(TimeSpan.FromSeconds(3)).BlockedFor);
         Assert.Null(new RabbitHaConnectionLostEventArgs(null, 320, "CONNECTION_FORCED", true, null, true).Endpoint);

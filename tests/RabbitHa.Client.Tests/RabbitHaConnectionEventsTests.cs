@@ -31,7 +31,7 @@ public sealed class RabbitHaConnectionEventsTests
         Assert.True(e.InitiatedByBroker);
         Assert.Null(e.Exception);
         Assert.True(e.WillRecover);
-        Assert.Equal("amqp://haproxy.stub:5672", e.Endpoint);
+        Assert.Equal(("haproxy.stub", 5672), (e.Endpoint?.HostName, e.Endpoint?.Port));
         Assert.Equal(RabbitHaConnectionState.Recovering, stubbed.Connection.State);
     }
 
@@ -119,7 +119,8 @@ public sealed class RabbitHaConnectionEventsTests
 
         await stubbed.Stub.RecoverAsync();
 
-        Assert.Equal("amqp://haproxy.stub:5672", (await recovered.Task.WaitAsync(Deadline)).Endpoint);
+        AmqpTcpEndpoint endpoint = (await recovered.Task.WaitAsync(Deadline)).Endpoint;
+        Assert.Equal(("haproxy.stub", 5672, "amqp://haproxy.stub:5672"), (endpoint.HostName, endpoint.Port, endpoint.ToString()));
     }
 
     [Fact]

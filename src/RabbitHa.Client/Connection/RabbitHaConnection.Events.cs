@@ -70,7 +70,7 @@ internal sealed partial class RabbitHaConnection
             SetStateLocked(willRecover ? RabbitHaConnectionState.Recovering : RabbitHaConnectionState.Disconnected);
             PostUnblockedLocked(blockedFor);
             _events.Post(ConnectionLost, new RabbitHaConnectionLostEventArgs(
-                endpoint?.ToString(), e.ReplyCode, e.ReplyText, e.Initiator == ShutdownInitiator.Peer, e.Exception, willRecover), nameof(ConnectionLost));
+                endpoint, e.ReplyCode, e.ReplyText, e.Initiator == ShutdownInitiator.Peer, e.Exception, willRecover), nameof(ConnectionLost));
             _recoveryBackoff.Reset();
             if (willRecover)
             {
@@ -129,7 +129,7 @@ internal sealed partial class RabbitHaConnection
 
     /// <summary>Posts <see cref="ConnectionRecovered"/>; in the lock that made the connection Open again.</summary>
     private void PostRecoveredLocked(AmqpTcpEndpoint endpoint) =>
-        _events.Post(ConnectionRecovered, new RabbitHaConnectionRecoveredEventArgs(endpoint.ToString()), nameof(ConnectionRecovered));
+        _events.Post(ConnectionRecovered, new RabbitHaConnectionRecoveredEventArgs(endpoint), nameof(ConnectionRecovered));
 
     /// <summary>
     /// One reconnection attempt failed: the backoff before the next one is taken here. RabbitMQ.Client awaits this event

@@ -1,3 +1,5 @@
+using RabbitMQ.Client;
+
 namespace RabbitHa.Client;
 
 /// <summary>
@@ -12,14 +14,14 @@ namespace RabbitHa.Client;
 public sealed class RabbitHaConnectionLostEventArgs : EventArgs
 {
     /// <summary>Initializes a new instance of the <see cref="RabbitHaConnectionLostEventArgs"/> class.</summary>
-    /// <param name="endpoint">The endpoint the connection was on, as <c>amqp://host:port</c> (or <c>amqps://</c>), or <see langword="null"/> when it is not known.</param>
+    /// <param name="endpoint">The endpoint the connection was on, or <see langword="null"/> when it is not known.</param>
     /// <param name="replyCode">The AMQP reply code of the close.</param>
     /// <param name="replyText">The close's reply text.</param>
     /// <param name="initiatedByBroker"><see langword="true"/> when the broker closed the connection; <see langword="false"/> when the client side did (a network failure, a missed heartbeat).</param>
     /// <param name="exception">The exception that ended the connection, if any.</param>
     /// <param name="willRecover"><see langword="true"/> when automatic recovery is reconnecting; <see langword="false"/> when the connection is down for good.</param>
     /// <exception cref="ArgumentNullException"><paramref name="replyText"/> is <see langword="null"/>.</exception>
-    public RabbitHaConnectionLostEventArgs(string? endpoint, ushort replyCode, string replyText, bool initiatedByBroker, Exception? exception, bool willRecover)
+    public RabbitHaConnectionLostEventArgs(AmqpTcpEndpoint? endpoint, ushort replyCode, string replyText, bool initiatedByBroker, Exception? exception, bool willRecover)
     {
         ArgumentNullException.ThrowIfNull(replyText);
         Endpoint = endpoint;
@@ -30,8 +32,12 @@ public sealed class RabbitHaConnectionLostEventArgs : EventArgs
         WillRecover = willRecover;
     }
 
-    /// <summary>Gets the endpoint the connection was on, as <c>amqp://host:port</c> (or <c>amqps://</c>), or <see langword="null"/> when it is not known.</summary>
-    public string? Endpoint { get; }
+    /// <summary>
+    /// Gets the endpoint the connection was on, or <see langword="null"/> when it is not known. The same type as
+    /// <see cref="IRabbitHaConnection.CurrentEndpoint"/>; its <see cref="AmqpTcpEndpoint.ToString"/> is
+    /// <c>amqp://host:port</c> (or <c>amqps://</c>).
+    /// </summary>
+    public AmqpTcpEndpoint? Endpoint { get; }
 
     /// <summary>Gets the AMQP reply code of the close: the broker's (such as 320, <c>CONNECTION_FORCED</c>, when a node shuts down), or the client's own (541, <c>INTERNAL_ERROR</c>, for a connection that broke).</summary>
     public ushort ReplyCode { get; }

@@ -12,8 +12,8 @@ namespace RabbitHa.Client.Internal.Connection;
 /// <remarks>
 /// Each range is the one the option's consumer accepts, so that a value that passes here never throws at first use:
 /// RabbitMQ.Client's timeouts become <see cref="CancellationTokenSource"/> delays in whole milliseconds (a shorter one
-/// would cancel at once), its heartbeat a 16-bit count of whole seconds; the start-up options configure Polly, whose
-/// <c>TimeoutStrategyOptions.Timeout</c> takes 10 ms to 1 day and <c>RetryStrategyOptions.Delay</c>/<c>MaxDelay</c> 0 to 1 day.
+/// would cancel at once), its heartbeat a 16-bit count of whole seconds; the start-up timeout configures Polly's
+/// <c>TimeoutStrategyOptions.Timeout</c>, which takes 10 ms to 1 day; a backoff's longest delay must not be shorter than its first.
 /// </remarks>
 internal sealed class RabbitHaOptionsValidator : IValidateOptions<RabbitHaOptions>
 {
@@ -194,7 +194,7 @@ internal sealed class RabbitHaOptionsValidator : IValidateOptions<RabbitHaOption
             failures.Add($"{_path}:Startup:Timeout must be between {s_minStartupTimeout} and {s_maxTimeout} (was {startup.Timeout}).");
         }
 
-        // Polly would take zero, but a zero delay retries in a tight loop against a cluster that is still coming up.
+        // The backoff would take zero, but a zero delay retries in a tight loop against a cluster that is still coming up.
         RequireTimeout(startup.RetryDelay, "Startup:RetryDelay", failures);
         if (startup.MaxRetryDelay < startup.RetryDelay || startup.MaxRetryDelay > s_maxTimeout)
         {

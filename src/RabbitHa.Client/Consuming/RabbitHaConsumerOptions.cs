@@ -128,7 +128,8 @@ public sealed class RabbitHaConsumerOptions
     /// <summary>Gets or sets the first delay before resubscribing after a subscription is lost.</summary>
     /// <value>The default is 100 milliseconds. Must be positive.</value>
     /// <remarks>
-    /// Each failed attempt in a row doubles the delay, with jitter, up to <see cref="MaxResubscribeDelay"/>;
+    /// Each failed attempt in a row doubles the delay up to <see cref="MaxResubscribeDelay"/>, each one varied by ±20 % at
+    /// random within the two (RabbitHa's one backoff, as for recovery, the first connect and re-sends);
     /// a subscription that lasted at least <see cref="MaxResubscribeDelay"/> starts again from this value.
     /// While the connection itself is recovering, resubscribing waits for it.
     /// </remarks>

@@ -42,11 +42,16 @@ public sealed class RabbitHaPublisherOptions
     /// <value>3.</value>
     public int MaxNackRetries { get; set; } = 3;
 
-    /// <summary>Gets or sets the delay before the first retry; later retries back off exponentially, with jitter.</summary>
+    /// <summary>Gets or sets the pause before the first re-send of a message after its first send; it doubles before each further one.</summary>
     /// <value>20 milliseconds: the retry usually waits for the connection recovery anyway, and a long delay here only lengthens the failover pause.</value>
+    /// <remarks>
+    /// Each pause varies by ±20 % at random, within <see cref="RetryDelay"/> and <see cref="MaxRetryDelay"/> (RabbitHa's one
+    /// backoff, as for recovery, the first connect and resubscribing). 0 re-sends at once, every time. Retries and their
+    /// pauses end with <see cref="PublishTimeout"/>.
+    /// </remarks>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(20);
 
-    /// <summary>Gets or sets the longest delay between two retries of one message.</summary>
+    /// <summary>Gets or sets the longest pause between two re-sends of one message.</summary>
     /// <value>1 second.</value>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -15,8 +15,9 @@ internal sealed class RabbitHaPublisherOptionsValidator(string sectionPath) : IV
             failures.Add(Message(nameof(options.MaxInFlight), "must be between 1 and 65535", options.MaxInFlight));
         }
 
-        // The ranges Polly's TimeoutStrategyOptions and RetryStrategyOptions accept: outside them, building the
-        // publisher's pipeline would throw at first use, with a message that names no option.
+        // The timeouts: the range Polly's TimeoutStrategyOptions accepts; outside it, building the publisher's pipeline
+        // would throw at first use, with a message that names no option. The delays: up to a day, as the other backoffs,
+        // and RetryDelay not above MaxRetryDelay, which the backoff (JitteredBackoff) needs.
         InRange(failures, nameof(options.ConfirmTimeout), options.ConfirmTimeout, MinTimeout, MaxDelay);
         InRange(failures, nameof(options.PublishTimeout), options.PublishTimeout, MinTimeout, MaxDelay);
         InRange(failures, nameof(options.MaxRetryDelay), options.MaxRetryDelay, TimeSpan.FromTicks(1), MaxDelay);

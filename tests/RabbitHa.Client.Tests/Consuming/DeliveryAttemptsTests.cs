@@ -1,5 +1,4 @@
 using RabbitHa.Client.Internal.Consuming;
-using RabbitHa.Client.Internal.Resilience;
 
 namespace RabbitHa.Client.Tests.Consuming;
 
@@ -42,36 +41,5 @@ public sealed class DeliveryAttemptsTests
     public void Decide_RequeuesBelowTheLimit_DeadLettersAtItOrWhenNotRetriable(int attempt, int max, RabbitHaFailureAction action, bool retriable, bool expectDeadLetter)
     {
         Assert.Equal(expectDeadLetter ? FailureDisposition.DeadLetter : FailureDisposition.Requeue, DeliveryAttempts.Decide(attempt, max, action, retriable));
-    }
-
-    [Fact]
-    public void JitteredBackoff_DoublesFromTheMinimumUpToTheMaximum_AndResets()
-    {
-        var backoff = new JitteredBackoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), random: () => 0.5);
-
-        TimeSpan[] delays = Enumerable.Range(0, 6).Select(_ => backoff.Next()).ToArray();
-        backoff.Reset();
-
-        Assert.Equal([100, 200, 400, 800, 1000, 1000], delays.Select(d => d.TotalMilliseconds));
-        Assert.Equal(TimeSpan.FromMilliseconds(100), backoff.Next());
-    }
-
-    [Fact]
-    public void JitteredBackoff_JitterStaysWithinTheBounds()
-    {
-        var low = new JitteredBackoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), random: () => 0);
-        var high = new JitteredBackoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), random: () => 0.999);
-
-        Assert.Equal(TimeSpan.FromMilliseconds(100), low.Next());
-        Assert.Equal(160, low.Next().TotalMilliseconds, 3);
-        Assert.Equal(119.96, high.Next().TotalMilliseconds, 2);
-        Assert.Equal(TimeSpan.FromSeconds(1), Enumerable.Range(0, 10).Select(_ => high.Next()).ToArray()[^1]);
-    }
-
-    [Fact]
-    public void JitteredBackoff_WhenMaxIsShorterThanMin_ThrowsNamingIt()
-    {
-        Assert.Equal("max", Assert.Throws<ArgumentOutOfRangeException>(
-            () => new JitteredBackoff(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1))).ParamName);
     }
 }
