@@ -71,8 +71,7 @@ public sealed class TopologyRefusalsTests
         using var logs = new CapturingLoggerProvider();
         var broker = new DeclaringBroker();
         broker.Refuse("queue:orders");
-        await using var refusals = new TopologyRefusals("app", broker.OpenChannelAsync, new RabbitHaMetrics(), logs.CreateLogger("test"),
-            delay: Short, maxDelay: Short);
+        await using TopologyRefusals refusals = RetryingOften(broker, logs);
 
         refusals.Refused(TopologyDeclaration.Queue("orders", true, false, false, null), Inequivalent);
         await Eventually.HoldsAsync(() => broker.Attempted.Count >= 2, "the refused queue is declared again, and refused again");
@@ -92,11 +91,7 @@ public sealed class TopologyRefusalsTests
     {
         var broker = new DeclaringBroker();
         var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var refusals = new TopologyRefusals("app", async token =>
-        {
-            await open.Task.WaitAsync(token);
-            return await broker.OpenChannelAsync(token);
-        }, new RabbitHaMetrics(), new CapturingLoggerProvider().CreateLogger("test"), delay: Short, maxDelay: Short);
+        await using TopologyRefusals refusals = RetryingOftenOnceOpen(broker, open.Task);
 
         refusals.Refused(TopologyDeclaration.QueueBinding("orders", "orders.x", "key", null), new TopologyRefusal(Constants.NotFound, "NOT_FOUND"));
         refusals.Refused(TopologyDeclaration.Queue("orders", true, false, false, null), Inequivalent);
@@ -112,11 +107,7 @@ public sealed class TopologyRefusalsTests
     {
         var broker = new DeclaringBroker();
         var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var refusals = new TopologyRefusals("app", async token =>
-        {
-            await open.Task.WaitAsync(token);
-            return await broker.OpenChannelAsync(token);
-        }, new RabbitHaMetrics(), new CapturingLoggerProvider().CreateLogger("test"), delay: Short, maxDelay: Short);
+        await using TopologyRefusals refusals = RetryingOftenOnceOpen(broker, open.Task);
 
         refusals.Refused(TopologyDeclaration.Queue("orders", true, false, false, null), Inequivalent);
         await Task.Delay(200);
@@ -134,8 +125,7 @@ public sealed class TopologyRefusalsTests
         using var logs = new CapturingLoggerProvider();
         var broker = new DeclaringBroker();
         broker.LoseConnectionAt("queue:orders");
-        await using var refusals = new TopologyRefusals("app", broker.OpenChannelAsync, new RabbitHaMetrics(), logs.CreateLogger("test"),
-            delay: Short, maxDelay: Short);
+        await using TopologyRefusals refusals = RetryingOften(broker, logs);
 
         refusals.Refused(TopologyDeclaration.Queue("orders", true, false, false, null), Inequivalent);
         await Eventually.HoldsAsync(() => logs.AllText.Contains("[TopologyRetryInterrupted]", StringComparison.Ordinal), "the interruption is logged");
@@ -171,8 +161,7 @@ public sealed class TopologyRefusalsTests
     {
         var broker = new DeclaringBroker();
         broker.Refuse("queue:orders");
-        var refusals = new TopologyRefusals("app", broker.OpenChannelAsync, new RabbitHaMetrics(), new CapturingLoggerProvider().CreateLogger("test"),
-            delay: Short, maxDelay: Short);
+        TopologyRefusals refusals = RetryingOften(broker, new CapturingLoggerProvider());
         refusals.Refused(TopologyDeclaration.Queue("orders", true, false, false, null), Inequivalent);
         await Eventually.HoldsAsync(() => broker.Attempted.Count >= 1, "the retry runs");
 
@@ -200,6 +189,18 @@ public sealed class TopologyRefusalsTests
         await connection.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(RabbitHaConnectionState.Closed, connection.State);
     }
+
+    /// <summary>The registry of the connection 'app' over <paramref name="broker"/>, retrying every <see cref="Short"/>.</summary>
+    private static TopologyRefusals RetryingOften(DeclaringBroker broker, CapturingLoggerProvider logs) =>
+        new("app", broker.OpenChannelAsync, new RabbitHaMetrics(), logs.CreateLogger("test"), delay: Short, maxDelay: Short);
+
+    /// <summary>As <see cref="RetryingOften"/>, but no channel opens before <paramref name="open"/> completes.</summary>
+    private static TopologyRefusals RetryingOftenOnceOpen(DeclaringBroker broker, Task open) =>
+        new("app", async token =>
+        {
+            await open.WaitAsync(token);
+            return await broker.OpenChannelAsync(token);
+        }, new RabbitHaMetrics(), new CapturingLoggerProvider().CreateLogger("test"), delay: Short, maxDelay: Short);
 
     private static MeterListener Listen(RabbitHaMetrics metrics, List<(long Value, Dictionary<string, object?> Tags)> measurements)
     {
