@@ -65,13 +65,7 @@ public sealed class PublishTracingTests
     {
         using var spans = new SpanRecorder();
         await using var harness = new PublisherHarness(o => o.MaxNackRetries = 3);
-        var carried = new ConcurrentQueue<string?>();
-        int sends = 0;
-        harness.Broker.Answer = publish =>
-        {
-            carried.Enqueue(SpanRecorder.SendAsRabbitMqClientDoes(publish.Properties));
-            return Interlocked.Increment(ref sends) <= 2 ? BrokerAnswer.Nack : BrokerAnswer.Ack;
-        };
+        ConcurrentQueue<string?> carried = RecordTraceparents(harness, send => send <= 2 ? BrokerAnswer.Nack : BrokerAnswer.Ack);
 
         await harness.Publisher.PublishAsync(PublisherHarness.Message(routingKey: "orders"));
 
@@ -94,19 +88,13 @@ public sealed class PublishTracingTests
     {
         using var spans = new SpanRecorder();
         await using var harness = new PublisherHarness(o => o.ConfirmTimeout = TimeSpan.FromMilliseconds(200));
-        var carried = new ConcurrentQueue<string?>();
-        int sends = 0;
-        harness.Broker.Answer = publish =>
+        ConcurrentQueue<string?> carried = RecordTraceparents(harness, send => send switch
         {
-            carried.Enqueue(SpanRecorder.SendAsRabbitMqClientDoes(publish.Properties));
-            return Interlocked.Increment(ref sends) switch
-            {
-                // The connection went with the confirm, then a send that is never confirmed, then the ack.
-                1 => BrokerAnswer.Throw(new AlreadyClosedException(new ShutdownEventArgs(ShutdownInitiator.Library, 541, "connection lost"))),
-                2 => BrokerAnswer.Hold,
-                _ => BrokerAnswer.Ack,
-            };
-        };
+            // The connection went with the confirm, then a send that is never confirmed, then the ack.
+            1 => BrokerAnswer.Throw(new AlreadyClosedException(new ShutdownEventArgs(ShutdownInitiator.Library, 541, "connection lost"))),
+            2 => BrokerAnswer.Hold,
+            _ => BrokerAnswer.Ack,
+        });
 
         await harness.Publisher.PublishAsync(PublisherHarness.Message(routingKey: "orders"));
 
@@ -131,13 +119,7 @@ public sealed class PublishTracingTests
         };
         ActivitySource.AddActivityListener(clientOnly);
         await using var harness = new PublisherHarness(o => o.MaxNackRetries = 3);
-        var carried = new ConcurrentQueue<string?>();
-        int sends = 0;
-        harness.Broker.Answer = publish =>
-        {
-            carried.Enqueue(SpanRecorder.SendAsRabbitMqClientDoes(publish.Properties));
-            return Interlocked.Increment(ref sends) <= 2 ? BrokerAnswer.Nack : BrokerAnswer.Ack;
-        };
+        ConcurrentQueue<string?> carried = RecordTraceparents(harness, send => send <= 2 ? BrokerAnswer.Nack : BrokerAnswer.Ack);
 
         await harness.Publisher.PublishAsync(PublisherHarness.Message(routingKey: "orders"));
 
@@ -152,13 +134,7 @@ public sealed class PublishTracingTests
     {
         using var spans = new SpanRecorder();
         await using var harness = new PublisherHarness(o => o.MaxNackRetries = 3);
-        var carried = new ConcurrentQueue<string?>();
-        int sends = 0;
-        harness.Broker.Answer = publish =>
-        {
-            carried.Enqueue(SpanRecorder.SendAsRabbitMqClientDoes(publish.Properties));
-            return Interlocked.Increment(ref sends) == 1 ? BrokerAnswer.Nack : BrokerAnswer.Ack;
-        };
+        ConcurrentQueue<string?> carried = RecordTraceparents(harness, send => send == 1 ? BrokerAnswer.Nack : BrokerAnswer.Ack);
 
         // As a consumer's retry copy arrives at the publisher: the delivery's headers, the traceparent in UTF-8 bytes.
         const string Original = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -253,5 +229,22 @@ public sealed class PublishTracingTests
         await harness.Publisher.PublishAsync(PublisherHarness.Message());
 
         Assert.Null(SpanRecorder.TraceParent(Assert.Single(harness.Broker.Publishes).Properties));
+    }
+
+    /// <summary>
+    /// Has the broker answer each send with <paramref name="answer"/> of its number (1 for the first), after recording the
+    /// <c>traceparent</c> the send carries once RabbitMQ.Client has injected its own.
+    /// </summary>
+    /// <returns>The <c>traceparent</c> of every send, in order.</returns>
+    private static ConcurrentQueue<string?> RecordTraceparents(PublisherHarness harness, Func<int, BrokerAnswer> answer)
+    {
+        var carried = new ConcurrentQueue<string?>();
+        int sends = 0;
+        harness.Broker.Answer = publish =>
+        {
+            carried.Enqueue(SpanRecorder.SendAsRabbitMqClientDoes(publish.Properties));
+            return answer(Interlocked.Increment(ref sends));
+        };
+        return carried;
     }
 }
