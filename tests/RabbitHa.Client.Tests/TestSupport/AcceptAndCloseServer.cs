@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace RabbitHa.Client.Tests.TestSupport;
 
 /// <summary>
@@ -9,44 +6,24 @@ namespace RabbitHa.Client.Tests.TestSupport;
 /// </summary>
 internal sealed class AcceptAndCloseServer : IDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private readonly LoopbackListener _listener;
     private int _accepted;
 
     public AcceptAndCloseServer()
     {
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _loop = Task.Run(AcceptLoopAsync);
-    }
-
-    public int Port { get; }
-
-    public int Accepted => Volatile.Read(ref _accepted);
-
-    public void Dispose()
-    {
-        _stop.Cancel();
-        _listener.Stop();
-        _loop.Wait(TimeSpan.FromSeconds(5));
-        _stop.Dispose();
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
+        _listener = new LoopbackListener(client =>
         {
-            try
+            using (client)
             {
-                using TcpClient client = await _listener.AcceptTcpClientAsync(_stop.Token);
                 Interlocked.Increment(ref _accepted);
                 client.Client.Close(0);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-        }
+        });
     }
+
+    public int Port => _listener.Port;
+
+    public int Accepted => Volatile.Read(ref _accepted);
+
+    public void Dispose() => _listener.Dispose();
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
@@ -12,10 +11,8 @@ namespace RabbitHa.Client.Tests.TestSupport;
 /// </summary>
 internal sealed class TlsServer : IDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly SslStreamCertificateContext _certificate;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private readonly LoopbackListener _listener;
     private int _handshakes;
     private int _failedHandshakes;
 
@@ -24,12 +21,10 @@ internal sealed class TlsServer : IDisposable
     public TlsServer(X509Certificate2 certificate, X509Certificate2Collection? issuers = null)
     {
         _certificate = SslStreamCertificateContext.Create(certificate, issuers, offline: true);
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _loop = Task.Run(AcceptLoopAsync);
+        _listener = new LoopbackListener(client => _ = Task.Run(() => HandshakeAsync(client)));
     }
 
-    public int Port { get; }
+    public int Port => _listener.Port;
 
     /// <summary>Gets how many clients accepted the certificate.</summary>
     public int Handshakes => Volatile.Read(ref _handshakes);
@@ -37,38 +32,14 @@ internal sealed class TlsServer : IDisposable
     /// <summary>Gets how many handshakes failed (the client refused the certificate).</summary>
     public int FailedHandshakes => Volatile.Read(ref _failedHandshakes);
 
-    public void Dispose()
-    {
-        _stop.Cancel();
-        _listener.Stop();
-        _loop.Wait(TimeSpan.FromSeconds(5));
-        _stop.Dispose();
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => HandshakeAsync(client));
-        }
-    }
+    public void Dispose() => _listener.Dispose();
 
     private async Task HandshakeAsync(TcpClient client)
     {
         using (client)
         {
             using var tls = new SslStream(client.GetStream(), leaveInnerStreamOpen: false);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_listener.Stopping);
             timeout.CancelAfter(TimeSpan.FromSeconds(10));
             try
             {
