@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RabbitHa.Client.Internal.Connection;
 using RabbitHa.Client.Internal.Diagnostics;
@@ -198,15 +197,7 @@ public sealed class RabbitHaConnectionBrokerTests
         };
         topology?.Invoke(options.Topology);
 
-        ILoggerFactory loggerFactory = LoggerFactory.Create(builder =>
-        {
-            builder.SetMinimumLevel(LogLevel.Trace);
-            if (logs is not null)
-            {
-                builder.AddProvider(logs);
-            }
-        });
-        return new RabbitHaConnection(Options.Create(options), new RabbitHaMetrics(), loggerFactory.CreateLogger<RabbitHaConnection>(), purpose: purpose)
+        return new RabbitHaConnection(Options.Create(options), new RabbitHaMetrics(), TestLogging.CreateLogger<RabbitHaConnection>(logs), purpose: purpose)
         {
             ConnectionOpener = _ => Task.FromResult(amqp),
         };

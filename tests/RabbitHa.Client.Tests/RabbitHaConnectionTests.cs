@@ -245,15 +245,7 @@ public sealed class RabbitHaConnectionTests
         options.FallbackEndpoints.Add($"127.0.0.1:{fallbackPort ?? port}");
         configure?.Invoke(options);
 
-        ILoggerFactory loggerFactory = LoggerFactory.Create(builder =>
-        {
-            builder.SetMinimumLevel(LogLevel.Trace);
-            if (logs is not null)
-            {
-                builder.AddProvider(logs);
-            }
-        });
-        return new RabbitHaConnection(Options.Create(options), new RabbitHaMetrics(), loggerFactory.CreateLogger<RabbitHaConnection>(), purpose: purpose);
+        return new RabbitHaConnection(Options.Create(options), new RabbitHaMetrics(), TestLogging.CreateLogger<RabbitHaConnection>(logs), purpose: purpose);
     }
 
     private static async Task<RabbitHaConnectionState> WaitForStateAsync(RabbitHaConnection connection, RabbitHaConnectionState expected)

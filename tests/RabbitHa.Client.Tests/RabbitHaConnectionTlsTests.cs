@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RabbitHa.Client.Internal.Connection;
 using RabbitHa.Client.Internal.Diagnostics;
@@ -199,14 +198,6 @@ public sealed class RabbitHaConnectionTlsTests : IDisposable
         options.FallbackEndpoints.Add($"127.0.0.1:{port}");
         configure?.Invoke(options);
 
-        ILoggerFactory loggerFactory = LoggerFactory.Create(builder =>
-        {
-            builder.SetMinimumLevel(LogLevel.Trace);
-            if (logs is not null)
-            {
-                builder.AddProvider(logs);
-            }
-        });
-        return new RabbitHaConnection(Options.Create(options), new RabbitHaMetrics(), loggerFactory.CreateLogger<RabbitHaConnection>());
+        return new RabbitHaConnection(Options.Create(options), new RabbitHaMetrics(), TestLogging.CreateLogger<RabbitHaConnection>(logs));
     }
 }

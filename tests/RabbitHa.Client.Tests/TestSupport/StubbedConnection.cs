@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using RabbitHa.Client.Internal.Connection;
@@ -49,15 +48,7 @@ internal sealed class StubbedConnection : IAsyncDisposable
         };
         configure?.Invoke(options);
 
-        ILoggerFactory loggerFactory = LoggerFactory.Create(builder =>
-        {
-            builder.SetMinimumLevel(LogLevel.Trace);
-            if (logs is not null)
-            {
-                builder.AddProvider(logs);
-            }
-        });
-        return new RabbitHaConnection(Options.Create(options), new RabbitHaMetrics(), loggerFactory.CreateLogger<RabbitHaConnection>(), time)
+        return new RabbitHaConnection(Options.Create(options), new RabbitHaMetrics(), TestLogging.CreateLogger<RabbitHaConnection>(logs), time)
         {
             ConnectionOpener = _ => Task.FromResult(open()),
         };
