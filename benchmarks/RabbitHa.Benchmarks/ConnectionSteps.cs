@@ -21,13 +21,10 @@ internal sealed class ConnectionSteps : IDisposable
         _connection.ConnectionRecovered += OnRecovered;
     }
 
-    /// <summary>
-    /// The steps of the failover whose command was given at <paramref name="requestedAt"/>: the first loss at or after it,
-    /// the first recovery after that loss; each counted from <paramref name="killedAt"/>, as the pause is.
-    /// </summary>
-    public FailoverSteps Measure(long requestedAt, long killedAt, PauseAfterKill pause)
+    /// <summary>The steps of the failover requested at <paramref name="killedAt"/>: the first loss at or after it, the first recovery after that loss.</summary>
+    public FailoverSteps Measure(long killedAt, PauseAfterKill pause)
     {
-        long lost = _lost.Where(t => t >= requestedAt).DefaultIfEmpty().Min();
+        long lost = _lost.Where(t => t >= killedAt).DefaultIfEmpty().Min();
         long recovered = lost == 0 ? 0 : _recovered.Where(t => t > lost).DefaultIfEmpty().Min();
         return new FailoverSteps(
             pause.ResumedAfter - pause.Pause,

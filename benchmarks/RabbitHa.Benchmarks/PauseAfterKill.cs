@@ -10,7 +10,7 @@ namespace RabbitHa.Benchmarks;
 /// </summary>
 internal readonly record struct PauseAfterKill(TimeSpan Pause, TimeSpan? ResumedAfter)
 {
-    /// <param name="killedAt">The <see cref="Stopwatch"/> timestamp at which the node was dead.</param>
+    /// <param name="killedAt">The <see cref="Stopwatch"/> timestamp at which the kill (or stop) was requested.</param>
     /// <param name="timestamps">The events' <see cref="Stopwatch"/> timestamps, in any order; 0 for none.</param>
     /// <param name="until">When observation ended: with no event after the kill, the pause lasts until then, and never resumed.</param>
     public static PauseAfterKill Measure(long killedAt, IEnumerable<long> timestamps, long until)
