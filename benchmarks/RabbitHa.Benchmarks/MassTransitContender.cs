@@ -45,7 +45,7 @@ internal sealed class MassTransitContender : IContender
 
     /// <summary>One line saying how MassTransit is configured, for the output.</summary>
     public static string Describe(string queue) =>
-        $"MassTransit {Version}: AddMassTransit + UsingRabbitMq, Host(HAProxy's AMQP URI, connection name bench-masstransit-*), " +
+        $"MassTransit {Version}: AddMassTransit (usage telemetry disabled) + UsingRabbitMq, Host(HAProxy's AMQP URI, connection name bench-masstransit-*), " +
         "PublisherConfirmation = true (the 8.x default, set explicitly), persistent messages (its default), " +
         "MassTransitHostOptions.WaitUntilStarted = true (StartTimeout 60 s), heartbeat 30 s as for the others, its own reconnect " +
         $"and send retry; ISendEndpoint.Send to queue:{queue} (MassTransit declares exchange '{queue}', fanout, bound to the queue); " +
@@ -69,12 +69,17 @@ internal sealed class MassTransitContender : IContender
             o.StartTimeout = TimeSpan.FromSeconds(60);
             o.StopTimeout = TimeSpan.FromSeconds(30);
         });
-        builder.Services.AddMassTransit(x => x.UsingRabbitMq((_, cfg) =>
-            cfg.Host(uri, name, h =>
-            {
-                h.PublisherConfirmation = true;
-                h.Heartbeat(TimeSpan.FromSeconds(30));
-            })));
+        builder.Services.AddMassTransit(x =>
+        {
+            // MassTransit 8.5 reports usage to its vendor over the internet by default; a benchmark talks to its own cluster only.
+            x.DisableUsageTelemetry();
+            x.UsingRabbitMq((_, cfg) =>
+                cfg.Host(uri, name, h =>
+                {
+                    h.PublisherConfirmation = true;
+                    h.Heartbeat(TimeSpan.FromSeconds(30));
+                }));
+        });
         var host = builder.Build();
         try
         {
