@@ -16,15 +16,17 @@ for trx in "$@"; do
       $s =~ s/&#x([0-9A-Fa-f]+);/chr(hex($1))/ge; $s =~ s/\r//g; $s =~ s/&amp;/&/g;
       return $s;
     }
-    sub lines { my ($s, $from, $count) = @_; my @l = split /\n/, $s; @l = $from < 0 ? @l[($#l + 1 + $from > 0 ? $#l + 1 + $from : 0) .. $#l] : @l[0 .. ($count - 1 < $#l ? $count - 1 : $#l)]; return join("\n", map { "    $_" } @l) . "\n"; }
+    sub indent { return join("", map { "    $_\n" } @_); }
+    sub first_lines { my ($s, $n) = @_; my @l = split /\n/, $s; splice(@l, $n) if @l > $n; return indent(@l); }
+    sub last_lines { my ($s, $n) = @_; my @l = split /\n/, $s; @l = @l[-$n .. -1] if @l > $n; return indent(@l); }
     while (/<UnitTestResult\b([^>]*\boutcome="Failed"[^>]*)>(.*?)<\/UnitTestResult>/gs) {
       my ($attributes, $body) = ($1, $2);
       my ($name) = $attributes =~ /testName="([^"]*)"/;
       print "---- failed in $file: ", text($name // "?"), "\n";
       # The message last: it is what the end of a truncated log must still show.
-      if ($body =~ /<StdOut>(.*?)<\/StdOut>/s) { print "  output (last 40 lines):\n", lines(text($1), -40); }
-      if ($body =~ /<StackTrace>(.*?)<\/StackTrace>/s) { print "  stack (top):\n", lines(text($1), 0, 8); }
-      if ($body =~ /<Message>(.*?)<\/Message>/s) { print "  message:\n", lines(text($1), 0, 20); }
+      if ($body =~ /<StdOut>(.*?)<\/StdOut>/s) { print "  output (last 40 lines):\n", last_lines(text($1), 40); }
+      if ($body =~ /<StackTrace>(.*?)<\/StackTrace>/s) { print "  stack (top):\n", first_lines(text($1), 8); }
+      if ($body =~ /<Message>(.*?)<\/Message>/s) { print "  message:\n", first_lines(text($1), 20); }
     }
   ' "$trx"
 done
